@@ -1,0 +1,1 @@
+//! CONTRACT (skeleton): Django-style management commands as library functions.
