@@ -5,8 +5,11 @@
 pub mod commands;
 pub mod crypto;
 pub mod db;
+pub mod error;
 pub mod hashers;
+pub mod identity;
 pub mod models;
+pub mod permissions;
 pub mod store;
 
 pub use db::{AnyConnection, DbPool, PoolConfig};

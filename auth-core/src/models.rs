@@ -68,6 +68,11 @@ pub struct NewUser {
 impl NewUser {
     /// An active, non-staff user with the given username and password.
     pub fn new(username: impl Into<String>, password: Option<String>) -> Self {
-        NewUser { username: username.into(), password, is_active: true, ..Default::default() }
+        NewUser {
+            username: username.into(),
+            password,
+            is_active: true,
+            ..Default::default()
+        }
     }
 }

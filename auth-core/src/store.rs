@@ -41,27 +41,63 @@ pub struct AuthStore {
 }
 
 impl AuthStore {
-    pub fn connect(url: &str, config: &PoolConfig) -> Result<Self, StoreError> { unimplemented!() }
-    pub fn from_pool(pool: DbPool) -> Self { unimplemented!() }
-    pub fn with_hashers(self, hashers: Hashers) -> Self { unimplemented!() }
-    pub fn with_auto_create_token(self, on: bool) -> Self { unimplemented!() }
-    pub fn on_user_created(self, hook: UserCreatedHook) -> Self { unimplemented!() }
-    pub fn pool(&self) -> &DbPool { unimplemented!() }
-    pub fn hashers(&self) -> &Hashers { unimplemented!() }
-    pub fn migrate(&self) -> Result<Vec<String>, StoreError> { unimplemented!() }
-    pub fn user_by_username(&self, username: &str) -> Result<Option<User>, StoreError> { unimplemented!() }
-    pub fn user_by_id(&self, id: i32) -> Result<Option<User>, StoreError> { unimplemented!() }
-    pub fn create_user(&self, new: NewUser) -> Result<User, StoreError> { unimplemented!() }
-    pub fn set_password(&self, user_id: i32, raw: &str) -> Result<(), StoreError> { unimplemented!() }
-    pub fn update_last_login(&self, user_id: i32) -> Result<(), StoreError> { unimplemented!() }
+    pub fn connect(url: &str, config: &PoolConfig) -> Result<Self, StoreError> {
+        unimplemented!()
+    }
+    pub fn from_pool(pool: DbPool) -> Self {
+        unimplemented!()
+    }
+    pub fn with_hashers(self, hashers: Hashers) -> Self {
+        unimplemented!()
+    }
+    pub fn with_auto_create_token(self, on: bool) -> Self {
+        unimplemented!()
+    }
+    pub fn on_user_created(self, hook: UserCreatedHook) -> Self {
+        unimplemented!()
+    }
+    pub fn pool(&self) -> &DbPool {
+        unimplemented!()
+    }
+    pub fn hashers(&self) -> &Hashers {
+        unimplemented!()
+    }
+    pub fn migrate(&self) -> Result<Vec<String>, StoreError> {
+        unimplemented!()
+    }
+    pub fn user_by_username(&self, username: &str) -> Result<Option<User>, StoreError> {
+        unimplemented!()
+    }
+    pub fn user_by_id(&self, id: i32) -> Result<Option<User>, StoreError> {
+        unimplemented!()
+    }
+    pub fn create_user(&self, new: NewUser) -> Result<User, StoreError> {
+        unimplemented!()
+    }
+    pub fn set_password(&self, user_id: i32, raw: &str) -> Result<(), StoreError> {
+        unimplemented!()
+    }
+    pub fn update_last_login(&self, user_id: i32) -> Result<(), StoreError> {
+        unimplemented!()
+    }
     /// Django's `ModelBackend.authenticate`: exact username; dummy hash for a
     /// missing user; `Some` only when the password checks and the user is
     /// active; rehashes a stored hash that `must_update`.
-    pub fn authenticate(&self, username: &str, password: &str) -> Result<Option<User>, StoreError> { unimplemented!() }
+    pub fn authenticate(&self, username: &str, password: &str) -> Result<Option<User>, StoreError> {
+        unimplemented!()
+    }
     /// `(token, created)`; race-safe, one row per user.
-    pub fn token_get_or_create(&self, user_id: i32) -> Result<(Token, bool), StoreError> { unimplemented!() }
-    pub fn token_regenerate(&self, user_id: i32) -> Result<Token, StoreError> { unimplemented!() }
-    pub fn token_delete(&self, user_id: i32) -> Result<bool, StoreError> { unimplemented!() }
+    pub fn token_get_or_create(&self, user_id: i32) -> Result<(Token, bool), StoreError> {
+        unimplemented!()
+    }
+    pub fn token_regenerate(&self, user_id: i32) -> Result<Token, StoreError> {
+        unimplemented!()
+    }
+    pub fn token_delete(&self, user_id: i32) -> Result<bool, StoreError> {
+        unimplemented!()
+    }
     /// One query, token joined with its user; exact, case-sensitive key match.
-    pub fn token_with_user(&self, key: &str) -> Result<Option<(Token, User)>, StoreError> { unimplemented!() }
+    pub fn token_with_user(&self, key: &str) -> Result<Option<(Token, User)>, StoreError> {
+        unimplemented!()
+    }
 }

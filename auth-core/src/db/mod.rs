@@ -7,4 +7,7 @@ pub struct AnyConnection;
 pub type DbPool = std::sync::Arc<()>;
 /// Pool settings.
 #[derive(Debug, Clone)]
-pub struct PoolConfig { pub max_size: u32, pub connection_timeout: std::time::Duration }
+pub struct PoolConfig {
+    pub max_size: u32,
+    pub connection_timeout: std::time::Duration,
+}
