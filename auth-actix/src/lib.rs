@@ -1,1 +1,57 @@
-//! placeholder
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod authentication;
+mod blocking;
+pub mod error;
+mod pipeline;
+mod request;
+pub mod settings;
+
+pub use auth_core;
+pub use auth_core::error::{messages, AuthError, ErrorDetail, ErrorKind};
+pub use auth_core::identity::{
+    AnonymousUser, Auth, Authenticated, Identity, RequestUser, UnauthenticatedUser,
+};
+pub use auth_core::permission_operators;
+pub use auth_core::permissions::{
+    AllowAny, And, Denial, DynPermission, IsAdminUser, IsAuthenticated, IsAuthenticatedOrReadOnly,
+    Not, Or, Permission, PermissionList, PermissionRequest, ReadOnly, SAFE_METHODS,
+};
+pub use auth_core::{AuthStore, StoreError, Token, User};
+
+pub use authentication::{
+    get_authorization_header, keyword, keyword::Bearer, AuthResult, Authentication,
+    AuthenticationList, BasicAuthentication, DefaultAuthentication, DynAuthentication, Keyword,
+    RemoteUserAuthentication, RemoteUserConfig, TokenAuthentication, TokenStore, TrustedProxy,
+};
+pub use blocking::run_blocking;
+pub use error::ApiError;
+pub use pipeline::{
+    authorize, DefaultPermissions, MethodSet, PermissionClasses, ViewMeta, ViewSpec,
+};
+pub use request::AuthRequest;
+pub use settings::{AuthSettings, AuthSettingsBuilder, ConfigError};
+
+/// Everything a view module needs: `use auth_actix::prelude::*;`.
+pub mod prelude {
+    pub use crate::{
+        AllowAny, AuthRequest, AuthSettings, Authentication, BasicAuthentication, Bearer,
+        IsAdminUser, IsAuthenticated, IsAuthenticatedOrReadOnly, Permission, ReadOnly,
+        RemoteUserAuthentication, TokenAuthentication,
+    };
+    pub use actix_web::{web, HttpRequest, HttpResponse, Responder};
+}
+
+/// Paths used by the code the macros generate. Not public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::authentication::{Authentication, DefaultAuthentication};
+    pub use crate::pipeline::{dispatch, DefaultPermissions, MethodSet, ViewCell, ViewMeta};
+    pub use actix_web::dev::Payload;
+    pub use actix_web::web::Payload as WebPayload;
+    pub use actix_web::{Error, FromRequest, HttpRequest, HttpResponse};
+    pub use auth_core::permissions::{And, Not, Or, Permission};
+    pub use core::result::Result::{Err, Ok};
+}
