@@ -20,6 +20,7 @@ pub use auth_core::permissions::{
     Not, Or, Permission, PermissionList, PermissionRequest, ReadOnly, SAFE_METHODS,
 };
 pub use auth_core::{AuthStore, StoreError, Token, User};
+pub use auth_macros::{api_view, authentication_classes, permission_classes};
 
 pub use authentication::{
     get_authorization_header, keyword, keyword::Bearer, AuthResult, Authentication,
@@ -37,9 +38,10 @@ pub use settings::{AuthSettings, AuthSettingsBuilder, ConfigError};
 /// Everything a view module needs: `use auth_actix::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        AllowAny, AuthRequest, AuthSettings, Authentication, BasicAuthentication, Bearer,
-        IsAdminUser, IsAuthenticated, IsAuthenticatedOrReadOnly, Permission, ReadOnly,
-        RemoteUserAuthentication, TokenAuthentication,
+        api_view, authentication_classes, permission_classes, AllowAny, AuthRequest, AuthSettings,
+        Authentication, BasicAuthentication, Bearer, IsAdminUser, IsAuthenticated,
+        IsAuthenticatedOrReadOnly, Permission, ReadOnly, RemoteUserAuthentication,
+        TokenAuthentication,
     };
     pub use actix_web::{web, HttpRequest, HttpResponse, Responder};
 }
@@ -53,5 +55,38 @@ pub mod __private {
     pub use actix_web::web::Payload as WebPayload;
     pub use actix_web::{Error, FromRequest, HttpRequest, HttpResponse};
     pub use auth_core::permissions::{And, Not, Or, Permission};
+    pub use core::option::Option::{None, Some};
     pub use core::result::Result::{Err, Ok};
+
+    /// A type named in `#[authentication_classes(..)]`, checked where it is
+    /// named: the macro writes `<T as AuthenticationClass>::Class`, so a type
+    /// that is not a class gives one error, on its name.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` is not an authentication class",
+        label = "not an authentication class",
+        note = "a class in `#[authentication_classes(..)]` implements `Authentication` and `Default`"
+    )]
+    pub trait AuthenticationClass {
+        /// The class itself.
+        type Class;
+    }
+
+    impl<T: Authentication + Default> AuthenticationClass for T {
+        type Class = T;
+    }
+
+    /// A type named in `#[permission_classes(..)]`, checked where it is named.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` is not a permission class",
+        label = "not a permission class",
+        note = "a class in `#[permission_classes(..)]` implements `Permission` and `Default`"
+    )]
+    pub trait PermissionClass {
+        /// The class itself.
+        type Class;
+    }
+
+    impl<T: Permission + Default> PermissionClass for T {
+        type Class = T;
+    }
 }
