@@ -5,6 +5,7 @@
 pub mod authentication;
 mod blocking;
 pub mod error;
+mod middleware;
 mod pipeline;
 mod request;
 pub mod settings;
@@ -29,8 +30,9 @@ pub use authentication::{
 };
 pub use blocking::run_blocking;
 pub use error::ApiError;
+pub use middleware::{AuthPipeline, AuthPipelineService};
 pub use pipeline::{
-    authorize, DefaultPermissions, MethodSet, PermissionClasses, ViewMeta, ViewSpec,
+    dispatch, DefaultPermissions, MethodSet, PermissionClasses, ViewMeta, ViewSpec,
 };
 pub use request::AuthRequest;
 pub use settings::{AuthSettings, AuthSettingsBuilder, ConfigError};
@@ -52,11 +54,38 @@ pub mod __private {
     pub use crate::authentication::{Authentication, DefaultAuthentication};
     pub use crate::pipeline::{dispatch, DefaultPermissions, MethodSet, ViewCell, ViewMeta};
     pub use actix_web::dev::Payload;
-    pub use actix_web::web::Payload as WebPayload;
-    pub use actix_web::{Error, FromRequest, HttpRequest, HttpResponse};
+    pub use actix_web::http::Method;
+    pub use actix_web::web::resource;
+    pub use actix_web::{Error, FromRequest, Handler, HttpRequest, HttpResponse, Resource};
     pub use auth_core::permissions::{And, Not, Or, Permission};
     pub use core::option::Option::{None, Some};
     pub use core::result::Result::{Err, Ok};
+
+    /// The wrapper's one argument: the request and its payload, taken in a
+    /// single extraction (cheaper than extracting the two separately).
+    pub struct ViewRequest(pub HttpRequest, pub Payload);
+
+    impl FromRequest for ViewRequest {
+        type Error = Error;
+        type Future = std::future::Ready<Result<Self, Error>>;
+
+        fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+            std::future::ready(Ok(ViewRequest(request.clone(), payload.take())))
+        }
+    }
+
+    /// A handler's value as a response.
+    pub fn respond<R: actix_web::Responder>(value: R, request: &HttpRequest) -> HttpResponse {
+        value.respond_to(request).map_into_boxed_body()
+    }
+
+    /// DRF's 405 for `request`'s method.
+    pub fn method_not_allowed(request: &HttpRequest) -> Error {
+        crate::ApiError::from(crate::AuthError::method_not_allowed(
+            request.method().as_str(),
+        ))
+        .into()
+    }
 
     /// A type named in `#[authentication_classes(..)]`, checked where it is
     /// named: the macro writes `<T as AuthenticationClass>::Class`, so a type

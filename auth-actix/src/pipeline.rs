@@ -9,14 +9,13 @@ use std::sync::{Arc, OnceLock};
 use actix_web::dev::Payload;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::Method;
-use actix_web::{HttpMessage, HttpRequest, HttpResponse, Responder, ResponseError};
+use actix_web::{HttpRequest, HttpResponse, Responder, ResponseError};
 use auth_core::error::AuthError;
-use auth_core::identity::Identity;
 use auth_core::permissions::{Denial, PermissionList, PermissionRequest};
 
 use crate::authentication::AuthenticationList;
 use crate::error::{push_json_str, ApiError};
-use crate::request::RequestState;
+use crate::request::{with_state, RequestState};
 use crate::settings::{missing_settings, AuthSettings};
 
 /// An ordered list of permissions for a view: a tuple (from
@@ -92,10 +91,10 @@ pub(crate) const METHOD_ORDER: [(Method, u16); 8] = [
 ];
 
 /// The methods a view implements and its `Allow` header.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MethodSet {
     handled: u16,
-    allow: &'static str,
+    allow: HeaderValue,
 }
 
 /// Where a request goes after authentication and permissions.
@@ -130,7 +129,10 @@ impl MethodSet {
     /// Handlers for `handled`; `allow` is the `Allow` header (the handled
     /// methods plus `OPTIONS`, in Django's order), computed by the macros.
     pub const fn new(handled: u16, allow: &'static str) -> Self {
-        MethodSet { handled, allow }
+        MethodSet {
+            handled,
+            allow: HeaderValue::from_static(allow),
+        }
     }
 
     /// The bit of `method`, or 0 for a method DRF views never implement.
@@ -154,8 +156,8 @@ impl MethodSet {
     }
 
     /// The `Allow` header value.
-    pub fn allow(&self) -> &'static str {
-        self.allow
+    pub fn allow(&self) -> &HeaderValue {
+        &self.allow
     }
 }
 
@@ -194,7 +196,12 @@ impl<A: AuthenticationList, P: PermissionClasses> ViewSpec<A, P> {
     }
 
     /// An error from this view: DRF's `handle_exception` context.
-    fn error(&self, error: AuthError, request: &HttpRequest, settings: &AuthSettings) -> ApiError {
+    pub(crate) fn error(
+        &self,
+        error: AuthError,
+        request: &HttpRequest,
+        settings: &AuthSettings,
+    ) -> ApiError {
         let header = if error.kind().is_authentication() {
             self.authentication.authenticate_header(request, settings)
         } else {
@@ -268,7 +275,7 @@ impl<A: AuthenticationList + Default, P: PermissionClasses + Default> ViewCell<A
             Arc::new(ViewSpec::new(
                 A::default(),
                 P::default(),
-                self.methods,
+                self.methods.clone(),
                 self.meta,
             ))
         })
@@ -276,48 +283,31 @@ impl<A: AuthenticationList + Default, P: PermissionClasses + Default> ViewCell<A
 }
 
 /// Authenticate and check permissions (DRF's `perform_authentication` and
-/// `check_permissions`), leaving the outcome in the request's extensions for
-/// [`AuthRequest`](crate::AuthRequest).
-pub async fn authorize<A: AuthenticationList, P: PermissionClasses>(
+/// `check_permissions`). The outcome is what [`AuthRequest`](crate::AuthRequest)
+/// gives the handler.
+pub(crate) async fn authorize<A: AuthenticationList, P: PermissionClasses>(
     request: &HttpRequest,
     settings: &AuthSettings,
     spec: &Arc<ViewSpec<A, P>>,
-) -> Result<(), ApiError> {
-    let (identity, failure) = match spec.authentication.authenticate(request, settings).await {
-        Ok(Some(identity)) => (identity, None),
-        Ok(None) => (anonymous(settings), None),
-        // DRF sets the anonymous user before re-raising (`_not_authenticated`).
-        Err(err) => (anonymous(settings), Some(err)),
+) -> Result<RequestState, ApiError> {
+    let identity = match spec.authentication.authenticate(request, settings).await {
+        Ok(Some(identity)) => Arc::new(identity),
+        Ok(None) => settings.anonymous().clone(),
+        Err(err) => return Err(spec.error(err, request, settings)),
     };
-    let state = Arc::new(RequestState {
-        identity,
-        policy: spec.clone(),
-        settings: settings.clone(),
-    });
-    request.extensions_mut().insert(state.clone());
-    if let Some(err) = failure {
-        return Err(spec.error(err, request, settings));
-    }
-    let permission_request =
-        PermissionRequest::new(request.method().as_str(), &state.identity, request);
+    let permission_request = PermissionRequest::new(request.method().as_str(), &identity, request);
     if let Err(denial) = spec
         .permissions
         .check_permissions(&permission_request, settings)
     {
-        let err = denial.into_error(
-            spec.authentication.has_authenticators(settings),
-            &state.identity,
-        );
+        let err = denial.into_error(spec.authentication.has_authenticators(settings), &identity);
         return Err(spec.error(err, request, settings));
     }
-    Ok(())
-}
-
-fn anonymous(settings: &AuthSettings) -> Identity {
-    Identity::unauthenticated(
-        settings.unauthenticated_user(),
-        settings.unauthenticated_token().cloned(),
-    )
+    Ok(RequestState {
+        identity,
+        policy: spec.clone(),
+        settings: settings.clone(),
+    })
 }
 
 /// Run a view: authenticate, check permissions, dispatch on the method, then
@@ -339,12 +329,14 @@ where
         None => missing_settings().error_response(),
         Some(settings) => match authorize(&request, settings, spec).await {
             Err(err) => err.error_response(),
-            Ok(()) => match spec
+            Ok(state) => match spec
                 .methods
+                .as_ref()
                 .map_or(MethodRoute::Handler, |m| m.route(request.method()))
             {
                 MethodRoute::Handler => {
-                    let response = match handler(request.clone(), payload).await {
+                    let response = match with_state(state, handler(request.clone(), payload)).await
+                    {
                         Ok(responder) => responder.respond_to(&request).map_into_boxed_body(),
                         Err(err) => HttpResponse::from_error(err),
                     };
@@ -361,16 +353,16 @@ where
             },
         },
     };
-    if let Some(methods) = spec.methods {
+    if let Some(methods) = &spec.methods {
         response
             .headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static(methods.allow()));
+            .insert(header::ALLOW, methods.allow().clone());
     }
     response
 }
 
 /// Give an [`ApiError`] returned by the handler the view's context.
-fn finalize_error<A: AuthenticationList, P: PermissionClasses>(
+pub(crate) fn finalize_error<A: AuthenticationList, P: PermissionClasses>(
     response: HttpResponse,
     request: &HttpRequest,
     settings: &AuthSettings,

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use actix_web::http::header::HeaderValue;
 use actix_web::{web, HttpRequest};
 use auth_core::error::AuthError;
-use auth_core::identity::{Auth, UnauthenticatedUser};
+use auth_core::identity::{Auth, Identity, UnauthenticatedUser};
 use auth_core::permissions::{AllowAny, DynPermission, Permission};
 use auth_core::AuthStore;
 
@@ -58,6 +58,8 @@ struct Inner {
     permission_classes: Vec<DynPermission>,
     unauthenticated_user: UnauthenticatedUser,
     unauthenticated_token: Option<Auth>,
+    /// The identity of every unauthenticated request, built once.
+    anonymous: Arc<Identity>,
     store: Option<AuthStore>,
     token_store: Option<Arc<dyn TokenStore>>,
     basic_realm: String,
@@ -101,6 +103,11 @@ impl AuthSettings {
     /// `UNAUTHENTICATED_TOKEN`.
     pub fn unauthenticated_token(&self) -> Option<&Auth> {
         self.0.unauthenticated_token.as_ref()
+    }
+
+    /// What an unauthenticated request is (DRF's `_not_authenticated`), shared.
+    pub(crate) fn anonymous(&self) -> &Arc<Identity> {
+        &self.0.anonymous
     }
 
     /// The user store (Basic, RemoteUser, custom classes); a server error when none was set.
@@ -204,6 +211,10 @@ impl Default for AuthSettingsBuilder {
             permission_classes: vec![DynPermission::new(AllowAny)],
             unauthenticated_user: UnauthenticatedUser::AnonymousUser,
             unauthenticated_token: None,
+            anonymous: Arc::new(Identity::unauthenticated(
+                UnauthenticatedUser::AnonymousUser,
+                None,
+            )),
             store: None,
             token_store: None,
             basic_realm: "api".to_owned(),
@@ -325,6 +336,10 @@ impl AuthSettingsBuilder {
         if HeaderValue::from_str(&format!("Basic realm=\"{}\"", inner.basic_realm)).is_err() {
             return Err(ConfigError::InvalidRealm(inner.basic_realm));
         }
+        inner.anonymous = Arc::new(Identity::unauthenticated(
+            inner.unauthenticated_user,
+            inner.unauthenticated_token.clone(),
+        ));
         if inner.token_store.is_none() {
             inner.token_store = inner
                 .store

@@ -2,9 +2,10 @@
 
 use std::collections::HashSet;
 
-use syn::{FnArg, Signature, TypePath};
+use syn::{FnArg, ImplItemFn, ItemImpl, Signature, TypePath};
 
-use crate::parse::{Kind, MethodName, PermExpr};
+use crate::expand::handler_name;
+use crate::parse::{Kind, MethodName, PermExpr, METHODS};
 
 /// actix-web extracts at most this many arguments.
 const MAX_EXTRACTORS: usize = 16;
@@ -21,7 +22,7 @@ pub(crate) fn view_signature(kind: Kind, sig: &Signature) -> syn::Result<()> {
     if let Some(FnArg::Receiver(receiver)) = sig.inputs.first() {
         return Err(syn::Error::new_spanned(
             receiver,
-            format!("#[{attr}] on a method: a handler of a class-based view takes no `self`; remove it and put the attributes on the `impl` block"),
+            format!("#[{attr}]: a view handler takes no `self` (it is an associated function); remove it, and for a class-based view put the attributes on the `impl` block"),
         ));
     }
     if !sig.generics.params.is_empty() {
@@ -89,4 +90,46 @@ pub(crate) fn plain_classes(classes: Vec<PermExpr>) -> syn::Result<Vec<TypePath>
             }
         })
         .collect()
+}
+
+/// A class-based view is an inherent `impl` of a plain, non-generic type.
+pub(crate) fn class_view_type(block: &ItemImpl) -> syn::Result<&syn::Type> {
+    if let Some((_, path, _)) = &block.trait_ {
+        return Err(syn::Error::new_spanned(
+            path,
+            "a class-based view is an inherent `impl` block: move the handlers out of this trait implementation",
+        ));
+    }
+    if !block.generics.params.is_empty() {
+        return Err(syn::Error::new_spanned(
+            &block.generics,
+            "a class-based view cannot be generic: its handlers are registered once per type",
+        ));
+    }
+    Ok(&block.self_ty)
+}
+
+/// The handlers (`async fn get`, `post`, …) in Django's order, each a valid view function.
+pub(crate) fn class_view_handlers(
+    kind: Kind,
+    block: &ItemImpl,
+) -> syn::Result<Vec<(&'static str, &ImplItemFn)>> {
+    let mut handlers: Vec<(&'static str, &ImplItemFn)> =
+        block.items.iter().filter_map(handler_name).collect();
+    for (_, function) in &handlers {
+        view_signature(kind, &function.sig)?;
+    }
+    if handlers.is_empty() {
+        let names = METHODS
+            .iter()
+            .map(|m| m.to_lowercase())
+            .collect::<Vec<_>>()
+            .join("`, `");
+        return Err(syn::Error::new_spanned(
+            &block.self_ty,
+            format!("a class-based view needs at least one handler: an `async fn` named `{names}`"),
+        ));
+    }
+    handlers.sort_by_key(|(method, _)| METHODS.iter().position(|m| m == method));
+    Ok(handlers)
 }

@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use actix_web::HttpRequest;
 use auth_core::error::{messages, AuthError};
 use auth_core::identity::Authenticated;
+use auth_core::AuthStore;
 
 use super::parse::{py_b64decode, split_credentials, utf8_or_latin1};
 use super::{get_authorization_header, AuthResult, Authentication};
@@ -55,16 +56,9 @@ impl Authentication for BasicAuthentication {
         else {
             return Ok(None);
         };
-        let store = settings.store()?.clone();
-        match run_blocking(move || store.authenticate(&userid, &password)).await? {
-            None => Err(AuthError::authentication_failed(
-                messages::INVALID_USERNAME_PASSWORD,
-            )),
-            Some(user) if !user.is_active => {
-                Err(AuthError::authentication_failed(messages::USER_INACTIVE))
-            }
-            Some(user) => Ok(Some(Authenticated::user(user))),
-        }
+        // Boxed, so that views pay for the password check's future only when
+        // there are credentials to check.
+        Box::pin(check_password(settings.store()?.clone(), userid, password)).await
     }
 
     fn authenticate_header(
@@ -76,6 +70,19 @@ impl Authentication for BasicAuthentication {
             "Basic realm=\"{}\"",
             settings.basic_realm()
         )))
+    }
+}
+
+/// Django's `authenticate(username, password)` and DRF's checks, off the worker thread.
+async fn check_password(store: AuthStore, userid: String, password: String) -> AuthResult {
+    match run_blocking(move || store.authenticate(&userid, &password)).await? {
+        None => Err(AuthError::authentication_failed(
+            messages::INVALID_USERNAME_PASSWORD,
+        )),
+        Some(user) if !user.is_active => {
+            Err(AuthError::authentication_failed(messages::USER_INACTIVE))
+        }
+        Some(user) => Ok(Some(Authenticated::user(user))),
     }
 }
 

@@ -185,10 +185,15 @@ impl Authentication for RemoteUserAuthentication {
             None => remote_user,
         };
         let store = settings.store()?.clone();
-        let create = config.create_unknown_user;
-        let user = run_blocking(move || find_user(&store, &username, create)).await?;
-        Ok(user.filter(|user| user.is_active).map(Authenticated::user))
+        // Boxed, so that views pay for the lookup's future only when there is a username.
+        Box::pin(lookup(store, username, config.create_unknown_user)).await
     }
+}
+
+/// The user, created if allowed; only an active user authenticates.
+async fn lookup(store: AuthStore, username: String, create: bool) -> AuthResult {
+    let user = run_blocking(move || find_user(&store, &username, create)).await?;
+    Ok(user.filter(|user| user.is_active).map(Authenticated::user))
 }
 
 /// `get_or_create(username=...)`, or `get_by_natural_key` when not creating.

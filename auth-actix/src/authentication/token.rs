@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
+use std::sync::Arc;
 
 use actix_web::HttpRequest;
 use auth_core::error::{messages, AuthError};
@@ -132,19 +133,23 @@ impl<K: Keyword> Authentication for TokenAuthentication<K> {
         let Some(key) = Self::parse_header(get_authorization_header(request))? else {
             return Ok(None);
         };
-        let key = key.to_owned();
-        let store = settings.token_store()?.clone();
-        match run_blocking(move || store.lookup(&key)).await? {
-            None => Err(AuthError::authentication_failed(messages::INVALID_TOKEN)),
-            Some((user, _)) if !user.is_active => {
-                Err(AuthError::authentication_failed(messages::USER_INACTIVE))
-            }
-            Some((user, auth)) => Ok(Some(Authenticated::with_auth(user, auth))),
-        }
+        // Boxed, so that views pay for the lookup's future only when there is a key.
+        Box::pin(check_key(settings.token_store()?.clone(), key.to_owned())).await
     }
 
     fn authenticate_header(&self, _: &HttpRequest, _: &AuthSettings) -> Option<Cow<'static, str>> {
         Some(Cow::Borrowed(K::KEYWORD))
+    }
+}
+
+/// DRF's `authenticate_credentials`: the key's token and user, off the worker thread.
+async fn check_key(store: Arc<dyn TokenStore>, key: String) -> AuthResult {
+    match run_blocking(move || store.lookup(&key)).await? {
+        None => Err(AuthError::authentication_failed(messages::INVALID_TOKEN)),
+        Some((user, _)) if !user.is_active => {
+            Err(AuthError::authentication_failed(messages::USER_INACTIVE))
+        }
+        Some((user, auth)) => Ok(Some(Authenticated::with_auth(user, auth))),
     }
 }
 
