@@ -2,12 +2,16 @@
 """Write a SQLite database made by Django and DRF, and a manifest of what is in it.
 
     python scripts/django/make_fixture.py [--out-dir tests/fixtures]
+    python scripts/django/make_fixture.py --check
+
 
 Writes ``django52.sqlite3`` (Django's ``migrate`` on a fresh file, then users with every default
 hasher, an inactive, a staff, a superuser, an unusable password, a non-ASCII name, and DRF tokens)
 and ``django52.json`` (username, plaintext password, flags, token key, hasher), which the Rust
 interoperability test reads. Salts, keys and timestamps are fixed, so a rerun gives the same rows.
 Before writing the manifest the script checks the database with Django itself (djsite/checks.py).
+``--check`` builds into a temporary directory instead and fails unless the users, tokens and table
+definitions equal those of the committed fixture.
 """
 
 import argparse
@@ -17,6 +21,7 @@ import hashlib
 import json
 import sqlite3
 import sys
+import tempfile
 from pathlib import Path
 
 import djsite
@@ -149,13 +154,50 @@ def drf_version():
     return rest_framework.VERSION
 
 
+def contents(out_dir):
+    """What must not change between runs: the manifest's users, the rows and the tables' SQL."""
+    manifest = json.loads((out_dir / f"{NAME}.json").read_text())
+    db = sqlite3.connect(f"file:{out_dir / f'{NAME}.sqlite3'}?mode=ro", uri=True)
+    try:
+        tables = {
+            table: db.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
+            for table in ("auth_user", "authtoken_token")
+        }
+        schema = db.execute(
+            "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name"
+        ).fetchall()
+    finally:
+        db.close()
+    return {"users": manifest["users"], "rows": tables, "schema": schema}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out-dir", type=Path, default=REPO / "tests" / "fixtures")
+    parser.add_argument(
+        "--check", action="store_true", help="rebuild in a temporary directory and compare"
+    )
     args = parser.parse_args()
-    args.out_dir.mkdir(parents=True, exist_ok=True)
-    db_path = args.out_dir / f"{NAME}.sqlite3"
-    manifest_path = args.out_dir / f"{NAME}.json"
+    if args.check:
+        with tempfile.TemporaryDirectory() as tmp:
+            write(Path(tmp))
+            fresh, committed = contents(Path(tmp)), contents(args.out_dir)
+        differ = [part for part in fresh if fresh[part] != committed[part]]
+        if differ:
+            sys.exit(
+                f"make_fixture: the committed fixture in {args.out_dir} differs from a fresh one "
+                f"in {', '.join(differ)}: rerun scripts/django/make_fixture.py and commit it"
+            )
+        print(f"make_fixture: the committed fixture in {args.out_dir} is up to date")
+    else:
+        write(args.out_dir)
+
+
+def write(out_dir):
+    """Build the fixture and its manifest into ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    db_path = out_dir / f"{NAME}.sqlite3"
+    manifest_path = out_dir / f"{NAME}.json"
     for stale in (db_path, manifest_path):
         stale.unlink(missing_ok=True)
 
