@@ -1,1 +1,269 @@
-//! placeholder
+//! Helpers shared by the workspace integration tests: which backends to run on, skip messages,
+//! temporary SQLite databases, unique names for shared servers, and the repository's fixtures.
+//!
+//! SQLite always runs. PostgreSQL, MariaDB and Redis run when `TEST_POSTGRES_URL`,
+//! `TEST_MYSQL_URL` and `TEST_REDIS_URL` are set; otherwise a test prints one line
+//! `SKIPPED: <test>: ... (set TEST_POSTGRES_URL to run)` on stderr and passes.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use auth_core::{AuthStore, PoolConfig};
+
+/// The environment variable naming a PostgreSQL database for tests.
+pub const POSTGRES_ENV: &str = "TEST_POSTGRES_URL";
+/// The environment variable naming a MySQL or MariaDB database for tests.
+pub const MYSQL_ENV: &str = "TEST_MYSQL_URL";
+/// The environment variable naming a Redis server for tests.
+pub const REDIS_ENV: &str = "TEST_REDIS_URL";
+
+/// A database backend the crates support.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite (always available in the default build).
+    Sqlite,
+    /// PostgreSQL, with the `postgres` feature and `TEST_POSTGRES_URL`.
+    Postgres,
+    /// MySQL or MariaDB, with the `mysql` feature and `TEST_MYSQL_URL`.
+    Mysql,
+}
+
+impl Backend {
+    /// The server backends, in the order suites run them.
+    pub const SERVERS: [Backend; 2] = [Backend::Postgres, Backend::Mysql];
+
+    /// A human name, for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+            Backend::Mysql => "MySQL/MariaDB",
+        }
+    }
+
+    /// The cargo feature of this crate that compiles the backend in.
+    pub fn feature(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+            Backend::Mysql => "mysql",
+        }
+    }
+
+    /// Whether this build has the backend compiled in.
+    pub fn compiled(self) -> bool {
+        match self {
+            Backend::Sqlite => cfg!(feature = "sqlite"),
+            Backend::Postgres => cfg!(feature = "postgres"),
+            Backend::Mysql => cfg!(feature = "mysql"),
+        }
+    }
+
+    /// The environment variable with the server's URL (`None` for SQLite).
+    pub fn env_var(self) -> Option<&'static str> {
+        match self {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(POSTGRES_ENV),
+            Backend::Mysql => Some(MYSQL_ENV),
+        }
+    }
+}
+
+/// Print the skip line for `test` on stderr.
+pub fn skip(test: &str, reason: &str) {
+    eprintln!("SKIPPED: {test}: {reason}");
+}
+
+/// The value of `var` when it is set and not blank.
+pub fn env_nonempty(var: &str) -> Option<String> {
+    std::env::var(var)
+        .ok()
+        .filter(|value| !value.trim().is_empty())
+}
+
+/// The URL of a server backend for `test`, or `None` after printing why the test is skipped
+/// (the variable is unset, or the backend's feature is not compiled in).
+///
+/// SQLite has no server: for it this returns `None` without a message; use [`TempSqlite`].
+pub fn server_url(backend: Backend, test: &str) -> Option<String> {
+    let var = backend.env_var()?;
+    let Some(url) = env_nonempty(var) else {
+        skip(
+            test,
+            &format!("needs {} (set {var} to run)", backend.name()),
+        );
+        return None;
+    };
+    if !backend.compiled() {
+        skip(
+            test,
+            &format!(
+                "{var} is set but this build has no {} support (run with --features {})",
+                backend.name(),
+                backend.feature()
+            ),
+        );
+        return None;
+    }
+    Some(url)
+}
+
+/// The Redis URL for `test`, or `None` after printing why the test is skipped.
+pub fn redis_url(test: &str) -> Option<String> {
+    let url = env_nonempty(REDIS_ENV);
+    if url.is_none() {
+        skip(test, &format!("needs Redis (set {REDIS_ENV} to run)"));
+    }
+    url
+}
+
+/// A SQLite database file in its own temporary directory, removed on drop.
+#[derive(Debug)]
+pub struct TempSqlite {
+    dir: tempfile::TempDir,
+    path: PathBuf,
+}
+
+impl TempSqlite {
+    /// A path for a new, not yet created, database.
+    pub fn new() -> Self {
+        let dir = tempfile::Builder::new()
+            .prefix("auth-tests-")
+            .tempdir()
+            .expect("create a temporary directory");
+        let path = dir.path().join("db.sqlite3");
+        TempSqlite { dir, path }
+    }
+
+    /// A private copy of the database file at `source` (a fixture must never be written to).
+    pub fn copy_of(source: &Path) -> Self {
+        let db = TempSqlite::new();
+        std::fs::copy(source, &db.path)
+            .unwrap_or_else(|e| panic!("copy {} to a temporary file: {e}", source.display()));
+        db
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The directory holding the file (for files a test writes beside it).
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The `sqlite://` URL of the file.
+    pub fn url(&self) -> String {
+        format!("sqlite://{}", self.path.display())
+    }
+}
+
+impl Default for TempSqlite {
+    fn default() -> Self {
+        TempSqlite::new()
+    }
+}
+
+/// A name no other test, process or earlier run uses: `<prefix>-<pid>-<n>-<time>`.
+///
+/// Suites on a shared server database (which keeps rows between runs) use it for usernames.
+pub fn unique_name(prefix: &str) -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let micros = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_micros();
+    format!("{prefix}-{}-{n}-{micros}", std::process::id())
+}
+
+/// The repository's root directory.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the tests crate lives one level below the repository root")
+        .to_path_buf()
+}
+
+/// A file in `tests/fixtures/`.
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name)
+}
+
+/// Pool settings for tests: a few connections, and a bounded wait so a dead server fails fast.
+pub fn test_pool_config() -> PoolConfig {
+    PoolConfig {
+        max_size: 4,
+        connection_timeout: Duration::from_secs(10),
+    }
+}
+
+/// An [`AuthStore`] on `url` with [`test_pool_config`], panicking with the URL on failure.
+pub fn connect(url: &str) -> AuthStore {
+    AuthStore::connect(url, &test_pool_config())
+        .unwrap_or_else(|e| panic!("connect to {}: {e}", redact(url)))
+}
+
+/// `url` with any password replaced by `***`, for messages.
+pub fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((userinfo, host)) = rest.rsplit_once('@') else {
+        return url.to_owned();
+    };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redact_hides_only_the_password() {
+        assert_eq!(
+            redact("postgres://u:secret@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
+        assert_eq!(
+            redact("mysql://root@127.0.0.1:3306/test"),
+            "mysql://root@127.0.0.1:3306/test"
+        );
+        assert_eq!(redact("/tmp/db.sqlite3"), "/tmp/db.sqlite3");
+    }
+
+    #[test]
+    fn unique_names_differ() {
+        let a = unique_name("u");
+        let b = unique_name("u");
+        assert_ne!(a, b);
+        assert!(a.starts_with("u-") && a.len() <= 150, "{a}");
+    }
+
+    #[test]
+    fn temp_sqlite_copies_and_cleans_up() {
+        let source = TempSqlite::new();
+        std::fs::write(source.path(), b"bytes").unwrap();
+        let copy = TempSqlite::copy_of(source.path());
+        assert_eq!(std::fs::read(copy.path()).unwrap(), b"bytes");
+        assert!(copy.url().starts_with("sqlite://") && copy.url().ends_with("db.sqlite3"));
+        let dir = copy.dir().to_path_buf();
+        drop(copy);
+        assert!(!dir.exists());
+    }
+
+    #[test]
+    fn fixtures_are_found() {
+        assert!(fixture("django52.json").is_file());
+        assert!(repo_root().join("scripts/django/check_ours.py").is_file());
+    }
+}
