@@ -104,6 +104,8 @@ def build(db_path):
     from django.db import connection
     from rest_framework.authtoken.models import Token
 
+    from djsite.checks import utc_iso
+
     call_command("migrate", verbosity=0, interactive=False)
     User = get_user_model()
     entries = []
@@ -133,6 +135,8 @@ def build(db_path):
                 "is_staff": user.is_staff,
                 "is_superuser": user.is_superuser,
                 "token": key,
+                "date_joined": utc_iso(user.date_joined),
+                "last_login": utc_iso(user.last_login),
             }
         )
     with connection.cursor() as cursor:

@@ -10,9 +10,13 @@ A manifest is JSON: ``{"users": [entry, ...]}``, each entry with
 * ``username`` (str), ``password`` (str, or null for an unusable password),
 * ``is_active``, ``is_staff`` and optionally ``is_superuser`` (bool),
 * optionally ``token`` (str or null): the user's DRF token key, null for "has none",
-* optionally ``hasher`` (str): the algorithm of the stored hash, ``unusable`` for ``!...``.
+* optionally ``hasher`` (str): the algorithm of the stored hash, ``unusable`` for ``!...``,
+* optionally ``date_joined`` and ``last_login`` (ISO 8601 without offset, UTC, or null),
+
+and optionally ``"unknown_tokens": [key, ...]``, keys that must not resolve (revoked or replaced).
 """
 
+import datetime
 import uuid
 
 from django.contrib.auth import authenticate, get_user_model
@@ -54,7 +58,8 @@ def verify(manifest, report):
         check_schema(report)
         for entry in manifest["users"]:
             guarded(report, f"user {entry['username']!r}", check_user, entry, report)
-        guarded(report, "unknown token keys", check_unknown_keys, report)
+        unknown = UNKNOWN_KEYS + manifest.get("unknown_tokens", [])
+        guarded(report, "unknown token keys", check_unknown_keys, unknown, report)
         guarded(report, "Django writing rows", check_django_writes, report)
         transaction.set_rollback(True)
 
@@ -141,6 +146,11 @@ def check_user(entry, report):
                 f"{label}: {field} reads as the naive {value!r}; with USE_TZ Django expects a "
                 "time-zone-aware column (timestamp with time zone on PostgreSQL)",
             )
+        if field in entry:
+            report.check(
+                utc_iso(value) == entry[field],
+                f"{label}: {field} reads as {utc_iso(value)}, the manifest says {entry[field]}",
+            )
 
     raw = entry["password"]
     encoded = user.password
@@ -214,12 +224,21 @@ def check_user(entry, report):
     )
 
 
-def check_unknown_keys(report):
-    """Keys nobody issued miss."""
-    for key in UNKNOWN_KEYS:
+def utc_iso(value):
+    """``value`` as the manifest writes it: naive UTC ISO 8601 (``None`` stays ``None``)."""
+    if value is None:
+        return None
+    if timezone.is_aware(value):
+        value = value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    return value.isoformat()
+
+
+def check_unknown_keys(keys, report):
+    """Keys nobody issued, or that were revoked, miss."""
+    for key in keys:
         report.check(
             not Token.objects.filter(key=key).exists(),
-            f"token key {key!r}: DRF finds a token nobody issued",
+            f"token key {key!r}: DRF finds a token that should not exist",
         )
 
 
