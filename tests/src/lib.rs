@@ -224,6 +224,81 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// Direct reads of a SQLite file, bypassing the stores: what a migration changed.
+#[cfg(feature = "sqlite")]
+pub mod sqlite {
+    use std::path::Path;
+
+    use diesel::sql_types::{Nullable, Text};
+    use diesel::{Connection, QueryableByName, RunQueryDsl, SqliteConnection};
+
+    /// One row of `sqlite_master`: a table, index, trigger or view.
+    #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, QueryableByName)]
+    pub struct SchemaObject {
+        /// `table`, `index`, `trigger` or `view`.
+        #[diesel(sql_type = Text)]
+        pub kind: String,
+        /// The object's name.
+        #[diesel(sql_type = Text)]
+        pub name: String,
+        /// The table it belongs to.
+        #[diesel(sql_type = Text)]
+        pub tbl_name: String,
+        /// Its `CREATE` statement (`NULL` for automatic indexes).
+        #[diesel(sql_type = Nullable<Text>)]
+        pub sql: Option<String>,
+    }
+
+    #[derive(QueryableByName)]
+    struct Line {
+        #[diesel(sql_type = Text)]
+        line: String,
+    }
+
+    fn open(path: &Path) -> SqliteConnection {
+        let path = path.to_str().expect("a UTF-8 path");
+        SqliteConnection::establish(path).unwrap_or_else(|e| panic!("open {path}: {e}"))
+    }
+
+    fn lines(conn: &mut SqliteConnection, query: &str) -> Vec<String> {
+        diesel::sql_query(query)
+            .load::<Line>(conn)
+            .unwrap_or_else(|e| panic!("{query}: {e}"))
+            .into_iter()
+            .map(|l| l.line)
+            .collect()
+    }
+
+    /// Every object in the file's schema, sorted.
+    pub fn schema(path: &Path) -> Vec<SchemaObject> {
+        let mut objects = diesel::sql_query(
+            "SELECT type AS kind, name, tbl_name, sql FROM sqlite_master ORDER BY type, name",
+        )
+        .load::<SchemaObject>(&mut open(path))
+        .expect("read sqlite_master");
+        objects.sort();
+        objects
+    }
+
+    /// Every row of `table`, each rendered as its `quote()`d columns joined by `|`, sorted.
+    pub fn rows(path: &Path, table: &str) -> Vec<String> {
+        let mut conn = open(path);
+        let columns = lines(
+            &mut conn,
+            &format!("SELECT name AS line FROM pragma_table_info('{table}') ORDER BY cid"),
+        );
+        assert!(!columns.is_empty(), "no table {table}");
+        let quoted: Vec<String> = columns.iter().map(|c| format!("quote(\"{c}\")")).collect();
+        lines(
+            &mut conn,
+            &format!(
+                "SELECT {} AS line FROM \"{table}\" ORDER BY 1",
+                quoted.join(" || '|' || ")
+            ),
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -259,6 +334,25 @@ mod tests {
         let dir = copy.dir().to_path_buf();
         drop(copy);
         assert!(!dir.exists());
+    }
+
+    #[cfg(feature = "sqlite")]
+    #[test]
+    fn sqlite_reads_the_django_fixture() {
+        let path = fixture("django52.sqlite3");
+        let schema = sqlite::schema(&path);
+        assert!(schema
+            .iter()
+            .any(|o| o.kind == "table" && o.name == "auth_user"));
+        assert!(schema
+            .iter()
+            .any(|o| o.kind == "table" && o.name == "authtoken_token"));
+        let tokens = sqlite::rows(&path, "authtoken_token");
+        assert_eq!(tokens.len(), 5, "{tokens:?}");
+        assert!(
+            tokens.iter().any(|row| row.starts_with("'abcd1234'|")),
+            "{tokens:?}"
+        );
     }
 
     #[test]
