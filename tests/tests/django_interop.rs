@@ -33,6 +33,14 @@ fn iso(at: &NaiveDateTime) -> String {
     }
 }
 
+/// Whether `authenticate` lets `username` in with `password` (a store error fails the test).
+fn logs_in(store: &AuthStore, username: &str, password: &str) -> bool {
+    store
+        .authenticate(username, password)
+        .unwrap_or_else(|e| panic!("authenticate {username:?}: {e}"))
+        .is_some()
+}
+
 fn is_hex_key(key: &str) -> bool {
     key.len() == 40 && key.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
@@ -48,7 +56,7 @@ mod from_django {
     use integration_tests::{connect, fixture, TempSqlite};
     use serde_json::Value;
 
-    use super::{iso, WRONG};
+    use super::{iso, logs_in, WRONG};
 
     /// One user of the fixture's manifest.
     #[derive(Debug)]
@@ -167,10 +175,7 @@ mod from_django {
         let Some(password) = &entry.password else {
             for guess in ["", user.password.as_str(), "password"] {
                 assert!(
-                    store
-                        .authenticate(&entry.username, guess)
-                        .expect("authenticate")
-                        .is_none(),
+                    !logs_in(store, &entry.username, guess),
                     "{label}: an unusable password let {guess:?} in"
                 );
             }
@@ -178,10 +183,7 @@ mod from_django {
         };
         let wrong = format!("{password}{WRONG}");
         assert!(
-            store
-                .authenticate(&entry.username, &wrong)
-                .expect("authenticate")
-                .is_none(),
+            !logs_in(store, &entry.username, &wrong),
             "{label}: a wrong password was accepted"
         );
         let got = store
@@ -206,17 +208,11 @@ mod from_django {
             "{label}: after login the {algorithm} hash was not upgraded to {current}..."
         );
         assert!(
-            store
-                .authenticate(&entry.username, password)
-                .expect("authenticate")
-                .is_some(),
+            logs_in(store, &entry.username, password),
             "{label}: the upgraded hash does not verify"
         );
         assert!(
-            store
-                .authenticate(&entry.username, &wrong)
-                .expect("authenticate")
-                .is_none(),
+            !logs_in(store, &entry.username, &wrong),
             "{label}: the upgraded hash accepts a wrong password"
         );
     }
@@ -270,10 +266,7 @@ mod from_django {
             }
         }
         assert!(
-            store
-                .authenticate("no-such-user", "x")
-                .expect("authenticate")
-                .is_none(),
+            !logs_in(&store, "no-such-user", "x"),
             "an unknown username authenticated"
         );
 
@@ -471,10 +464,11 @@ fn write_ours(store: &AuthStore, tag: &str) -> Value {
             .expect("user_by_username")
             .unwrap_or_else(|| panic!("{username}: not found after create_user"));
         if let Some(password) = password {
-            let got = store
-                .authenticate(&username, password)
-                .expect("authenticate");
-            assert_eq!(got.is_some(), plan.active, "{username}: authenticate, ours");
+            assert_eq!(
+                logs_in(store, &username, password),
+                plan.active,
+                "{username}: authenticate, ours"
+            );
         }
         if let Some(key) = &token {
             let (_, owner) = store
