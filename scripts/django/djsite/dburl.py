@@ -2,9 +2,9 @@
 
 Accepted forms (the same as ``AuthStore::connect``):
 
-* a bare path, ``sqlite://path`` or ``sqlite:///absolute/path``: SQLite;
+* a bare path, ``sqlite://path`` or ``sqlite:///absolute/path`` (also ``sqlite3://``): SQLite;
 * ``postgres://user:password@host:port/name?sslmode=...`` (or ``postgresql://``);
-* ``mysql://user:password@host:port/name``: MySQL or MariaDB.
+* ``mysql://user:password@host:port/name`` (or ``mariadb://``): MySQL or MariaDB.
 """
 
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -16,11 +16,11 @@ def database_from_url(url):
     if not sep:
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": url}
     scheme = scheme.lower()
-    if scheme == "sqlite":
+    if scheme in ("sqlite", "sqlite3"):
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": rest}
     if scheme in ("postgres", "postgresql"):
         engine, options = "django.db.backends.postgresql", {}
-    elif scheme == "mysql":
+    elif scheme in ("mysql", "mariadb"):
         engine, options = "django.db.backends.mysql", {"charset": "utf8mb4"}
     else:
         raise ValueError(
