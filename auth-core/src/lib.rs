@@ -4,6 +4,7 @@
 
 pub mod commands;
 pub mod crypto;
+pub mod csrf;
 pub mod db;
 pub mod hashers;
 pub mod models;
