@@ -170,6 +170,14 @@ pub const TOKEN_KEY_MAX_LENGTH: usize = 40;
 pub const INVALID_USERNAME_MESSAGE: &str =
     "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.";
 
+/// Django's `ProhibitNullCharactersValidator` message.
+pub const NULL_CHARACTERS_MESSAGE: &str = "Null characters are not allowed.";
+
+/// Whether every backend can store `value`: PostgreSQL text cannot hold NUL.
+pub fn storable(value: &str) -> bool {
+    !value.contains('\0')
+}
+
 /// Django's `MaxLengthValidator` message for `limit` (`len` is the actual length).
 pub fn max_length_message(limit: usize, len: usize) -> String {
     let unit = if limit == 1 {

@@ -120,6 +120,18 @@ fn is_unique_violation(e: &DieselError) -> bool {
     )
 }
 
+/// A unique violation (lost race, key collision) or a deadlock/serialization
+/// failure: an autocommit statement that hit one can simply run again.
+fn is_retryable(e: &DieselError) -> bool {
+    matches!(
+        e,
+        DieselError::DatabaseError(
+            DatabaseErrorKind::UniqueViolation | DatabaseErrorKind::SerializationFailure,
+            _
+        )
+    )
+}
+
 fn is_foreign_key_violation(e: &DieselError) -> bool {
     matches!(
         e,
@@ -261,7 +273,8 @@ impl AuthStore {
 
     /// Django's `get_by_natural_key`: the user whose username is exactly
     /// `username` (case-sensitive on every backend, also under MySQL's
-    /// case-insensitive collations).
+    /// case-insensitive collations). A name with a NUL character cannot exist
+    /// and is `None` without a query.
     pub fn user_by_username(&self, username: &str) -> Result<Option<User>, StoreError> {
         let mut conn = self.connection()?;
         Self::user_by_username_on(&mut conn, username)
@@ -271,6 +284,9 @@ impl AuthStore {
         conn: &mut AnyConnection,
         username: &str,
     ) -> Result<Option<User>, StoreError> {
+        if !models::storable(username) {
+            return Ok(None);
+        }
         let candidates: Vec<User> = auth_user::table
             .filter(auth_user::username.eq(username))
             .select(User::as_select())
@@ -311,6 +327,18 @@ impl AuthStore {
             )));
         }
         let email = models::normalize_email(&new.email);
+        for (field, value) in [
+            ("email", email.as_str()),
+            ("first_name", new.first_name.as_str()),
+            ("last_name", new.last_name.as_str()),
+        ] {
+            if !models::storable(value) {
+                return Err(StoreError::InvalidField(format!(
+                    "{field}: {}",
+                    models::NULL_CHARACTERS_MESSAGE
+                )));
+            }
+        }
         for (field, value, limit) in [
             ("email", email.as_str(), EMAIL_MAX_LENGTH),
             ("first_name", new.first_name.as_str(), NAME_MAX_LENGTH),
@@ -484,7 +512,7 @@ impl AuthStore {
             }
             match insert_token(&mut conn, user_id, crypto::generate_token_key()) {
                 Ok(token) => return Ok((token, true)),
-                Err(e) if is_unique_violation(&e) && attempt < MAX_ATTEMPTS => attempt += 1,
+                Err(e) if is_retryable(&e) && attempt < MAX_ATTEMPTS => attempt += 1,
                 Err(e) if is_foreign_key_violation(&e) => return Err(StoreError::UserNotFound),
                 Err(e) => return Err(e.into()),
             }
@@ -521,8 +549,9 @@ impl AuthStore {
                     });
             match result {
                 Ok(token) => return Ok(token),
-                // A concurrent insert for this user, or a key collision: go again.
-                Err(e) if is_unique_violation(&e) && attempt < MAX_ATTEMPTS => attempt += 1,
+                // A concurrent insert for this user, a key collision, or a
+                // deadlock between concurrent regenerations: go again.
+                Err(e) if is_retryable(&e) && attempt < MAX_ATTEMPTS => attempt += 1,
                 Err(e) if is_foreign_key_violation(&e) => return Err(StoreError::UserNotFound),
                 Err(e) => return Err(e.into()),
             }
@@ -541,10 +570,11 @@ impl AuthStore {
     /// DRF's `Token.objects.select_related('user').get(key=key)`: one query,
     /// token joined with its user. The key must match exactly: MySQL/MariaDB
     /// compare case- and trailing-space-insensitively, so the row is
-    /// re-checked here in constant time. Keys longer than 40 characters (or
-    /// empty) cannot exist and are rejected without a query.
+    /// re-checked here in constant time. Keys that cannot exist (empty, longer
+    /// than 40 characters, or with a NUL character, which PostgreSQL cannot
+    /// store) are rejected without a query.
     pub fn token_with_user(&self, key: &str) -> Result<Option<(Token, User)>, StoreError> {
-        if key.is_empty() || key.chars().count() > TOKEN_KEY_MAX_LENGTH {
+        if key.is_empty() || key.chars().count() > TOKEN_KEY_MAX_LENGTH || !models::storable(key) {
             return Ok(None);
         }
         let mut conn = self.connection()?;
