@@ -234,6 +234,7 @@ pub fn query_lines(conn: &mut AnyConnection, sql: &str) -> Vec<String> {
 
 /// Generates one `#[test]` per backend for each listed function
 /// `fn case(db: &TestDb)`.
+#[allow(unused_macros)] // not every test binary uses it
 macro_rules! per_backend {
     ($($case:ident),* $(,)?) => {
         mod sqlite {
