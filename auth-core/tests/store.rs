@@ -35,6 +35,8 @@ per_backend!(
     delete_user_removes_its_token,
     timestamps_are_utc,
     session_setup,
+    diesel_cli_layout,
+    django_migrate_then_ours,
 );
 
 fn user(db_store: &AuthStore, prefix: &str, password: &str) -> auth_core::User {
@@ -677,6 +679,73 @@ fn session_setup(db: &TestDb) {
         }
     }
     assert_eq!(conn.backend(), db.backend);
+}
+
+/// The folders work as `diesel migration run --migration-dir …` reads them:
+/// the CLI's file-based source records the same versions and builds the same schema.
+fn diesel_cli_layout(db: &TestDb) {
+    use auth_core::db::AnyConnection;
+    use diesel_migrations::{FileBasedMigrations, MigrationHarness};
+
+    let dir = format!(
+        "{}/migrations/{}",
+        env!("CARGO_MANIFEST_DIR"),
+        db.backend.feature()
+    );
+    let source = FileBasedMigrations::from_path(&dir).expect("migration folder");
+    let store = db.store();
+    let mut conn = store.connection().unwrap();
+    let applied: Vec<String> = match &mut *conn {
+        #[cfg(feature = "sqlite")]
+        AnyConnection::Sqlite(c) => c
+            .run_pending_migrations(source)
+            .map(|v| v.iter().map(|m| m.to_string()).collect()),
+        #[cfg(feature = "postgres")]
+        AnyConnection::Postgres(c) => c
+            .run_pending_migrations(source)
+            .map(|v| v.iter().map(|m| m.to_string()).collect()),
+        #[cfg(feature = "mysql")]
+        AnyConnection::Mysql(c) => c
+            .run_pending_migrations(source)
+            .map(|v| v.iter().map(|m| m.to_string()).collect()),
+    }
+    .expect("file-based migrations");
+    assert_eq!(applied.len(), 2);
+    let by_cli = schema_snapshot(&mut conn);
+    drop(conn);
+    assert!(store.pending_migrations().unwrap().is_empty());
+    let embedded_db = TestDb::new(db.backend).expect("second database");
+    assert_eq!(
+        schema_snapshot(&mut embedded_db.migrated().connection().unwrap()),
+        by_cli
+    );
+}
+
+/// With `DJANGO_PYTHON` (a Python with Django 5.2 and DRF 3.18), Django's own
+/// `migrate` builds the database, then ours must change nothing.
+fn django_migrate_then_ours(db: &TestDb) {
+    let Ok(python) = std::env::var("DJANGO_PYTHON") else {
+        eprintln!("SKIPPED: Django's own migrate (set DJANGO_PYTHON to run)");
+        return;
+    };
+    // For SQLite this is sqlite:///<absolute path>, as the script expects.
+    let url = db.url.clone();
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/django_fixture.py"
+    );
+    let status = std::process::Command::new(python)
+        .args([script, "migrate", &url])
+        .status()
+        .expect("run Django");
+    assert!(status.success(), "Django's migrate failed");
+    let store = db.store();
+    let before = schema_snapshot(&mut store.connection().unwrap());
+    assert!(!before.is_empty());
+    assert_eq!(store.migrate().unwrap(), MIGRATIONS);
+    assert_eq!(schema_snapshot(&mut store.connection().unwrap()), before);
+    let u = user(&store, "after_django", "pw");
+    assert!(store.token_get_or_create(u.id).unwrap().1);
 }
 
 // Backend-independent pool behaviour.
