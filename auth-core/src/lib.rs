@@ -12,6 +12,7 @@ compile_error!(
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub mod commands;
 pub mod crypto;
+pub mod csrf;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub mod db;
 pub mod hashers;
