@@ -588,3 +588,57 @@ impl AuthStore {
             .find(|(token, _)| crypto::constant_time_eq(token.key.as_bytes(), key.as_bytes())))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn store_and_errors_cross_threads() {
+        // `web::block` moves the store into, and the error out of, a worker thread.
+        fn send_sync<T: Send + Sync + 'static>() {}
+        send_sync::<AuthStore>();
+        send_sync::<StoreError>();
+        send_sync::<UserCreatedHook>();
+    }
+
+    #[test]
+    fn lost_connections_are_unavailable() {
+        struct Info;
+        impl diesel::result::DatabaseErrorInformation for Info {
+            fn message(&self) -> &str {
+                "server closed the connection unexpectedly"
+            }
+            fn details(&self) -> Option<&str> {
+                None
+            }
+            fn hint(&self) -> Option<&str> {
+                None
+            }
+            fn table_name(&self) -> Option<&str> {
+                None
+            }
+            fn column_name(&self) -> Option<&str> {
+                None
+            }
+            fn constraint_name(&self) -> Option<&str> {
+                None
+            }
+            fn statement_position(&self) -> Option<i32> {
+                None
+            }
+        }
+        let lost = StoreError::from(DieselError::DatabaseError(
+            DatabaseErrorKind::ClosedConnection,
+            Box::new(Info),
+        ));
+        assert!(lost.is_unavailable(), "{lost:?}");
+        assert_eq!(
+            lost.to_string(),
+            "database unavailable: server closed the connection unexpectedly"
+        );
+        let query = StoreError::from(DieselError::NotFound);
+        assert!(!query.is_unavailable());
+        assert_eq!(query.to_string(), "database error: Record not found");
+    }
+}

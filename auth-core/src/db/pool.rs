@@ -163,12 +163,12 @@ impl r2d2::HandleError<r2d2::Error> for TracingErrorHandler {
 /// a database that cannot be reached within `connection_timeout` is
 /// [`StoreError::Unavailable`].
 pub fn build_pool(url: &str, config: &PoolConfig) -> Result<DbPool, StoreError> {
-    let url = DatabaseUrl::parse(url)?;
     if config.max_size == 0 {
         return Err(StoreError::Config(
             "the pool's max_size must be at least 1".into(),
         ));
     }
+    let url = DatabaseUrl::parse(url)?;
     let memory = url.is_memory();
     let manager = ConnectionManager::new(url, config);
     let builder = r2d2::Pool::builder()

@@ -44,6 +44,10 @@ impl TestDb {
     /// is not configured or not compiled in.
     pub fn new(backend: Backend) -> Option<TestDb> {
         match backend {
+            Backend::Sqlite if !backend.is_compiled_in() => {
+                eprintln!("SKIPPED: SQLite tests (build with --features sqlite to run)");
+                None
+            }
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
                 let url = format!("sqlite://{}", dir.path().join("db.sqlite3").display());
