@@ -111,6 +111,8 @@ impl<const W: usize> Engine<W> {
     ///
     /// `rounds` below 1 counts as 1 (callers reject 0 before getting here).
     pub(crate) fn pbkdf2(&self, password: &[u8], salt: &[u8], rounds: u32, out: &mut [u8]) {
+        #[cfg(test)]
+        count_rounds(u64::from(rounds.max(1)) * out.chunks(Self::OUTPUT_LEN).len() as u64);
         let (inner, outer) = self.hmac_states(password);
         let mut msg = Vec::with_capacity(salt.len() + 4);
         for (index, chunk) in out.chunks_mut(Self::OUTPUT_LEN).enumerate() {
@@ -148,6 +150,26 @@ impl<const W: usize> Engine<W> {
             chunk.copy_from_slice(&bytes[..chunk.len()]);
         }
     }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// PBKDF2 rounds run on this thread: lets tests check how much work a call did without
+    /// timing it.
+    static ROUNDS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+#[cfg(test)]
+fn count_rounds(n: u64) {
+    ROUNDS.with(|c| c.set(c.get() + n));
+}
+
+/// PBKDF2 rounds `f` ran on this thread.
+#[cfg(test)]
+pub(crate) fn rounds_spent(f: impl FnOnce()) -> u64 {
+    let before = ROUNDS.with(|c| c.get());
+    f();
+    ROUNDS.with(|c| c.get()) - before
 }
 
 /// Write `words` big-endian into the start of `out` (the hot-loop twin of [`write_words`]),
