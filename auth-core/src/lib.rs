@@ -2,15 +2,29 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+// Without a database backend only this error is reported: the modules that
+// need one are compiled out rather than failing one by one.
+#[cfg(not(any(feature = "sqlite", feature = "postgres", feature = "mysql")))]
+compile_error!(
+    "auth-core needs a database backend: enable at least one of the cargo features `sqlite` (the default), `postgres` or `mysql`"
+);
+
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub mod commands;
 pub mod crypto;
 pub mod csrf;
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub mod db;
 pub mod hashers;
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub mod models;
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub mod store;
 
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub use db::{AnyConnection, DbPool, PoolConfig};
 pub use hashers::Hashers;
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub use models::{NewUser, Token, User};
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub use store::{AuthStore, StoreError};
