@@ -20,55 +20,17 @@ pub const MYSQL_ENV: &str = "TEST_MYSQL_URL";
 /// The environment variable naming a Redis server for tests.
 pub const REDIS_ENV: &str = "TEST_REDIS_URL";
 
-/// A database backend the crates support.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    /// Embedded SQLite (always available in the default build).
-    Sqlite,
-    /// PostgreSQL, with the `postgres` feature and `TEST_POSTGRES_URL`.
-    Postgres,
-    /// MySQL or MariaDB, with the `mysql` feature and `TEST_MYSQL_URL`.
-    Mysql,
-}
+pub use auth_core::db::Backend;
 
-impl Backend {
-    /// The server backends, in the order suites run them.
-    pub const SERVERS: [Backend; 2] = [Backend::Postgres, Backend::Mysql];
+/// The server backends, in the order suites run them.
+pub const SERVERS: [Backend; 2] = [Backend::Postgres, Backend::Mysql];
 
-    /// A human name, for messages.
-    pub fn name(self) -> &'static str {
-        match self {
-            Backend::Sqlite => "SQLite",
-            Backend::Postgres => "PostgreSQL",
-            Backend::Mysql => "MySQL/MariaDB",
-        }
-    }
-
-    /// The cargo feature of this crate that compiles the backend in.
-    pub fn feature(self) -> &'static str {
-        match self {
-            Backend::Sqlite => "sqlite",
-            Backend::Postgres => "postgres",
-            Backend::Mysql => "mysql",
-        }
-    }
-
-    /// Whether this build has the backend compiled in.
-    pub fn compiled(self) -> bool {
-        match self {
-            Backend::Sqlite => cfg!(feature = "sqlite"),
-            Backend::Postgres => cfg!(feature = "postgres"),
-            Backend::Mysql => cfg!(feature = "mysql"),
-        }
-    }
-
-    /// The environment variable with the server's URL (`None` for SQLite).
-    pub fn env_var(self) -> Option<&'static str> {
-        match self {
-            Backend::Sqlite => None,
-            Backend::Postgres => Some(POSTGRES_ENV),
-            Backend::Mysql => Some(MYSQL_ENV),
-        }
+/// The environment variable with `backend`'s URL for tests (`None` for SQLite, which needs none).
+pub fn env_var(backend: Backend) -> Option<&'static str> {
+    match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => Some(POSTGRES_ENV),
+        Backend::Mysql => Some(MYSQL_ENV),
     }
 }
 
@@ -89,7 +51,7 @@ pub fn env_nonempty(var: &str) -> Option<String> {
 ///
 /// SQLite has no server: for it this returns `None` without a message; use [`TempSqlite`].
 pub fn server_url(backend: Backend, test: &str) -> Option<String> {
-    let var = backend.env_var()?;
+    let var = env_var(backend)?;
     let Some(url) = env_nonempty(var) else {
         skip(
             test,
@@ -97,7 +59,7 @@ pub fn server_url(backend: Backend, test: &str) -> Option<String> {
         );
         return None;
     };
-    if !backend.compiled() {
+    if !backend.is_compiled_in() {
         skip(
             test,
             &format!(
@@ -201,6 +163,7 @@ pub fn test_pool_config() -> PoolConfig {
     PoolConfig {
         max_size: 4,
         connection_timeout: Duration::from_secs(10),
+        ..PoolConfig::default()
     }
 }
 
