@@ -12,6 +12,7 @@
 use std::path::Path;
 use std::process::Command;
 
+use auth_core::commands::{self, CommandContext, StoreSource};
 use auth_core::{AuthStore, NewUser};
 use chrono::NaiveDateTime;
 use integration_tests::{
@@ -397,10 +398,11 @@ const PLAN: &[Planned] = &[
     },
 ];
 
-/// Migrate, create [`PLAN`]'s users (names made unique by `tag`) with our store, check them on
-/// our side, and return the manifest `check_ours.py` reads.
+/// Migrate, create [`PLAN`]'s users (names made unique by `tag`) with the store and two more
+/// with the management commands, check them on our side, and return the manifest
+/// `check_ours.py` reads.
 fn write_ours(store: &AuthStore, tag: &str) -> Value {
-    store.migrate().expect("our migrate");
+    assert!(manage(store, &["migrate"], "").starts_with("Running migrations:\n"));
     let mut users = Vec::new();
     let mut unknown_tokens = Vec::new();
     for plan in PLAN {
@@ -458,37 +460,86 @@ fn write_ours(store: &AuthStore, tag: &str) -> Value {
             }
         };
 
-        // Our side first, so a failure below is Django's disagreement, not a bad manifest.
-        let stored = store
-            .user_by_username(&username)
-            .expect("user_by_username")
-            .unwrap_or_else(|| panic!("{username}: not found after create_user"));
-        if let Some(password) = password {
-            assert_eq!(
-                logs_in(store, &username, password),
-                plan.active,
-                "{username}: authenticate, ours"
-            );
-        }
-        if let Some(key) = &token {
-            let (_, owner) = store
-                .token_with_user(key)
-                .expect("token_with_user")
-                .unwrap_or_else(|| panic!("{username}: our token does not resolve"));
-            assert_eq!(owner.id, stored.id);
-        }
-        users.push(json!({
-            "username": username,
-            "password": password,
-            "hasher": if password.is_some() { "pbkdf2_sha256" } else { "unusable" },
-            "is_active": plan.active,
-            "is_staff": plan.staff,
-            "is_superuser": plan.superuser,
-            "token": token,
-            "date_joined": iso(&stored.date_joined),
-            "last_login": stored.last_login.as_ref().map(iso),
-        }));
+        users.push(
+            Expected {
+                username: &username,
+                password,
+                active: plan.active,
+                staff: plan.staff,
+                superuser: plan.superuser,
+                token,
+            }
+            .check_and_describe(store),
+        );
     }
+
+    // The same through the management commands, as an operator would do it.
+    let cli = format!("cli.{tag}");
+    let typed = "  typed at the prompt, spaces kept  ";
+    assert_eq!(
+        manage(
+            store,
+            &["createuser", &cli, "--email", "cli@example.com"],
+            &format!("{typed}\n{typed}\n")
+        ),
+        "User created successfully.\n"
+    );
+    let cli_key = token_printed(&manage(store, &["create-token", &cli], ""), &cli);
+    assert_eq!(
+        token_printed(&manage(store, &["drf_create_token", &cli], ""), &cli),
+        cli_key,
+        "create-token replaced an existing key without --reset"
+    );
+    users.push(
+        Expected {
+            username: &cli,
+            password: Some(typed),
+            active: true,
+            staff: false,
+            superuser: false,
+            token: Some(cli_key),
+        }
+        .check_and_describe(store),
+    );
+    let admin = format!("cliadmin.{tag}");
+    assert_eq!(
+        manage(
+            store,
+            &[
+                "createsuperuser",
+                &admin,
+                "--password",
+                "first admin password"
+            ],
+            ""
+        ),
+        "Superuser created successfully.\n"
+    );
+    let changed = "second admin pässword";
+    assert!(manage(
+        store,
+        &["changepassword", &admin],
+        &format!("{changed}\n{changed}\n")
+    )
+    .ends_with(&format!(
+        "Password changed successfully for user '{admin}'\n"
+    )));
+    let first = token_printed(&manage(store, &["create-token", &admin], ""), &admin);
+    let reset = token_printed(&manage(store, &["create-token", "-r", &admin], ""), &admin);
+    assert_ne!(first, reset, "create-token -r kept the key");
+    unknown_tokens.push(first);
+    users.push(
+        Expected {
+            username: &admin,
+            password: Some(changed),
+            active: true,
+            staff: true,
+            superuser: true,
+            token: Some(reset),
+        }
+        .check_and_describe(store),
+    );
+
     for key in &unknown_tokens {
         assert!(
             store
@@ -499,6 +550,91 @@ fn write_ours(store: &AuthStore, tag: &str) -> Value {
         );
     }
     json!({ "users": users, "unknown_tokens": unknown_tokens })
+}
+
+/// What a user of our database should look like to Django.
+struct Expected<'a> {
+    username: &'a str,
+    password: Option<&'a str>,
+    active: bool,
+    staff: bool,
+    superuser: bool,
+    token: Option<String>,
+}
+
+impl Expected<'_> {
+    /// Check the user on our side (so a later failure is Django's disagreement, not a bad
+    /// manifest) and describe it as a manifest entry.
+    fn check_and_describe(self, store: &AuthStore) -> Value {
+        let username = self.username;
+        let stored = store
+            .user_by_username(username)
+            .expect("user_by_username")
+            .unwrap_or_else(|| panic!("{username}: not found after creating it"));
+        assert_eq!(
+            (stored.is_active, stored.is_staff, stored.is_superuser),
+            (self.active, self.staff, self.superuser),
+            "{username}: flags"
+        );
+        if let Some(password) = self.password {
+            assert_eq!(
+                logs_in(store, username, password),
+                self.active,
+                "{username}: authenticate, ours"
+            );
+        }
+        if let Some(key) = &self.token {
+            let (_, owner) = store
+                .token_with_user(key)
+                .expect("token_with_user")
+                .unwrap_or_else(|| panic!("{username}: our token does not resolve"));
+            assert_eq!(owner.id, stored.id);
+        }
+        json!({
+            "username": username,
+            "password": self.password,
+            "hasher": if self.password.is_some() { "pbkdf2_sha256" } else { "unusable" },
+            "is_active": self.active,
+            "is_staff": self.staff,
+            "is_superuser": self.superuser,
+            "token": self.token,
+            "date_joined": iso(&stored.date_joined),
+            "last_login": stored.last_login.as_ref().map(iso),
+        })
+    }
+}
+
+/// Run a management command against `store` with `stdin` as its input (not a terminal);
+/// it must succeed. Returns what it printed on stdout.
+fn manage(store: &AuthStore, args: &[&str], stdin: &str) -> String {
+    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+    let mut input = stdin.as_bytes();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = commands::run(
+        &args,
+        CommandContext {
+            program: "manage",
+            store: StoreSource::Store(store.clone()),
+            stdin: &mut input,
+            stdout: &mut out,
+            stderr: &mut err,
+            stdin_is_terminal: false,
+        },
+    );
+    let out = String::from_utf8(out).expect("UTF-8 output");
+    let err = String::from_utf8_lossy(&err);
+    assert_eq!(code, 0, "manage {args:?} exited with {code}:\n{out}{err}");
+    out
+}
+
+/// The key in create-token's `Generated token <key> for user <username>` line.
+fn token_printed(output: &str, username: &str) -> String {
+    let key = output
+        .strip_prefix("Generated token ")
+        .and_then(|rest| rest.strip_suffix(&format!(" for user {username}\n")))
+        .unwrap_or_else(|| panic!("create-token printed {output:?}"));
+    assert!(is_hex_key(key), "create-token made the key {key:?}");
+    key.to_owned()
 }
 
 /// Run `check_ours.py` on `url` with `manifest` (written into `dir`), when `DJANGO_PYTHON` is set.
