@@ -55,7 +55,7 @@ class Report:
 def verify(manifest, report):
     """Run every check for ``manifest`` against Django's default database."""
     with transaction.atomic():
-        check_schema(report)
+        guarded(report, "schema", check_schema, report)
         for entry in manifest["users"]:
             guarded(report, f"user {entry['username']!r}", check_user, entry, report)
         unknown = UNKNOWN_KEYS + manifest.get("unknown_tokens", [])
