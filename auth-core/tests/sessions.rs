@@ -275,13 +275,7 @@ fn unreachable_database_is_unavailable() {
     let Some(db) = TestDb::new(auth_core::db::Backend::Sqlite) else {
         return;
     };
-    let store = db.store_with(auth_core::PoolConfig {
-        max_size: 1,
-        min_idle: Some(0),
-        connection_timeout: Duration::from_millis(200),
-        ..auth_core::PoolConfig::default()
-    });
-    store.migrate().unwrap();
+    let store = db.single_connection();
     let sessions = SessionDb::from(&store);
     let held = store.connection().unwrap();
     let key = "a".repeat(SESSION_KEY_LENGTH);
