@@ -729,7 +729,14 @@ pub fn set_cookie_value(secret: &CsrfSecret, config: &CsrfConfig, now: SystemTim
         cookie.push_str(domain);
     }
     if let Some(age) = config.cookie_age {
-        let expires = now.checked_add(Duration::from_secs(age)).unwrap_or(now);
+        // An HTTP date ends with the year 9999 (and `HttpDate` panics after it).
+        const LATEST: u64 = 253_402_300_799; // 9999-12-31T23:59:59Z
+        let secs = now
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs())
+            .saturating_add(age)
+            .min(LATEST);
+        let expires = SystemTime::UNIX_EPOCH + Duration::from_secs(secs);
         cookie.push_str(&format!("; expires={}", HttpDate::from(expires)));
     }
     if config.cookie_httponly {
@@ -1155,6 +1162,19 @@ mod tests {
         assert_eq!(
             set_cookie_value(&secret, &config, now),
             "csrftoken=XapprULvGy9ftle0l7Vt9K8oOFvB81Ag; Path=/api"
+        );
+        // An age past the year 9999 is capped in `expires`, not a panic.
+        let config = CsrfConfig {
+            cookie_age: Some(u64::MAX),
+            ..CsrfConfig::default()
+        };
+        assert_eq!(
+            set_cookie_value(&secret, &config, now),
+            format!(
+                "csrftoken=XapprULvGy9ftle0l7Vt9K8oOFvB81Ag; expires=Fri, 31 Dec 9999 23:59:59 GMT; \
+                 Max-Age={}; Path=/; SameSite=Lax",
+                u64::MAX
+            )
         );
     }
 
