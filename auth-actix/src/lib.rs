@@ -1,1 +1,4 @@
 //! placeholder
+
+pub mod csrf;
+pub mod session;

@@ -22,6 +22,7 @@
 //! | `createsuperuser <username>` (or `--username U`) `[--password P] [--email E] [--noinput]` | same, staff and superuser | `Superuser created successfully.` |
 //! | `changepassword <username>` | sets a new password | `Password changed successfully for user '<u>'` |
 //! | `create-token [-r\|--reset] <username>` (alias `drf_create_token`) | DRF's `drf_create_token` | `Generated token <key> for user <u>` |
+//! | `clearsessions` | deletes expired rows of the session table (Django's `clearsessions`) | nothing |
 //!
 //! Without `--password`, `createuser` and `createsuperuser` prompt
 //! `Password: ` and `Password (again): ` (without echo on a terminal;
@@ -36,6 +37,7 @@ use std::io::{self, BufRead, IsTerminal, Write};
 
 use crate::db::PoolConfig;
 use crate::models::NewUser;
+use crate::sessions::SessionDb;
 use crate::store::{AuthStore, StoreError};
 
 /// Where the commands get their [`AuthStore`].
@@ -218,7 +220,7 @@ const COMMANDS: &[Command] = &[
         name: "migrate",
         aliases: &[],
         args: "",
-        help: "Create or update the auth_user and authtoken_token tables.",
+        help: "Create or update the auth_user, authtoken_token and auth_actix_session tables.",
         options: &[],
         max_positional: 0,
         handler: migrate,
@@ -263,6 +265,15 @@ const COMMANDS: &[Command] = &[
         }],
         max_positional: 1,
         handler: create_token,
+    },
+    Command {
+        name: "clearsessions",
+        aliases: &[],
+        args: "",
+        help: "Delete expired sessions from the auth_actix_session table.",
+        options: &[],
+        max_positional: 0,
+        handler: clearsessions,
     },
 ];
 
@@ -626,5 +637,16 @@ fn create_token(
         "Generated token {} for user {username}",
         token.key
     )?;
+    Ok(())
+}
+
+/// Django's `clearsessions`: silent on success, like Django's.
+fn clearsessions(
+    _: &'static Command,
+    _: &Parsed,
+    ctx: &mut CommandContext<'_>,
+) -> Result<(), Failure> {
+    let store = ctx.store.open()?;
+    SessionDb::from(&store).clear_expired()?;
     Ok(())
 }

@@ -19,6 +19,8 @@ pub mod hashers;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub mod models;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+pub mod sessions;
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub mod store;
 
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
@@ -26,5 +28,7 @@ pub use db::{AnyConnection, DbPool, PoolConfig};
 pub use hashers::Hashers;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub use models::{NewUser, Token, User};
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+pub use sessions::SessionDb;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub use store::{AuthStore, StoreError};

@@ -77,6 +77,7 @@ fn help_and_unknown_commands() {
             "changepassword",
             "create-token",
             "drf_create_token",
+            "clearsessions",
         ] {
             assert!(out.stdout.contains(name), "{name}");
         }
@@ -156,7 +157,8 @@ fn migrate_reports_what_it_applied() {
     assert_eq!(
         out.stdout,
         "Running migrations:\n  Applying 2026-11-26-000001_create_auth_user... OK\n  \
-         Applying 2026-11-26-000002_create_authtoken_token... OK\n"
+         Applying 2026-11-26-000002_create_authtoken_token... OK\n  \
+         Applying 2026-11-26-000003_create_auth_actix_session... OK\n"
     );
     let out = run_with(source, &["migrate"], "");
     assert_eq!(out.code, 0);
@@ -470,5 +472,43 @@ fn create_token_prints_drf_lines() {
     assert_eq!(
         out.stderr,
         "CommandError: Cannot create the Token: user KIM does not exist\n"
+    );
+}
+
+#[test]
+fn clearsessions_deletes_only_expired_sessions() {
+    use auth_core::SessionDb;
+    use std::time::Duration;
+
+    let Some((_db, store)) = sqlite() else {
+        return;
+    };
+    let sessions = SessionDb::from(&store);
+    let live = sessions
+        .create("{}", None, Duration::from_secs(3600))
+        .unwrap();
+    let expired = sessions.create("{}", Some(1), Duration::ZERO).unwrap();
+    std::thread::sleep(Duration::from_millis(5));
+    let count = |conn: &mut auth_core::AnyConnection| {
+        use auth_core::db::schema::auth_actix_session::dsl::*;
+        use diesel::prelude::*;
+        auth_actix_session.count().get_result::<i64>(conn).unwrap()
+    };
+    assert_eq!(count(&mut store.connection().unwrap()), 2);
+
+    let out = cmd(&store, &["clearsessions"], "");
+    assert_eq!(
+        (out.code, out.stdout.as_str(), out.stderr.as_str()),
+        (0, "", "")
+    );
+    assert_eq!(count(&mut store.connection().unwrap()), 1);
+    assert!(sessions.load(live.as_str()).unwrap().is_some());
+    assert!(!sessions.delete(expired.as_str()).unwrap());
+
+    let out = cmd(&store, &["clearsessions", "extra"], "");
+    assert_eq!(out.code, 2);
+    assert_eq!(
+        out.stderr,
+        "usage: manage clearsessions\nmanage clearsessions: error: unrecognized arguments: extra\n"
     );
 }

@@ -53,9 +53,10 @@ fn fixture(db: &TestDb) -> &'static str {
     }
 }
 
-const MIGRATIONS: [&str; 2] = [
+const MIGRATIONS: [&str; 3] = [
     "2026-11-26-000001_create_auth_user",
     "2026-11-26-000002_create_authtoken_token",
+    "2026-11-26-000003_create_auth_actix_session",
 ];
 
 fn dt(y: i32, m: u32, d: u32, h: u32, mi: u32, s: u32, micro: u32) -> NaiveDateTime {
@@ -710,7 +711,7 @@ fn diesel_cli_layout(db: &TestDb) {
             .map(|v| v.iter().map(|m| m.to_string()).collect()),
     }
     .expect("file-based migrations");
-    assert_eq!(applied.len(), 2);
+    assert_eq!(applied.len(), MIGRATIONS.len());
     let by_cli = schema_snapshot(&mut conn);
     drop(conn);
     assert!(store.pending_migrations().unwrap().is_empty());
@@ -832,7 +833,7 @@ fn in_memory_sqlite_keeps_its_data() {
         assert_eq!(store.token_with_user(&token.key).unwrap().unwrap().1, u);
         // A second store is a different, empty database.
         let other = AuthStore::connect(url, &PoolConfig::default()).unwrap();
-        assert_eq!(other.pending_migrations().unwrap().len(), 2);
+        assert_eq!(other.pending_migrations().unwrap().len(), MIGRATIONS.len());
     }
 }
 

@@ -1,4 +1,5 @@
-//! Diesel schema of Django's `auth_user` and DRF's `authtoken_token`.
+//! Diesel schema of Django's `auth_user`, DRF's `authtoken_token` and our
+//! server-side session table `auth_actix_session`.
 //!
 //! Timestamps are `Timestamp` (naive UTC) on every backend: the pool sets the
 //! session time zone to UTC, so PostgreSQL's `timestamp with time zone`,
@@ -38,5 +39,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Server-side sessions (our own table, never Django's `django_session`):
+    /// see [`crate::sessions`].
+    auth_actix_session (key_hash) {
+        /// Lowercase hex SHA-256 of the session key; the key itself is never stored.
+        #[max_length = 64]
+        key_hash -> Varchar,
+        /// The session state (a JSON object written by the web layer).
+        session_data -> Text,
+        /// The session is valid while `expire_date` is in the future (UTC).
+        expire_date -> Timestamp,
+        /// The logged-in user, if any (from the state's `_auth_user_id`), so
+        /// that all of a user's sessions can be ended at once.
+        user_id -> Nullable<Integer>,
+    }
+}
+
 diesel::joinable!(authtoken_token -> auth_user (user_id));
-diesel::allow_tables_to_appear_in_same_query!(auth_user, authtoken_token);
+diesel::allow_tables_to_appear_in_same_query!(auth_user, authtoken_token, auth_actix_session);

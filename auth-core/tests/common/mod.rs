@@ -115,6 +115,19 @@ impl TestDb {
             .with_hashers(fast_hashers())
     }
 
+    /// A migrated store whose pool holds one connection and waits 200 ms for
+    /// it: a test that holds the connection makes the database unreachable.
+    pub fn single_connection(&self) -> AuthStore {
+        let store = self.store_with(PoolConfig {
+            max_size: 1,
+            min_idle: Some(0),
+            connection_timeout: std::time::Duration::from_millis(200),
+            ..PoolConfig::default()
+        });
+        store.migrate().expect("migrate");
+        store
+    }
+
     /// A migrated store.
     pub fn migrated(&self) -> AuthStore {
         let store = self.store();
