@@ -1,4 +1,4 @@
-//! Server-side sessions in the `auth_actix_session` table.
+//! Server-side sessions in the `actix_auth_session` table.
 //!
 //! This is the storage behind auth-actix's Diesel session store (an
 //! actix-session `SessionStore`): because the state lives in the database and
@@ -32,13 +32,13 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use sha2::{Digest, Sha256};
 
 use crate::crypto::{self, RANDOM_STRING_CHARS};
-use crate::db::schema::auth_actix_session;
+use crate::db::schema::actix_auth_session;
 use crate::db::{self, Backend, DbPool, PooledConnection};
 use crate::models;
 use crate::store::{now_utc, AuthStore, StoreError};
 
 /// The session table's name.
-pub const SESSION_TABLE: &str = "auth_actix_session";
+pub const SESSION_TABLE: &str = "actix_auth_session";
 
 /// Length of a session key, in characters.
 pub const SESSION_KEY_LENGTH: usize = 64;
@@ -131,7 +131,7 @@ fn key_hash(key: &str) -> String {
 
 /// A live session row. `Debug` shows neither the key nor the state.
 #[derive(Clone, PartialEq, Eq, Queryable, Selectable)]
-#[diesel(table_name = auth_actix_session)]
+#[diesel(table_name = actix_auth_session)]
 pub struct SessionRecord {
     /// The session state, as the web layer wrote it (a JSON object).
     pub session_data: String,
@@ -155,7 +155,7 @@ impl fmt::Debug for SessionRecord {
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = auth_actix_session)]
+#[diesel(table_name = actix_auth_session)]
 struct NewSessionRow<'a> {
     key_hash: &'a str,
     session_data: &'a str,
@@ -190,9 +190,9 @@ fn expiry(backend: Backend, now: NaiveDateTime, ttl: Duration) -> NaiveDateTime 
 /// The live (unexpired) row of the key whose hash is `hash`.
 #[diesel::dsl::auto_type]
 fn live_row(hash: String, now: NaiveDateTime) -> _ {
-    auth_actix_session::table
-        .filter(auth_actix_session::key_hash.eq(hash))
-        .filter(auth_actix_session::expire_date.gt(now))
+    actix_auth_session::table
+        .filter(actix_auth_session::key_hash.eq(hash))
+        .filter(actix_auth_session::expire_date.gt(now))
 }
 
 /// The session table over a pool. Cheap to clone.
@@ -244,7 +244,7 @@ impl SessionDb {
         let hash = key_hash(key);
         let mut conn = self.connection()?;
         let row: Option<(String, SessionRecord)> = live_row(hash.clone(), now_utc())
-            .select((auth_actix_session::key_hash, SessionRecord::as_select()))
+            .select((actix_auth_session::key_hash, SessionRecord::as_select()))
             .first(&mut conn)
             .optional()?;
         // The column is compared exactly on every backend; re-checking costs
@@ -270,7 +270,7 @@ impl SessionDb {
         loop {
             let key = SessionKey::generate();
             let hash = key_hash(key.as_str());
-            let inserted = diesel::insert_into(auth_actix_session::table)
+            let inserted = diesel::insert_into(actix_auth_session::table)
                 .values(NewSessionRow {
                     key_hash: &hash,
                     session_data: data,
@@ -312,9 +312,9 @@ impl SessionDb {
         let expire_date = expiry(conn.backend(), now, ttl);
         let updated = diesel::update(live_row(key_hash(key), now))
             .set((
-                auth_actix_session::session_data.eq(data),
-                auth_actix_session::user_id.eq(user_id),
-                auth_actix_session::expire_date.eq(expire_date),
+                actix_auth_session::session_data.eq(data),
+                actix_auth_session::user_id.eq(user_id),
+                actix_auth_session::expire_date.eq(expire_date),
             ))
             .execute(&mut conn)?;
         Ok(updated > 0)
@@ -330,7 +330,7 @@ impl SessionDb {
         let mut conn = self.connection()?;
         let expire_date = expiry(conn.backend(), now, ttl);
         let updated = diesel::update(live_row(key_hash(key), now))
-            .set(auth_actix_session::expire_date.eq(expire_date))
+            .set(actix_auth_session::expire_date.eq(expire_date))
             .execute(&mut conn)?;
         Ok(updated > 0)
     }
@@ -342,7 +342,7 @@ impl SessionDb {
         }
         let mut conn = self.connection()?;
         let deleted = diesel::delete(
-            auth_actix_session::table.filter(auth_actix_session::key_hash.eq(key_hash(key))),
+            actix_auth_session::table.filter(actix_auth_session::key_hash.eq(key_hash(key))),
         )
         .execute(&mut conn)?;
         Ok(deleted > 0)
@@ -357,10 +357,10 @@ impl SessionDb {
         keep: Option<&str>,
     ) -> Result<usize, StoreError> {
         let mut conn = self.connection()?;
-        let mine = auth_actix_session::table.filter(auth_actix_session::user_id.eq(user_id));
+        let mine = actix_auth_session::table.filter(actix_auth_session::user_id.eq(user_id));
         let deleted = match keep.filter(|k| is_well_formed_key(k)) {
             Some(key) => {
-                diesel::delete(mine.filter(auth_actix_session::key_hash.ne(key_hash(key))))
+                diesel::delete(mine.filter(actix_auth_session::key_hash.ne(key_hash(key))))
                     .execute(&mut conn)?
             }
             None => diesel::delete(mine).execute(&mut conn)?,
@@ -373,7 +373,7 @@ impl SessionDb {
     pub fn clear_expired(&self) -> Result<usize, StoreError> {
         let mut conn = self.connection()?;
         Ok(diesel::delete(
-            auth_actix_session::table.filter(auth_actix_session::expire_date.lt(now_utc())),
+            actix_auth_session::table.filter(actix_auth_session::expire_date.lt(now_utc())),
         )
         .execute(&mut conn)?)
     }

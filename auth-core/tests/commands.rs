@@ -158,7 +158,7 @@ fn migrate_reports_what_it_applied() {
         out.stdout,
         "Running migrations:\n  Applying 2026-11-26-000001_create_auth_user... OK\n  \
          Applying 2026-11-26-000002_create_authtoken_token... OK\n  \
-         Applying 2026-11-26-000003_create_auth_actix_session... OK\n"
+         Applying 2026-11-26-000003_create_actix_auth_session... OK\n"
     );
     let out = run_with(source, &["migrate"], "");
     assert_eq!(out.code, 0);
@@ -490,9 +490,9 @@ fn clearsessions_deletes_only_expired_sessions() {
     let expired = sessions.create("{}", Some(1), Duration::ZERO).unwrap();
     std::thread::sleep(Duration::from_millis(5));
     let count = |conn: &mut auth_core::AnyConnection| {
-        use auth_core::db::schema::auth_actix_session::dsl::*;
+        use auth_core::db::schema::actix_auth_session::dsl::*;
         use diesel::prelude::*;
-        auth_actix_session.count().get_result::<i64>(conn).unwrap()
+        actix_auth_session.count().get_result::<i64>(conn).unwrap()
     };
     assert_eq!(count(&mut store.connection().unwrap()), 2);
 

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use std::thread;
 use std::time::Duration;
 
-use auth_core::db::schema::auth_actix_session;
+use auth_core::db::schema::actix_auth_session;
 use auth_core::sessions::{is_well_formed_key, SessionDb, SESSION_KEY_LENGTH};
 use auth_core::StoreError;
 use chrono::{NaiveDate, TimeDelta, Utc};
@@ -24,13 +24,13 @@ fn sessions(db: &TestDb) -> (auth_core::AuthStore, SessionDb) {
 }
 
 fn rows(store: &auth_core::AuthStore) -> Vec<(String, String, Option<i32>)> {
-    auth_actix_session::table
+    actix_auth_session::table
         .select((
-            auth_actix_session::key_hash,
-            auth_actix_session::session_data,
-            auth_actix_session::user_id,
+            actix_auth_session::key_hash,
+            actix_auth_session::session_data,
+            actix_auth_session::user_id,
         ))
-        .order(auth_actix_session::key_hash)
+        .order(actix_auth_session::key_hash)
         .load(&mut *store.connection().unwrap())
         .unwrap()
 }

@@ -56,7 +56,7 @@ fn fixture(db: &TestDb) -> &'static str {
 const MIGRATIONS: [&str; 3] = [
     "2026-11-26-000001_create_auth_user",
     "2026-11-26-000002_create_authtoken_token",
-    "2026-11-26-000003_create_auth_actix_session",
+    "2026-11-26-000003_create_actix_auth_session",
 ];
 
 fn dt(y: i32, m: u32, d: u32, h: u32, mi: u32, s: u32, micro: u32) -> NaiveDateTime {

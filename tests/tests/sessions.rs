@@ -18,7 +18,7 @@ use actix_web::{web, App, HttpResponse};
 use auth_actix::session::{
     self, DieselSessionStore, PersistentSession, Session, SessionStore, SESSION_USER_ID_KEY,
 };
-use auth_core::db::schema::auth_actix_session;
+use auth_core::db::schema::actix_auth_session;
 use auth_core::AuthStore;
 use common::TestDb;
 use diesel::prelude::*;
@@ -114,7 +114,7 @@ fn nothing() -> serde_json::Value {
 }
 
 fn row_count(store: &AuthStore) -> i64 {
-    auth_actix_session::table
+    actix_auth_session::table
         .count()
         .get_result(&mut *store.connection().unwrap())
         .unwrap()
@@ -122,8 +122,8 @@ fn row_count(store: &AuthStore) -> i64 {
 
 /// The rows' user ids, sorted here (backends order NULL differently).
 fn user_ids(store: &AuthStore) -> Vec<Option<i32>> {
-    let mut ids: Vec<Option<i32>> = auth_actix_session::table
-        .select(auth_actix_session::user_id)
+    let mut ids: Vec<Option<i32>> = actix_auth_session::table
+        .select(actix_auth_session::user_id)
         .load(&mut *store.connection().unwrap())
         .unwrap();
     ids.sort();
@@ -144,8 +144,8 @@ fn set_read_purge_replay(db: &TestDb) {
         assert_eq!(cookie.http_only(), Some(true));
         assert_eq!(row_count(&store), 1);
         // The cookie carries no part of the row's key hash.
-        let rows: Vec<String> = auth_actix_session::table
-            .select(auth_actix_session::key_hash)
+        let rows: Vec<String> = actix_auth_session::table
+            .select(actix_auth_session::key_hash)
             .load(&mut *store.connection().unwrap())
             .unwrap();
         assert!(!cookie.value().contains(&rows[0]));

@@ -54,7 +54,7 @@ fn std_ttl(ttl: &Duration) -> std::time::Duration {
     std::time::Duration::try_from(*ttl).unwrap_or(std::time::Duration::ZERO)
 }
 
-/// actix-session's [`SessionStore`] over the `auth_actix_session` table (see
+/// actix-session's [`SessionStore`] over the `actix_auth_session` table (see
 /// the [module documentation](super)). Cheap to clone; `Debug` shows the pool's
 /// size, never a key.
 #[derive(Clone, Debug)]

@@ -8,13 +8,13 @@
 //!
 //! | store | where the state lives | logout revokes | for |
 //! |---|---|---|---|
-//! | [`DieselSessionStore`] (default) | the `auth_actix_session` table of the application's database | yes | one or more nodes sharing the database; no extra service |
+//! | [`DieselSessionStore`] (default) | the `actix_auth_session` table of the application's database | yes | one or more nodes sharing the database; no extra service |
 //! | `RedisSessionStore` (cargo feature `redis`) | Redis, with Redis's own expiry | yes | several nodes, or a database you'd rather not write on every login |
 //! | actix-session's `CookieSessionStore` | the cookie (signed or encrypted) | **no** | not for authentication |
 //!
 //! # The Diesel store
 //!
-//! [`DieselSessionStore`] keeps each session in a row of `auth_actix_session`
+//! [`DieselSessionStore`] keeps each session in a row of `actix_auth_session`
 //! (created by `migrate`; see `auth_core::sessions`): the cookie carries a
 //! random 64-character key from the operating system's CSPRNG, the table only
 //! its SHA-256. `Session::purge()` deletes the row, so the old cookie is

@@ -1,5 +1,5 @@
 //! Diesel schema of Django's `auth_user`, DRF's `authtoken_token` and our
-//! server-side session table `auth_actix_session`.
+//! server-side session table `actix_auth_session`.
 //!
 //! Timestamps are `Timestamp` (naive UTC) on every backend: the pool sets the
 //! session time zone to UTC, so PostgreSQL's `timestamp with time zone`,
@@ -42,7 +42,7 @@ diesel::table! {
 diesel::table! {
     /// Server-side sessions (our own table, never Django's `django_session`):
     /// see [`crate::sessions`].
-    auth_actix_session (key_hash) {
+    actix_auth_session (key_hash) {
         /// Lowercase hex SHA-256 of the session key; the key itself is never stored.
         #[max_length = 64]
         key_hash -> Varchar,
@@ -57,4 +57,4 @@ diesel::table! {
 }
 
 diesel::joinable!(authtoken_token -> auth_user (user_id));
-diesel::allow_tables_to_appear_in_same_query!(auth_user, authtoken_token, auth_actix_session);
+diesel::allow_tables_to_appear_in_same_query!(auth_user, authtoken_token, actix_auth_session);

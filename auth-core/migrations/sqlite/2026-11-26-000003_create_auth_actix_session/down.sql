@@ -1,1 +1,0 @@
-DROP TABLE IF EXISTS "auth_actix_session";
