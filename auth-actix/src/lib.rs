@@ -4,10 +4,12 @@
 
 pub mod authentication;
 mod blocking;
+pub mod csrf;
 pub mod error;
 mod middleware;
 mod pipeline;
 mod request;
+pub mod session;
 pub mod settings;
 
 pub use auth_core;

@@ -1,1 +1,652 @@
-//! CONTRACT (skeleton): Django-style management commands as library functions.
+//! Django-style management commands as library functions.
+//!
+//! An application binary exposes them as subcommands (Django's `manage.py`):
+//!
+//! ```no_run
+//! use auth_core::commands::{self, StoreSource};
+//!
+//! fn main() {
+//!     let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| "db.sqlite3".into());
+//!     std::process::exit(commands::run_with_stdio(
+//!         "manage",
+//!         std::env::args().skip(1).collect::<Vec<_>>().as_slice(),
+//!         StoreSource::url(url),
+//!     ));
+//! }
+//! ```
+//!
+//! | command | does | prints (stdout) |
+//! |---|---|---|
+//! | `migrate` | applies pending migrations | `Running migrations:` and `  Applying <name>... OK` lines, or `  No migrations to apply.` |
+//! | `createuser <username> [--password P] [--email E] [--staff] [--superuser] [--inactive] [--noinput]` | creates a user | `User created successfully.` |
+//! | `createsuperuser <username>` (or `--username U`) `[--password P] [--email E] [--noinput]` | same, staff and superuser | `Superuser created successfully.` |
+//! | `changepassword <username>` | sets a new password | `Password changed successfully for user '<u>'` |
+//! | `create-token [-r\|--reset] <username>` (alias `drf_create_token`) | DRF's `drf_create_token` | `Generated token <key> for user <u>` |
+//! | `clearsessions` | deletes expired rows of the session table (Django's `clearsessions`) | nothing |
+//!
+//! Without `--password`, `createuser` and `createsuperuser` prompt
+//! `Password: ` and `Password (again): ` (without echo on a terminal;
+//! otherwise one line each from standard input, kept byte for byte except the
+//! line ending); `--noinput` instead stores an unusable password, as Django's
+//! `createsuperuser --noinput` does. Failures print one line on stderr
+//! (`CommandError: …`, as Django does) and return exit status 1; a malformed
+//! command line prints usage and returns 2.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{self, BufRead, IsTerminal, Write};
+
+use crate::db::PoolConfig;
+use crate::models::NewUser;
+use crate::sessions::SessionDb;
+use crate::store::{AuthStore, StoreError};
+
+/// Where the commands get their [`AuthStore`].
+#[derive(Debug, Clone)]
+pub enum StoreSource {
+    /// An existing store (its hashers and hooks apply).
+    Store(AuthStore),
+    /// A database URL, connected to when a command needs it.
+    Url {
+        /// The database URL (see [`DatabaseUrl`](crate::db::DatabaseUrl)).
+        url: String,
+        /// Pool settings.
+        config: PoolConfig,
+    },
+}
+
+impl StoreSource {
+    /// A URL with the default pool settings.
+    pub fn url(url: impl Into<String>) -> Self {
+        StoreSource::Url {
+            url: url.into(),
+            config: PoolConfig::default(),
+        }
+    }
+
+    fn open(&self) -> Result<AuthStore, StoreError> {
+        match self {
+            StoreSource::Store(store) => Ok(store.clone()),
+            StoreSource::Url { url, config } => AuthStore::connect(url, config),
+        }
+    }
+}
+
+/// What a command runs against: the store and the three standard streams.
+pub struct CommandContext<'a> {
+    /// The program name shown in usage text (e.g. `manage`).
+    pub program: &'a str,
+    /// The store, or how to connect to it.
+    pub store: StoreSource,
+    /// Standard input (password lines when it is not a terminal).
+    pub stdin: &'a mut dyn BufRead,
+    /// Standard output.
+    pub stdout: &'a mut dyn Write,
+    /// Standard error.
+    pub stderr: &'a mut dyn Write,
+    /// When `true`, passwords are read from the terminal without echo instead
+    /// of from `stdin`.
+    pub stdin_is_terminal: bool,
+}
+
+/// Runs the command in `args` (`args[0]` is the command name, not the program)
+/// with the process's standard streams; returns the exit status.
+pub fn run_with_stdio(program: &str, args: &[String], store: StoreSource) -> i32 {
+    let stdin = io::stdin();
+    let stdin_is_terminal = stdin.is_terminal();
+    let mut stdin = stdin.lock();
+    let mut stdout = io::stdout().lock();
+    let mut stderr = io::stderr().lock();
+    run(
+        args,
+        CommandContext {
+            program,
+            store,
+            stdin: &mut stdin,
+            stdout: &mut stdout,
+            stderr: &mut stderr,
+            stdin_is_terminal,
+        },
+    )
+}
+
+/// Runs the command in `args` (`args[0]` is the command name) and returns its
+/// exit status: 0 on success, 1 on a command error, 2 on a usage error.
+pub fn run(args: &[String], mut ctx: CommandContext<'_>) -> i32 {
+    let outcome = dispatch(args, &mut ctx);
+    let code = match outcome {
+        Ok(()) => 0,
+        Err(Failure::Command(message)) => {
+            let _ = writeln!(ctx.stderr, "CommandError: {message}");
+            1
+        }
+        Err(Failure::Plain(message)) => {
+            let _ = writeln!(ctx.stderr, "{message}");
+            1
+        }
+        Err(Failure::Usage { command, message }) => {
+            let _ = writeln!(ctx.stderr, "{}", usage_line(ctx.program, command));
+            let _ = writeln!(
+                ctx.stderr,
+                "{} {}: error: {message}",
+                ctx.program, command.name
+            );
+            2
+        }
+    };
+    let _ = ctx.stdout.flush();
+    let _ = ctx.stderr.flush();
+    code
+}
+
+/// Why a command stopped.
+enum Failure {
+    /// Printed as `CommandError: <message>` (Django's `CommandError`).
+    Command(String),
+    /// Printed as is (Django's own `Error: …` lines).
+    Plain(String),
+    /// A malformed command line.
+    Usage {
+        command: &'static Command,
+        message: String,
+    },
+}
+
+impl From<StoreError> for Failure {
+    fn from(e: StoreError) -> Self {
+        Failure::Command(e.to_string())
+    }
+}
+
+impl From<io::Error> for Failure {
+    fn from(e: io::Error) -> Self {
+        Failure::Command(format!("I/O error: {e}"))
+    }
+}
+
+/// One option of a command.
+struct Opt {
+    long: &'static str,
+    short: Option<char>,
+    takes_value: bool,
+}
+
+const fn flag(long: &'static str) -> Opt {
+    Opt {
+        long,
+        short: None,
+        takes_value: false,
+    }
+}
+
+const fn value(long: &'static str) -> Opt {
+    Opt {
+        long,
+        short: None,
+        takes_value: true,
+    }
+}
+
+struct Command {
+    name: &'static str,
+    aliases: &'static [&'static str],
+    args: &'static str,
+    help: &'static str,
+    options: &'static [Opt],
+    /// At most this many positional arguments.
+    max_positional: usize,
+    handler: fn(&'static Command, &Parsed, &mut CommandContext<'_>) -> Result<(), Failure>,
+}
+
+const USER_OPTIONS: &[Opt] = &[
+    value("password"),
+    value("email"),
+    flag("staff"),
+    flag("superuser"),
+    flag("inactive"),
+    flag("noinput"),
+    flag("no-input"),
+];
+
+const SUPERUSER_OPTIONS: &[Opt] = &[
+    value("username"),
+    value("password"),
+    value("email"),
+    flag("noinput"),
+    flag("no-input"),
+];
+
+const COMMANDS: &[Command] = &[
+    Command {
+        name: "migrate",
+        aliases: &[],
+        args: "",
+        help: "Create or update the auth_user, authtoken_token and actix_auth_session tables.",
+        options: &[],
+        max_positional: 0,
+        handler: migrate,
+    },
+    Command {
+        name: "createuser",
+        aliases: &[],
+        args:
+            "<username> [--password P] [--email E] [--staff] [--superuser] [--inactive] [--noinput]",
+        help: "Create a user; prompts for the password unless --password or --noinput is given.",
+        options: USER_OPTIONS,
+        max_positional: 1,
+        handler: createuser,
+    },
+    Command {
+        name: "createsuperuser",
+        aliases: &[],
+        args: "<username> [--password P] [--email E] [--noinput]",
+        help: "Create a staff superuser (as createuser --staff --superuser).",
+        options: SUPERUSER_OPTIONS,
+        max_positional: 1,
+        handler: createsuperuser,
+    },
+    Command {
+        name: "changepassword",
+        aliases: &[],
+        args: "<username>",
+        help: "Change a user's password (prompts twice).",
+        options: &[],
+        max_positional: 1,
+        handler: changepassword,
+    },
+    Command {
+        name: "create-token",
+        aliases: &["drf_create_token"],
+        args: "[-r|--reset] <username>",
+        help: "Print the user's API token, creating it if needed; --reset replaces it.",
+        options: &[Opt {
+            long: "reset",
+            short: Some('r'),
+            takes_value: false,
+        }],
+        max_positional: 1,
+        handler: create_token,
+    },
+    Command {
+        name: "clearsessions",
+        aliases: &[],
+        args: "",
+        help: "Delete expired sessions from the actix_auth_session table.",
+        options: &[],
+        max_positional: 0,
+        handler: clearsessions,
+    },
+];
+
+fn find_command(name: &str) -> Option<&'static Command> {
+    COMMANDS
+        .iter()
+        .find(|c| c.name == name || c.aliases.contains(&name))
+}
+
+/// `<program> <command> <args>`.
+fn synopsis(program: &str, command: &Command) -> String {
+    if command.args.is_empty() {
+        format!("{program} {}", command.name)
+    } else {
+        format!("{program} {} {}", command.name, command.args)
+    }
+}
+
+fn usage_line(program: &str, command: &Command) -> String {
+    format!("usage: {}", synopsis(program, command))
+}
+
+fn write_usage(ctx: &mut CommandContext<'_>) -> io::Result<()> {
+    writeln!(ctx.stdout, "Usage: {} <command> [options]", ctx.program)?;
+    writeln!(ctx.stdout)?;
+    writeln!(ctx.stdout, "Commands:")?;
+    for command in COMMANDS {
+        writeln!(ctx.stdout, "  {}", synopsis(ctx.program, command))?;
+        writeln!(ctx.stdout, "      {}", command.help)?;
+        if !command.aliases.is_empty() {
+            writeln!(ctx.stdout, "      Alias: {}", command.aliases.join(", "))?;
+        }
+    }
+    writeln!(ctx.stdout, "  {} help [<command>]", ctx.program)?;
+    writeln!(ctx.stdout, "      Show this text, or one command's usage.")
+}
+
+fn dispatch(args: &[String], ctx: &mut CommandContext<'_>) -> Result<(), Failure> {
+    let Some(name) = args.first() else {
+        write_usage(ctx)?;
+        return Ok(());
+    };
+    if matches!(name.as_str(), "help" | "--help" | "-h") {
+        match args.get(1).and_then(|n| find_command(n)) {
+            Some(command) => {
+                writeln!(ctx.stdout, "{}", usage_line(ctx.program, command))?;
+                writeln!(ctx.stdout, "\n{}", command.help)?;
+            }
+            None => write_usage(ctx)?,
+        }
+        return Ok(());
+    }
+    let Some(command) = find_command(name) else {
+        return Err(Failure::Plain(format!(
+            "Unknown command: '{name}'\nType '{} help' for usage.",
+            ctx.program
+        )));
+    };
+    let rest = &args[1..];
+    if rest.iter().any(|a| a == "--help" || a == "-h") {
+        writeln!(ctx.stdout, "{}", usage_line(ctx.program, command))?;
+        writeln!(ctx.stdout, "\n{}", command.help)?;
+        return Ok(());
+    }
+    let parsed = parse(command, rest).map_err(|message| Failure::Usage { command, message })?;
+    (command.handler)(command, &parsed, ctx)
+}
+
+/// A parsed command line.
+#[derive(Debug, Default)]
+struct Parsed {
+    positional: Vec<String>,
+    values: BTreeMap<&'static str, String>,
+    flags: BTreeSet<&'static str>,
+}
+
+impl Parsed {
+    fn value(&self, long: &str) -> Option<&str> {
+        self.values.get(long).map(String::as_str)
+    }
+
+    fn flag(&self, long: &str) -> bool {
+        self.flags.contains(long)
+    }
+}
+
+fn parse(command: &Command, args: &[String]) -> Result<Parsed, String> {
+    let mut parsed = Parsed::default();
+    let mut args = args.iter();
+    let mut options_done = false;
+    while let Some(arg) = args.next() {
+        let option = if options_done {
+            None
+        } else if arg == "--" {
+            options_done = true;
+            continue;
+        } else if let Some(long) = arg.strip_prefix("--") {
+            let (name, inline) = match long.split_once('=') {
+                Some((name, v)) => (name, Some(v)),
+                None => (long, None),
+            };
+            let opt = command
+                .options
+                .iter()
+                .find(|o| o.long == name)
+                .ok_or_else(|| format!("unrecognized arguments: {arg}"))?;
+            Some((opt, inline))
+        } else if arg.len() > 1 && arg.starts_with('-') {
+            let mut chars = arg[1..].chars();
+            let opt = match (chars.next(), chars.next()) {
+                (Some(c), None) => command.options.iter().find(|o| o.short == Some(c)),
+                _ => None,
+            }
+            .ok_or_else(|| format!("unrecognized arguments: {arg}"))?;
+            Some((opt, None))
+        } else {
+            None
+        };
+        match option {
+            None => parsed.positional.push(arg.clone()),
+            Some((opt, inline)) if opt.takes_value => {
+                let v = match inline {
+                    Some(v) => v.to_owned(),
+                    None => args
+                        .next()
+                        .cloned()
+                        .ok_or_else(|| format!("argument --{}: expected one argument", opt.long))?,
+                };
+                parsed.values.insert(opt.long, v);
+            }
+            Some((opt, None)) => {
+                parsed.flags.insert(opt.long);
+            }
+            Some((opt, Some(_))) => {
+                return Err(format!(
+                    "argument --{}: ignored explicit argument in {arg}",
+                    opt.long
+                ))
+            }
+        }
+    }
+    if parsed.positional.len() > command.max_positional {
+        return Err(format!(
+            "unrecognized arguments: {}",
+            parsed.positional[command.max_positional..].join(" ")
+        ));
+    }
+    Ok(parsed)
+}
+
+fn required_username<'p>(
+    parsed: &'p Parsed,
+    command: &'static Command,
+) -> Result<&'p str, Failure> {
+    parsed
+        .positional
+        .first()
+        .map(String::as_str)
+        .ok_or_else(|| Failure::Usage {
+            command,
+            message: "the following arguments are required: username".into(),
+        })
+}
+
+fn migrate(_: &'static Command, _: &Parsed, ctx: &mut CommandContext<'_>) -> Result<(), Failure> {
+    let store = ctx.store.open()?;
+    let applied = store.migrate()?;
+    writeln!(ctx.stdout, "Running migrations:")?;
+    if applied.is_empty() {
+        writeln!(ctx.stdout, "  No migrations to apply.")?;
+    }
+    for name in applied {
+        writeln!(ctx.stdout, "  Applying {name}... OK")?;
+    }
+    Ok(())
+}
+
+/// Reads one password: from the terminal without echo, or one line of stdin.
+/// `None` when input ended.
+fn read_password(ctx: &mut CommandContext<'_>, prompt: &str) -> Result<Option<String>, Failure> {
+    if ctx.stdin_is_terminal {
+        return match rpassword::prompt_password(prompt) {
+            Ok(p) => Ok(Some(p)),
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(None),
+            Err(e) => Err(e.into()),
+        };
+    }
+    write!(ctx.stderr, "{prompt}")?;
+    ctx.stderr.flush()?;
+    let mut line = String::new();
+    let read = ctx.stdin.read_line(&mut line).map_err(|e| {
+        if e.kind() == io::ErrorKind::InvalidData {
+            Failure::Command("the password is not valid UTF-8".into())
+        } else {
+            e.into()
+        }
+    })?;
+    writeln!(ctx.stderr)?;
+    if read == 0 {
+        return Ok(None);
+    }
+    if line.ends_with('\n') {
+        line.pop();
+        if line.ends_with('\r') {
+            line.pop();
+        }
+    }
+    Ok(Some(line))
+}
+
+/// `createsuperuser`'s password dialogue, asked once: a mismatch or a blank
+/// password is an error.
+fn prompt_new_password(ctx: &mut CommandContext<'_>) -> Result<String, Failure> {
+    let ended = || Failure::Command("no password given (standard input ended)".into());
+    let first = read_password(ctx, "Password: ")?.ok_or_else(ended)?;
+    let second = read_password(ctx, "Password (again): ")?.ok_or_else(ended)?;
+    if first != second {
+        return Err(Failure::Plain("Error: Your passwords didn't match.".into()));
+    }
+    check_not_blank(&first)?;
+    Ok(first)
+}
+
+fn check_not_blank(password: &str) -> Result<(), Failure> {
+    if password.trim().is_empty() {
+        return Err(Failure::Plain(
+            "Error: Blank passwords aren't allowed.".into(),
+        ));
+    }
+    Ok(())
+}
+
+fn create(
+    ctx: &mut CommandContext<'_>,
+    parsed: &Parsed,
+    username: &str,
+    staff: bool,
+    superuser: bool,
+) -> Result<(), Failure> {
+    crate::models::validate_username(username)
+        .map_err(|errors| Failure::Command(errors.join("; ")))?;
+    let store = ctx.store.open()?;
+    if store.user_by_username(username)?.is_some() {
+        return Err(StoreError::DuplicateUsername.into());
+    }
+    let password = match parsed.value("password") {
+        Some(p) => {
+            check_not_blank(p)?;
+            Some(p.to_owned())
+        }
+        None if parsed.flag("noinput") || parsed.flag("no-input") => None,
+        None => Some(prompt_new_password(ctx)?),
+    };
+    let user = NewUser {
+        email: parsed.value("email").unwrap_or_default().to_owned(),
+        is_staff: staff,
+        is_superuser: superuser,
+        is_active: !parsed.flag("inactive"),
+        ..NewUser::new(username, password)
+    };
+    store.create_user(user)?;
+    if superuser {
+        writeln!(ctx.stdout, "Superuser created successfully.")?;
+    } else {
+        writeln!(ctx.stdout, "User created successfully.")?;
+    }
+    Ok(())
+}
+
+fn createuser(
+    command: &'static Command,
+    parsed: &Parsed,
+    ctx: &mut CommandContext<'_>,
+) -> Result<(), Failure> {
+    let username = required_username(parsed, command)?;
+    create(
+        ctx,
+        parsed,
+        username,
+        parsed.flag("staff"),
+        parsed.flag("superuser"),
+    )
+}
+
+fn createsuperuser(
+    command: &'static Command,
+    parsed: &Parsed,
+    ctx: &mut CommandContext<'_>,
+) -> Result<(), Failure> {
+    let username = match (parsed.positional.first(), parsed.value("username")) {
+        (Some(_), Some(_)) => {
+            return Err(Failure::Usage {
+                command,
+                message: "give the username once, as an argument or with --username".into(),
+            })
+        }
+        (Some(u), None) => u.as_str(),
+        (None, Some(u)) => u,
+        (None, None) => required_username(parsed, command)?,
+    };
+    create(ctx, parsed, username, true, true)
+}
+
+fn changepassword(
+    command: &'static Command,
+    parsed: &Parsed,
+    ctx: &mut CommandContext<'_>,
+) -> Result<(), Failure> {
+    const MAX_TRIES: usize = 3;
+    let username = required_username(parsed, command)?;
+    let store = ctx.store.open()?;
+    let Some(user) = store.user_by_username(username)? else {
+        return Err(Failure::Command(format!(
+            "user '{username}' does not exist"
+        )));
+    };
+    writeln!(ctx.stdout, "Changing password for user '{user}'")?;
+    let aborted = || Failure::Command("aborted".into());
+    for _ in 0..MAX_TRIES {
+        let first = read_password(ctx, "Password: ")?
+            .filter(|p| !p.is_empty())
+            .ok_or_else(aborted)?;
+        let second = read_password(ctx, "Password (again): ")?
+            .filter(|p| !p.is_empty())
+            .ok_or_else(aborted)?;
+        if first != second {
+            writeln!(ctx.stdout, "Passwords do not match. Please try again.")?;
+            continue;
+        }
+        store.set_password(user.id, &first)?;
+        writeln!(
+            ctx.stdout,
+            "Password changed successfully for user '{user}'"
+        )?;
+        return Ok(());
+    }
+    Err(Failure::Command(format!(
+        "Aborting password change for user '{user}' after {MAX_TRIES} attempts"
+    )))
+}
+
+fn create_token(
+    command: &'static Command,
+    parsed: &Parsed,
+    ctx: &mut CommandContext<'_>,
+) -> Result<(), Failure> {
+    let username = required_username(parsed, command)?;
+    let store = ctx.store.open()?;
+    let Some(user) = store.user_by_username(username)? else {
+        return Err(Failure::Command(format!(
+            "Cannot create the Token: user {username} does not exist"
+        )));
+    };
+    let token = if parsed.flag("reset") {
+        store.token_regenerate(user.id)?
+    } else {
+        store.token_get_or_create(user.id)?.0
+    };
+    writeln!(
+        ctx.stdout,
+        "Generated token {} for user {username}",
+        token.key
+    )?;
+    Ok(())
+}
+
+/// Django's `clearsessions`: silent on success, like Django's.
+fn clearsessions(
+    _: &'static Command,
+    _: &Parsed,
+    ctx: &mut CommandContext<'_>,
+) -> Result<(), Failure> {
+    let store = ctx.store.open()?;
+    SessionDb::from(&store).clear_expired()?;
+    Ok(())
+}

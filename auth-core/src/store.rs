@@ -1,103 +1,644 @@
-//! CONTRACT (skeleton): `AuthStore` is the synchronous facade over the pool that
-//! the actix layer calls inside `web::block`. Signatures are fixed; bodies are
-//! filled in by the database work.
-#![allow(missing_docs, unused_variables)]
+//! [`AuthStore`]: users and tokens over the pool.
+//!
+//! Every method is synchronous and checks a connection out of the pool only for
+//! the queries it runs (never while hashing a password). A web server calls
+//! them from a blocking thread pool (actix-web's `web::block`).
 
-use crate::db::{AnyConnection, DbPool, PoolConfig};
-use crate::hashers::Hashers;
-use crate::models::{NewUser, Token, User};
+use std::fmt;
+use std::sync::Arc;
+
+use chrono::{NaiveDateTime, SubsecRound, Utc};
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+use crate::crypto;
+use crate::db::schema::{auth_user, authtoken_token};
+use crate::db::{self, AnyConnection, DbPool, PoolConfig, PooledConnection};
+use crate::hashers::{self, Hashers, Verification};
+use crate::models::{
+    self, NewUser, Token, TokenRow, User, UserRow, EMAIL_MAX_LENGTH, NAME_MAX_LENGTH,
+    TOKEN_KEY_MAX_LENGTH, USERNAME_MAX_LENGTH,
+};
 
 /// Errors from the database layer.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum StoreError {
-    /// The URL's scheme is unknown, or its backend was not compiled in.
+    /// The URL's scheme is unknown, or its backend was not compiled in, or the
+    /// pool settings are unusable.
     #[error("{0}")]
     Config(String),
-    /// No connection could be had from the pool in time, or connecting failed.
+    /// No connection could be had from the pool in time, connecting failed, or
+    /// the connection was lost. A web layer answers 503.
     #[error("database unavailable: {0}")]
     Unavailable(String),
     /// A query failed.
     #[error("database error: {0}")]
-    Database(#[from] diesel::result::Error),
+    Database(#[source] DieselError),
     /// Running migrations failed.
     #[error("migration failed: {0}")]
     Migration(String),
-    /// `create_user` with a username that exists.
+    /// `create_user` with a username that exists (also when a concurrent
+    /// insert of the same name won the race).
     #[error("Error: That username is already taken.")]
     DuplicateUsername,
-    /// `create_user` with an empty or over-long username.
-    #[error("Error: {0}")]
+    /// `create_user` with a username Django would reject; the message is
+    /// Django's (several joined with `"; "`), e.g. `Username cannot be blank.`
+    #[error("{0}")]
     InvalidUsername(String),
+    /// `create_user` with another field Django would reject (too long), e.g.
+    /// `email: Ensure this value has at most 254 characters (it has 300).`
+    #[error("{0}")]
+    InvalidField(String),
+    /// The user id does not exist (e.g. `set_password` or a token for a
+    /// deleted user).
+    #[error("user does not exist")]
+    UserNotFound,
+}
+
+impl StoreError {
+    /// `true` when the database could not be reached (pool timeout, failed
+    /// connect, lost connection): the request may succeed later, so a web
+    /// layer answers 503 rather than 500.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, StoreError::Unavailable(_))
+    }
+}
+
+impl From<DieselError> for StoreError {
+    fn from(e: DieselError) -> Self {
+        match e {
+            DieselError::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                info,
+            ) => StoreError::Unavailable(info.message().to_owned()),
+            other => StoreError::Database(other),
+        }
+    }
 }
 
 /// Hook called (inside the creating transaction) after a user row is inserted.
+/// An error rolls the whole creation back and is returned by `create_user`.
 pub type UserCreatedHook =
-    std::sync::Arc<dyn Fn(&mut AnyConnection, &User) -> Result<(), StoreError> + Send + Sync>;
+    Arc<dyn Fn(&mut AnyConnection, &User) -> Result<(), StoreError> + Send + Sync>;
+
+/// How often an operation that lost a race (unique violation, deadlock) is retried.
+const MAX_ATTEMPTS: usize = 5;
 
 /// Users and tokens over an r2d2 pool. Cheap to clone.
 #[derive(Clone)]
 pub struct AuthStore {
-    _pool: DbPool,
+    pool: DbPool,
+    hashers: Arc<Hashers>,
+    auto_create_token: bool,
+    hooks: Arc<Vec<UserCreatedHook>>,
+}
+
+impl fmt::Debug for AuthStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = self.pool.state();
+        f.debug_struct("AuthStore")
+            .field("connections", &state.connections)
+            .field("idle_connections", &state.idle_connections)
+            .field("max_size", &self.pool.max_size())
+            .field("hashers", &self.hashers)
+            .field("auto_create_token", &self.auto_create_token)
+            .field("user_created_hooks", &self.hooks.len())
+            .finish()
+    }
+}
+
+/// Now, in UTC, to the microsecond (what every backend stores).
+pub fn now_utc() -> NaiveDateTime {
+    Utc::now().naive_utc().trunc_subsecs(6)
+}
+
+fn is_unique_violation(e: &DieselError) -> bool {
+    matches!(
+        e,
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)
+    )
+}
+
+/// A unique violation (lost race, key collision) or a deadlock/serialization
+/// failure: an autocommit statement that hit one can simply run again.
+fn is_retryable(e: &DieselError) -> bool {
+    matches!(
+        e,
+        DieselError::DatabaseError(
+            DatabaseErrorKind::UniqueViolation | DatabaseErrorKind::SerializationFailure,
+            _
+        )
+    )
+}
+
+fn is_foreign_key_violation(e: &DieselError) -> bool {
+    matches!(
+        e,
+        DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _)
+    )
+}
+
+/// Runs `op` again when the database aborted it to break a deadlock or a
+/// serialization conflict (MySQL/MariaDB InnoDB, PostgreSQL).
+fn retry_conflicts<T>(mut op: impl FnMut() -> Result<T, StoreError>) -> Result<T, StoreError> {
+    let mut attempt = 1;
+    loop {
+        match op() {
+            Err(StoreError::Database(DieselError::DatabaseError(
+                DatabaseErrorKind::SerializationFailure,
+                _,
+            ))) if attempt < MAX_ATTEMPTS => attempt += 1,
+            other => return other,
+        }
+    }
+}
+
+/// The user's token, if any.
+fn token_of(conn: &mut AnyConnection, user_id: i32) -> QueryResult<Option<Token>> {
+    authtoken_token::table
+        .filter(authtoken_token::user_id.eq(user_id))
+        .select(Token::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Inserts a token with `key` for `user_id`.
+fn insert_token(conn: &mut AnyConnection, user_id: i32, key: String) -> QueryResult<Token> {
+    let created = now_utc();
+    diesel::insert_into(authtoken_token::table)
+        .values(TokenRow {
+            key: &key,
+            created,
+            user_id,
+        })
+        .execute(conn)?;
+    Ok(Token {
+        key,
+        created,
+        user_id,
+    })
+}
+
+/// Creates a token for a user who has none, inside an open transaction
+/// (used by `auto_create_token`): a savepoint per attempt, so that a key
+/// collision can be retried with a fresh key without aborting the caller's
+/// transaction.
+pub fn create_token_in_transaction(
+    conn: &mut AnyConnection,
+    user_id: i32,
+) -> Result<Token, StoreError> {
+    let mut attempt = 1;
+    loop {
+        let key = crypto::generate_token_key();
+        match conn.transaction(|c| insert_token(c, user_id, key)) {
+            Err(e) if is_unique_violation(&e) && attempt < MAX_ATTEMPTS => attempt += 1,
+            Err(e) if is_foreign_key_violation(&e) => return Err(StoreError::UserNotFound),
+            other => return other.map_err(StoreError::from),
+        }
+    }
 }
 
 impl AuthStore {
+    /// Connects to `url` (see [`DatabaseUrl`](crate::db::DatabaseUrl) for the
+    /// forms) and checks that one connection can be had.
+    ///
+    /// Errors: [`StoreError::Config`] for a bad URL or a backend not compiled
+    /// in; [`StoreError::Unavailable`] when the database cannot be reached.
     pub fn connect(url: &str, config: &PoolConfig) -> Result<Self, StoreError> {
-        unimplemented!()
+        Ok(Self::from_pool(db::build_pool(url, config)?))
     }
+
+    /// A store over an existing pool, with default hashers, no automatic
+    /// tokens and no hooks.
     pub fn from_pool(pool: DbPool) -> Self {
-        unimplemented!()
+        AuthStore {
+            pool,
+            hashers: Arc::new(Hashers::default()),
+            auto_create_token: false,
+            hooks: Arc::new(Vec::new()),
+        }
     }
-    pub fn with_hashers(self, hashers: Hashers) -> Self {
-        unimplemented!()
+
+    /// Uses `hashers` for new passwords and checks (Django's `PASSWORD_HASHERS`).
+    pub fn with_hashers(mut self, hashers: Hashers) -> Self {
+        self.hashers = Arc::new(hashers);
+        self
     }
-    pub fn with_auto_create_token(self, on: bool) -> Self {
-        unimplemented!()
+
+    /// DRF's `post_save` recipe: when on, `create_user` also creates the new
+    /// user's token, in the same transaction.
+    pub fn with_auto_create_token(mut self, on: bool) -> Self {
+        self.auto_create_token = on;
+        self
     }
-    pub fn on_user_created(self, hook: UserCreatedHook) -> Self {
-        unimplemented!()
+
+    /// Adds a hook run by `create_user` after the row (and, with
+    /// `auto_create_token`, its token) is inserted, in the same transaction.
+    /// Hooks run in the order they were added.
+    pub fn on_user_created(mut self, hook: UserCreatedHook) -> Self {
+        Arc::make_mut(&mut self.hooks).push(hook);
+        self
     }
+
+    /// The pool.
     pub fn pool(&self) -> &DbPool {
-        unimplemented!()
+        &self.pool
     }
+
+    /// The password hashers.
     pub fn hashers(&self) -> &Hashers {
-        unimplemented!()
+        &self.hashers
     }
+
+    /// Whether `create_user` creates a token too.
+    pub fn auto_create_token(&self) -> bool {
+        self.auto_create_token
+    }
+
+    /// A connection from the pool for queries of your own.
+    pub fn connection(&self) -> Result<PooledConnection, StoreError> {
+        db::get(&self.pool)
+    }
+
+    /// Applies pending migrations; returns their names (empty when up to date).
     pub fn migrate(&self) -> Result<Vec<String>, StoreError> {
-        unimplemented!()
+        db::migrations::run_pending(&mut *self.connection()?)
     }
+
+    /// Names of the migrations not applied yet.
+    pub fn pending_migrations(&self) -> Result<Vec<String>, StoreError> {
+        db::migrations::pending(&mut *self.connection()?)
+    }
+
+    /// Django's `get_by_natural_key`: the user whose username is exactly
+    /// `username` (case-sensitive on every backend, also under MySQL's
+    /// case-insensitive collations). A name with a NUL character cannot exist
+    /// and is `None` without a query.
     pub fn user_by_username(&self, username: &str) -> Result<Option<User>, StoreError> {
-        unimplemented!()
+        let mut conn = self.connection()?;
+        Self::user_by_username_on(&mut conn, username)
     }
+
+    fn user_by_username_on(
+        conn: &mut AnyConnection,
+        username: &str,
+    ) -> Result<Option<User>, StoreError> {
+        if !models::storable(username) {
+            return Ok(None);
+        }
+        let candidates: Vec<User> = auth_user::table
+            .filter(auth_user::username.eq(username))
+            .select(User::as_select())
+            .load(conn)?;
+        Ok(candidates
+            .into_iter()
+            .find(|u| crypto::constant_time_eq(u.username.as_bytes(), username.as_bytes())))
+    }
+
+    /// The user with primary key `id`, active or not.
     pub fn user_by_id(&self, id: i32) -> Result<Option<User>, StoreError> {
-        unimplemented!()
+        let mut conn = self.connection()?;
+        Ok(auth_user::table
+            .find(id)
+            .select(User::as_select())
+            .first(&mut conn)
+            .optional()?)
     }
+
+    /// Django's `UserManager.create_user`: validates the username as the
+    /// `username` field does, stores it NFKC-normalised, lowercases the email
+    /// domain, hashes the password (or stores an unusable one for `None`),
+    /// then inserts the row, the token (`auto_create_token`) and runs the
+    /// hooks in one transaction.
+    ///
+    /// Errors: [`StoreError::InvalidUsername`] / [`StoreError::InvalidField`]
+    /// with Django's messages; [`StoreError::DuplicateUsername`] when the name
+    /// exists, also when a concurrent creation won the race.
     pub fn create_user(&self, new: NewUser) -> Result<User, StoreError> {
-        unimplemented!()
+        models::validate_username(&new.username)
+            .map_err(|errors| StoreError::InvalidUsername(errors.join("; ")))?;
+        let username = models::normalize_username(&new.username);
+        let normalized_len = username.chars().count();
+        if normalized_len > USERNAME_MAX_LENGTH {
+            return Err(StoreError::InvalidUsername(models::max_length_message(
+                USERNAME_MAX_LENGTH,
+                normalized_len,
+            )));
+        }
+        let email = models::normalize_email(&new.email);
+        for (field, value) in [
+            ("email", email.as_str()),
+            ("first_name", new.first_name.as_str()),
+            ("last_name", new.last_name.as_str()),
+        ] {
+            if !models::storable(value) {
+                return Err(StoreError::InvalidField(format!(
+                    "{field}: {}",
+                    models::NULL_CHARACTERS_MESSAGE
+                )));
+            }
+        }
+        for (field, value, limit) in [
+            ("email", email.as_str(), EMAIL_MAX_LENGTH),
+            ("first_name", new.first_name.as_str(), NAME_MAX_LENGTH),
+            ("last_name", new.last_name.as_str(), NAME_MAX_LENGTH),
+        ] {
+            let len = value.chars().count();
+            if len > limit {
+                return Err(StoreError::InvalidField(format!(
+                    "{field}: {}",
+                    models::max_length_message(limit, len)
+                )));
+            }
+        }
+        // Hash before taking a connection: hashing is the slow part.
+        let password = match &new.password {
+            Some(raw) => self.hashers.make_password(raw),
+            None => hashers::make_unusable_password(),
+        };
+        let row = UserRow {
+            password: &password,
+            last_login: None,
+            is_superuser: new.is_superuser,
+            username: &username,
+            first_name: &new.first_name,
+            last_name: &new.last_name,
+            email: &email,
+            is_staff: new.is_staff,
+            is_active: new.is_active,
+            date_joined: now_utc(),
+        };
+        let mut conn = self.connection()?;
+        retry_conflicts(|| {
+            conn.transaction(|c| {
+                diesel::insert_into(auth_user::table)
+                    .values(&row)
+                    .execute(c)
+                    .map_err(|e| {
+                        if is_unique_violation(&e) {
+                            StoreError::DuplicateUsername
+                        } else {
+                            StoreError::from(e)
+                        }
+                    })?;
+                let user = Self::user_by_username_on(c, &username)?
+                    .ok_or(StoreError::Database(DieselError::NotFound))?;
+                if self.auto_create_token {
+                    create_token_in_transaction(c, user.id)?;
+                }
+                for hook in self.hooks.iter() {
+                    hook(c, &user)?;
+                }
+                Ok(user)
+            })
+        })
     }
+
+    /// Django's `set_password` + `save`: hashes `raw` with the current default
+    /// hasher and stores it. [`StoreError::UserNotFound`] for an unknown id.
     pub fn set_password(&self, user_id: i32, raw: &str) -> Result<(), StoreError> {
-        unimplemented!()
+        let encoded = self.hashers.make_password(raw);
+        let mut conn = self.connection()?;
+        let updated = diesel::update(auth_user::table.find(user_id))
+            .set(auth_user::password.eq(&encoded))
+            .execute(&mut conn)?;
+        if updated == 0 {
+            return Err(StoreError::UserNotFound);
+        }
+        Ok(())
     }
+
+    /// Django's `update_last_login`: sets `last_login` to now (UTC).
     pub fn update_last_login(&self, user_id: i32) -> Result<(), StoreError> {
-        unimplemented!()
+        let mut conn = self.connection()?;
+        let updated = diesel::update(auth_user::table.find(user_id))
+            .set(auth_user::last_login.eq(Some(now_utc())))
+            .execute(&mut conn)?;
+        if updated == 0 {
+            return Err(StoreError::UserNotFound);
+        }
+        Ok(())
     }
-    /// Django's `ModelBackend.authenticate`: exact username; dummy hash for a
-    /// missing user; `Some` only when the password checks and the user is
-    /// active; rehashes a stored hash that `must_update`.
+
+    /// Sets `is_active`. [`StoreError::UserNotFound`] for an unknown id.
+    pub fn set_active(&self, user_id: i32, active: bool) -> Result<(), StoreError> {
+        let mut conn = self.connection()?;
+        let updated = diesel::update(auth_user::table.find(user_id))
+            .set(auth_user::is_active.eq(active))
+            .execute(&mut conn)?;
+        if updated == 0 {
+            return Err(StoreError::UserNotFound);
+        }
+        Ok(())
+    }
+
+    /// Deletes the user and their token in one transaction; `false` if there
+    /// was no such user. Tokens are deleted explicitly because a database
+    /// migrated by Django has no `ON DELETE CASCADE` (Django cascades in
+    /// Python). Rows of Django tables this crate does not know (groups,
+    /// permissions, admin log) still referencing the user make this fail.
+    pub fn delete_user(&self, user_id: i32) -> Result<bool, StoreError> {
+        let mut conn = self.connection()?;
+        retry_conflicts(|| {
+            conn.transaction(|c| {
+                diesel::delete(authtoken_token::table.filter(authtoken_token::user_id.eq(user_id)))
+                    .execute(c)?;
+                let deleted = diesel::delete(auth_user::table.find(user_id)).execute(c)?;
+                Ok(deleted > 0)
+            })
+        })
+    }
+
+    /// Django's `ModelBackend.authenticate`: exact username; for an unknown
+    /// username the default hasher still runs once (so timing does not tell
+    /// which usernames exist); `Some` only when the password checks and the
+    /// user is active. A correct password whose stored hash is outdated
+    /// (`must_update`) is re-hashed and saved, as Django's `check_password`
+    /// does, and the returned user carries the new hash.
     pub fn authenticate(&self, username: &str, password: &str) -> Result<Option<User>, StoreError> {
-        unimplemented!()
+        let Some(mut user) = self.user_by_username(username)? else {
+            self.hashers.run_dummy(password);
+            return Ok(None);
+        };
+        let must_update = match self.hashers.verify(password, &user.password) {
+            Verification::Invalid => return Ok(None),
+            Verification::Valid { must_update } => must_update,
+        };
+        if must_update {
+            let encoded = self.hashers.make_password(password);
+            match self.replace_password(user.id, &user.password, &encoded) {
+                Ok(true) => user.password = encoded,
+                Ok(false) => {}
+                // The login itself is valid; an upgrade that fails is retried next time.
+                Err(error) => tracing::warn!(%error, user_id = user.id, "password rehash failed"),
+            }
+        }
+        Ok(user.is_active.then_some(user))
     }
-    /// `(token, created)`; race-safe, one row per user.
+
+    /// Compare-and-set of the stored hash, so that a rehash never overwrites a
+    /// password changed in the meantime.
+    fn replace_password(&self, user_id: i32, old: &str, new: &str) -> Result<bool, StoreError> {
+        let mut conn = self.connection()?;
+        let updated = diesel::update(
+            auth_user::table
+                .filter(auth_user::id.eq(user_id))
+                .filter(auth_user::password.eq(old)),
+        )
+        .set(auth_user::password.eq(new))
+        .execute(&mut conn)?;
+        Ok(updated > 0)
+    }
+
+    /// The user's token, without creating one.
+    pub fn token_for_user(&self, user_id: i32) -> Result<Option<Token>, StoreError> {
+        let mut conn = self.connection()?;
+        Ok(token_of(&mut conn, user_id)?)
+    }
+
+    /// DRF's `Token.objects.get_or_create(user=user)`: `(token, created)`.
+    ///
+    /// Safe under concurrency: the unique `user_id` makes a second insert fail,
+    /// and the loser of the race reads the winner's row back, so there is one
+    /// key per user and no error. A key collision retries with a fresh key.
+    /// [`StoreError::UserNotFound`] when the user does not exist.
     pub fn token_get_or_create(&self, user_id: i32) -> Result<(Token, bool), StoreError> {
-        unimplemented!()
+        let mut conn = self.connection()?;
+        let mut attempt = 1;
+        loop {
+            if let Some(token) = token_of(&mut conn, user_id)? {
+                return Ok((token, false));
+            }
+            match insert_token(&mut conn, user_id, crypto::generate_token_key()) {
+                Ok(token) => return Ok((token, true)),
+                Err(e) if is_retryable(&e) && attempt < MAX_ATTEMPTS => attempt += 1,
+                Err(e) if is_foreign_key_violation(&e) => return Err(StoreError::UserNotFound),
+                Err(e) => return Err(e.into()),
+            }
+        }
     }
+
+    /// `drf_create_token --reset`: the user's token gets a fresh key and
+    /// creation time (or is created). One atomic `UPDATE` (or an insert when
+    /// there was none), so concurrent calls never leave two tokens; the last
+    /// one wins. [`StoreError::UserNotFound`] when the user does not exist.
     pub fn token_regenerate(&self, user_id: i32) -> Result<Token, StoreError> {
-        unimplemented!()
+        let mut conn = self.connection()?;
+        let mut attempt = 1;
+        loop {
+            let key = crypto::generate_token_key();
+            let created = now_utc();
+            let result =
+                diesel::update(authtoken_token::table.filter(authtoken_token::user_id.eq(user_id)))
+                    .set((
+                        authtoken_token::key.eq(&key),
+                        authtoken_token::created.eq(created),
+                    ))
+                    .execute(&mut conn)
+                    .and_then(|updated| {
+                        if updated > 0 {
+                            Ok(Token {
+                                key: key.clone(),
+                                created,
+                                user_id,
+                            })
+                        } else {
+                            insert_token(&mut conn, user_id, key.clone())
+                        }
+                    });
+            match result {
+                Ok(token) => return Ok(token),
+                // A concurrent insert for this user, a key collision, or a
+                // deadlock between concurrent regenerations: go again.
+                Err(e) if is_retryable(&e) && attempt < MAX_ATTEMPTS => attempt += 1,
+                Err(e) if is_foreign_key_violation(&e) => return Err(StoreError::UserNotFound),
+                Err(e) => return Err(e.into()),
+            }
+        }
     }
+
+    /// Deletes the user's token; `true` if there was one.
     pub fn token_delete(&self, user_id: i32) -> Result<bool, StoreError> {
-        unimplemented!()
+        let mut conn = self.connection()?;
+        let deleted =
+            diesel::delete(authtoken_token::table.filter(authtoken_token::user_id.eq(user_id)))
+                .execute(&mut conn)?;
+        Ok(deleted > 0)
     }
-    /// One query, token joined with its user; exact, case-sensitive key match.
+
+    /// DRF's `Token.objects.select_related('user').get(key=key)`: one query,
+    /// token joined with its user. The key must match exactly: MySQL/MariaDB
+    /// compare case- and trailing-space-insensitively, so the row is
+    /// re-checked here in constant time. Keys that cannot exist (empty, longer
+    /// than 40 characters, or with a NUL character, which PostgreSQL cannot
+    /// store) are rejected without a query.
     pub fn token_with_user(&self, key: &str) -> Result<Option<(Token, User)>, StoreError> {
-        unimplemented!()
+        if key.is_empty() || key.chars().count() > TOKEN_KEY_MAX_LENGTH || !models::storable(key) {
+            return Ok(None);
+        }
+        let mut conn = self.connection()?;
+        let rows: Vec<(Token, User)> = authtoken_token::table
+            .inner_join(auth_user::table)
+            .filter(authtoken_token::key.eq(key))
+            .select((Token::as_select(), User::as_select()))
+            .load(&mut conn)?;
+        Ok(rows
+            .into_iter()
+            .find(|(token, _)| crypto::constant_time_eq(token.key.as_bytes(), key.as_bytes())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn store_and_errors_cross_threads() {
+        // `web::block` moves the store into, and the error out of, a worker thread.
+        fn send_sync<T: Send + Sync + 'static>() {}
+        send_sync::<AuthStore>();
+        send_sync::<StoreError>();
+        send_sync::<UserCreatedHook>();
+    }
+
+    #[test]
+    fn lost_connections_are_unavailable() {
+        struct Info;
+        impl diesel::result::DatabaseErrorInformation for Info {
+            fn message(&self) -> &str {
+                "server closed the connection unexpectedly"
+            }
+            fn details(&self) -> Option<&str> {
+                None
+            }
+            fn hint(&self) -> Option<&str> {
+                None
+            }
+            fn table_name(&self) -> Option<&str> {
+                None
+            }
+            fn column_name(&self) -> Option<&str> {
+                None
+            }
+            fn constraint_name(&self) -> Option<&str> {
+                None
+            }
+            fn statement_position(&self) -> Option<i32> {
+                None
+            }
+        }
+        let lost = StoreError::from(DieselError::DatabaseError(
+            DatabaseErrorKind::ClosedConnection,
+            Box::new(Info),
+        ));
+        assert!(lost.is_unavailable(), "{lost:?}");
+        assert_eq!(
+            lost.to_string(),
+            "database unavailable: server closed the connection unexpectedly"
+        );
+        let query = StoreError::from(DieselError::NotFound);
+        assert!(!query.is_unavailable());
+        assert_eq!(query.to_string(), "database error: Record not found");
     }
 }

@@ -1,13 +1,16 @@
-//! CONTRACT (skeleton): connections, pool, URL parsing, migrations, schema.
-#![allow(missing_docs)]
+//! Connections, the pool, database URLs, the schema and migrations.
+//!
+//! Backends are cargo features: `sqlite` (default, bundled libsqlite3),
+//! `postgres` (libpq) and `mysql` (libmysqlclient or libmariadb). The URL given
+//! to [`build_pool`] (or [`AuthStore::connect`](crate::AuthStore::connect))
+//! chooses among those compiled in; see [`DatabaseUrl`] for the forms.
 
-/// One connection type over every compiled-in backend (Diesel `MultiConnection`).
-pub struct AnyConnection;
-/// The r2d2 pool.
-pub type DbPool = std::sync::Arc<()>;
-/// Pool settings.
-#[derive(Debug, Clone)]
-pub struct PoolConfig {
-    pub max_size: u32,
-    pub connection_timeout: std::time::Duration,
-}
+mod connection;
+pub mod migrations;
+mod pool;
+pub mod schema;
+mod url;
+
+pub use connection::{AnyConnection, MultiBackend};
+pub use pool::{build_pool, get, ConnectionManager, DbPool, PoolConfig, PooledConnection};
+pub use url::{Backend, DatabaseUrl};

@@ -1,0 +1,230 @@
+//! [`DieselSessionStore`]: actix-session's `SessionStore` over `auth_core`'s
+//! session table.
+
+use std::collections::HashMap;
+
+use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
+use actix_web::cookie::time::Duration;
+use actix_web::web;
+use auth_core::db::DbPool;
+use auth_core::sessions::{SessionDb, SESSION_USER_ID_KEY};
+use auth_core::{AuthStore, StoreError};
+
+/// The state actix-session keeps per session: JSON-encoded values by name.
+type State = HashMap<String, String>;
+
+/// Why the session store could not answer. Its messages never contain a
+/// session key (the table holds only hashes, and no key is ever formatted).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SessionStoreError {
+    /// The database failed or could not be reached.
+    #[error("session store: {0}")]
+    Store(#[from] StoreError),
+    /// actix-web's blocking thread pool is shutting down.
+    #[error("session store: the blocking thread pool is gone")]
+    Blocking,
+}
+
+impl SessionStoreError {
+    /// `true` when the database could not be reached in time (the request
+    /// may succeed later).
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            SessionStoreError::Store(e) => e.is_unavailable(),
+            SessionStoreError::Blocking => true,
+        }
+    }
+}
+
+/// The logged-in user's id in a session state: the entry
+/// [`SESSION_USER_ID_KEY`] (`_auth_user_id`), a JSON number or, as Django
+/// writes it, a JSON string of one. `None` when absent or not an `i32`.
+pub fn session_user_id(state: &HashMap<String, String>) -> Option<i32> {
+    let raw = state.get(SESSION_USER_ID_KEY)?;
+    match serde_json::from_str::<serde_json::Value>(raw).ok()? {
+        serde_json::Value::Number(n) => n.as_i64().and_then(|n| i32::try_from(n).ok()),
+        serde_json::Value::String(s) => s.parse().ok(),
+        _ => None,
+    }
+}
+
+/// A TTL as the store takes it (a negative one expires at once).
+fn std_ttl(ttl: &Duration) -> std::time::Duration {
+    std::time::Duration::try_from(*ttl).unwrap_or(std::time::Duration::ZERO)
+}
+
+/// actix-session's [`SessionStore`] over the `actix_auth_session` table (see
+/// the [module documentation](super)). Cheap to clone; `Debug` shows the pool's
+/// size, never a key.
+#[derive(Clone, Debug)]
+pub struct DieselSessionStore {
+    db: SessionDb,
+}
+
+impl From<&AuthStore> for DieselSessionStore {
+    /// The sessions of the database `store` uses.
+    fn from(store: &AuthStore) -> Self {
+        DieselSessionStore::new(store.pool().clone())
+    }
+}
+
+impl DieselSessionStore {
+    /// A store over `pool` (whose database has been migrated).
+    pub fn new(pool: DbPool) -> Self {
+        DieselSessionStore {
+            db: SessionDb::new(pool),
+        }
+    }
+
+    /// The synchronous table underneath.
+    pub fn sessions(&self) -> &SessionDb {
+        &self.db
+    }
+
+    /// Runs `op` on the blocking thread pool.
+    async fn run<T, F>(&self, op: F) -> Result<T, SessionStoreError>
+    where
+        F: FnOnce(&SessionDb) -> Result<T, StoreError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let db = self.db.clone();
+        match web::block(move || op(&db)).await {
+            Ok(result) => result.map_err(SessionStoreError::from),
+            Err(_) => Err(SessionStoreError::Blocking),
+        }
+    }
+
+    /// Ends every session of `user_id` except the one whose key is `keep`
+    /// (the caller's own, e.g. after a password change; `None` ends them
+    /// all). Returns how many were ended.
+    ///
+    /// The key of the current request's session is not exposed by
+    /// actix-session; to keep it, call `Session::renew()` after this with
+    /// `keep = None`, which re-saves the current state under a fresh key.
+    pub async fn delete_user_sessions(
+        &self,
+        user_id: i32,
+        keep: Option<&SessionKey>,
+    ) -> Result<usize, SessionStoreError> {
+        let keep = keep.map(|k| k.as_ref().to_owned());
+        self.run(move |db| db.delete_user_sessions(user_id, keep.as_deref()))
+            .await
+    }
+
+    /// Django's `clearsessions`: deletes expired sessions, returns how many.
+    pub async fn clear_expired(&self) -> Result<usize, SessionStoreError> {
+        self.run(SessionDb::clear_expired).await
+    }
+}
+
+impl SessionStore for DieselSessionStore {
+    async fn load(&self, session_key: &SessionKey) -> Result<Option<State>, LoadError> {
+        let key = session_key.as_ref().to_owned();
+        let record = self
+            .run(move |db| db.load(&key))
+            .await
+            .map_err(|e| LoadError::Other(e.into()))?;
+        match record {
+            None => Ok(None),
+            Some(record) => serde_json::from_str(&record.session_data)
+                .map(Some)
+                .map_err(|e| LoadError::Deserialization(e.into())),
+        }
+    }
+
+    async fn save(&self, session_state: State, ttl: &Duration) -> Result<SessionKey, SaveError> {
+        let data = serde_json::to_string(&session_state)
+            .map_err(|e| SaveError::Serialization(e.into()))?;
+        let user_id = session_user_id(&session_state);
+        let ttl = std_ttl(ttl);
+        let key = self
+            .run(move |db| db.create(&data, user_id, ttl))
+            .await
+            .map_err(|e| SaveError::Other(e.into()))?;
+        SessionKey::try_from(key.into_string()).map_err(|e| SaveError::Other(e.into()))
+    }
+
+    /// Replaces the state. When the session ended meanwhile (a logout
+    /// elsewhere purged it, or it expired), nothing is written and the old key
+    /// is returned: its cookie then names no session, so the request that was
+    /// already running cannot bring a logged-out session back.
+    async fn update(
+        &self,
+        session_key: SessionKey,
+        session_state: State,
+        ttl: &Duration,
+    ) -> Result<SessionKey, UpdateError> {
+        let data = serde_json::to_string(&session_state)
+            .map_err(|e| UpdateError::Serialization(e.into()))?;
+        let user_id = session_user_id(&session_state);
+        let ttl = std_ttl(ttl);
+        let key = session_key.as_ref().to_owned();
+        let updated = self
+            .run(move |db| db.update(&key, &data, user_id, ttl))
+            .await
+            .map_err(|e| UpdateError::Other(e.into()))?;
+        if !updated {
+            tracing::debug!("the session ended before its new state could be saved; not saved");
+        }
+        Ok(session_key)
+    }
+
+    async fn update_ttl(&self, session_key: &SessionKey, ttl: &Duration) -> anyhow::Result<()> {
+        let key = session_key.as_ref().to_owned();
+        let ttl = std_ttl(ttl);
+        self.run(move |db| db.update_ttl(&key, ttl)).await?;
+        Ok(())
+    }
+
+    async fn delete(&self, session_key: &SessionKey) -> anyhow::Result<()> {
+        let key = session_key.as_ref().to_owned();
+        self.run(move |db| db.delete(&key)).await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(value: &str) -> State {
+        HashMap::from([(SESSION_USER_ID_KEY.to_owned(), value.to_owned())])
+    }
+
+    #[test]
+    fn user_id_from_state() {
+        assert_eq!(session_user_id(&state("5")), Some(5));
+        assert_eq!(session_user_id(&state("\"5\"")), Some(5));
+        assert_eq!(session_user_id(&state("-3")), Some(-3));
+        for bad in [
+            "",
+            "x",
+            "5.5",
+            "\"five\"",
+            "null",
+            "[5]",
+            "{\"id\":5}",
+            "2147483648",
+            "\"2147483648\"",
+            "true",
+        ] {
+            assert_eq!(session_user_id(&state(bad)), None, "{bad}");
+        }
+        assert_eq!(session_user_id(&HashMap::new()), None);
+    }
+
+    #[test]
+    fn ttl_conversion() {
+        assert_eq!(std_ttl(&Duration::seconds(90)).as_secs(), 90);
+        assert_eq!(std_ttl(&Duration::seconds(-1)), std::time::Duration::ZERO);
+        assert_eq!(std_ttl(&Duration::ZERO), std::time::Duration::ZERO);
+    }
+
+    #[test]
+    fn errors_cross_threads() {
+        fn send_sync<T: Send + Sync + 'static>() {}
+        send_sync::<DieselSessionStore>();
+        send_sync::<SessionStoreError>();
+    }
+}

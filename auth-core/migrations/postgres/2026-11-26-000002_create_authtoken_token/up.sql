@@ -1,0 +1,6 @@
+-- DRF 3.18's authtoken_token (rest_framework.authtoken migrations 0001-0004),
+-- with Django's constraint and `_like` index names. Django emits no ON DELETE
+-- CASCADE (it cascades in Python); ours adds it, and the store deletes tokens
+-- itself so Django-made databases behave the same.
+CREATE TABLE IF NOT EXISTS "authtoken_token" ("key" varchar(40) NOT NULL PRIMARY KEY, "created" timestamp with time zone NOT NULL, "user_id" integer NOT NULL UNIQUE, CONSTRAINT "authtoken_token_user_id_35299eff_fk_auth_user_id" FOREIGN KEY ("user_id") REFERENCES "auth_user" ("id") ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED);
+CREATE INDEX IF NOT EXISTS "authtoken_token_key_10f0b77e_like" ON "authtoken_token" ("key" varchar_pattern_ops);

@@ -1,0 +1,204 @@
+//! The r2d2 pool of [`AnyConnection`]s and the per-connection session setup.
+
+use std::fmt;
+use std::time::Duration;
+
+use diesel::r2d2::{self, ManageConnection, R2D2Connection};
+use diesel::Connection;
+
+use super::{AnyConnection, DatabaseUrl};
+use crate::store::StoreError;
+
+/// The connection pool. Cheap to clone (it is an `Arc` inside).
+pub type DbPool = r2d2::Pool<ConnectionManager>;
+
+/// A connection checked out of a [`DbPool`]; returns to the pool on drop.
+pub type PooledConnection = r2d2::PooledConnection<ConnectionManager>;
+
+/// Pool settings. `PoolConfig::default()` suits a small web service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PoolConfig {
+    /// Most connections open at once (default 10). Requests beyond this wait
+    /// up to `connection_timeout` for a free connection.
+    pub max_size: u32,
+    /// Idle connections kept open (default `Some(1)`); `None` keeps `max_size`.
+    pub min_idle: Option<u32>,
+    /// How long a request waits for a connection before the store answers
+    /// [`StoreError::Unavailable`] (default 5 s). Also bounds the check made by
+    /// [`build_pool`] that the database is reachable.
+    pub connection_timeout: Duration,
+    /// Idle connections above `min_idle` are closed after this (default 10 min).
+    pub idle_timeout: Option<Duration>,
+    /// Connections are replaced after this age (default 30 min).
+    pub max_lifetime: Option<Duration>,
+    /// SQLite only: how long a statement waits for another connection's write
+    /// lock (`PRAGMA busy_timeout`, default 5 s).
+    pub sqlite_busy_timeout: Duration,
+}
+
+impl Default for PoolConfig {
+    fn default() -> Self {
+        PoolConfig {
+            max_size: 10,
+            min_idle: Some(1),
+            connection_timeout: Duration::from_secs(5),
+            idle_timeout: Some(Duration::from_secs(10 * 60)),
+            max_lifetime: Some(Duration::from_secs(30 * 60)),
+            sqlite_busy_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Opens [`AnyConnection`]s for one [`DatabaseUrl`] and prepares each session:
+///
+/// - SQLite: `PRAGMA busy_timeout`, `PRAGMA foreign_keys = ON`, and
+///   `PRAGMA journal_mode = WAL` for files (readers never block the writer);
+/// - PostgreSQL: `SET TIME ZONE 'UTC'`;
+/// - MySQL/MariaDB: `SET time_zone = '+00:00'`.
+///
+/// Timestamps are stored as naive UTC, as Django does with `USE_TZ = True`;
+/// the UTC session time zone makes PostgreSQL's `timestamp with time zone`
+/// and MySQL's `datetime(6)` read and write the same instants Django does.
+pub struct ConnectionManager {
+    url: DatabaseUrl,
+    sqlite_busy_timeout: Duration,
+}
+
+impl ConnectionManager {
+    /// A manager for `url`; `config` supplies the SQLite busy timeout.
+    pub fn new(url: DatabaseUrl, config: &PoolConfig) -> Self {
+        ConnectionManager {
+            url,
+            sqlite_busy_timeout: config.sqlite_busy_timeout,
+        }
+    }
+
+    /// The URL this manager connects to.
+    pub fn url(&self) -> &DatabaseUrl {
+        &self.url
+    }
+
+    /// Opens and prepares one connection outside any pool.
+    pub fn establish(&self) -> Result<AnyConnection, r2d2::Error> {
+        use super::Backend;
+        let target = self.url.target();
+        Ok(match self.url.backend() {
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite => {
+                let busy_ms = self.sqlite_busy_timeout.as_millis().min(i32::MAX as u128);
+                let mut setup =
+                    format!("PRAGMA busy_timeout = {busy_ms}; PRAGMA foreign_keys = ON;");
+                if !self.url.is_memory() {
+                    setup.push_str(" PRAGMA journal_mode = WAL;");
+                }
+                AnyConnection::Sqlite(open(target, &setup)?)
+            }
+            #[cfg(feature = "postgres")]
+            Backend::Postgres => AnyConnection::Postgres(open(target, "SET TIME ZONE 'UTC'")?),
+            #[cfg(feature = "mysql")]
+            Backend::Mysql => AnyConnection::Mysql(open(target, "SET time_zone = '+00:00'")?),
+            // `DatabaseUrl::parse` only lets compiled-in backends through.
+            #[allow(unreachable_patterns)]
+            other => {
+                return Err(r2d2::Error::ConnectionError(
+                    diesel::ConnectionError::BadConnection(format!(
+                        "{} support is not compiled in",
+                        other.name()
+                    )),
+                ))
+            }
+        })
+    }
+}
+
+/// Connects with `target` and runs the session `setup` statements.
+fn open<C: Connection>(target: &str, setup: &str) -> Result<C, r2d2::Error> {
+    let mut conn = C::establish(target).map_err(r2d2::Error::ConnectionError)?;
+    conn.batch_execute(setup).map_err(r2d2::Error::QueryError)?;
+    Ok(conn)
+}
+
+impl fmt::Debug for ConnectionManager {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConnectionManager")
+            .field("url", &self.url)
+            .field("sqlite_busy_timeout", &self.sqlite_busy_timeout)
+            .finish()
+    }
+}
+
+impl ManageConnection for ConnectionManager {
+    type Connection = AnyConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<AnyConnection, r2d2::Error> {
+        self.establish()
+    }
+
+    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), r2d2::Error> {
+        conn.ping().map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut AnyConnection) -> bool {
+        std::thread::panicking() || conn.is_broken()
+    }
+}
+
+/// Reports connection failures the pool sees in the background.
+#[derive(Debug, Clone, Copy)]
+struct TracingErrorHandler;
+
+impl r2d2::HandleError<r2d2::Error> for TracingErrorHandler {
+    fn handle_error(&self, error: r2d2::Error) {
+        tracing::warn!(%error, "database connection failed");
+    }
+}
+
+/// Parses `url`, builds a pool and checks that one connection can be had.
+///
+/// A private in-memory SQLite database (`sqlite://:memory:`) lives as long as
+/// its connection, so its pool holds exactly one connection that never expires.
+///
+/// Errors: a bad URL or a backend not compiled in is [`StoreError::Config`];
+/// a database that cannot be reached within `connection_timeout` is
+/// [`StoreError::Unavailable`].
+pub fn build_pool(url: &str, config: &PoolConfig) -> Result<DbPool, StoreError> {
+    if config.max_size == 0 {
+        return Err(StoreError::Config(
+            "the pool's max_size must be at least 1".into(),
+        ));
+    }
+    let url = DatabaseUrl::parse(url)?;
+    let memory = url.is_memory();
+    let manager = ConnectionManager::new(url, config);
+    let builder = r2d2::Pool::builder()
+        .connection_timeout(config.connection_timeout)
+        .error_handler(Box::new(TracingErrorHandler));
+    let builder = if memory {
+        builder
+            .max_size(1)
+            .min_idle(Some(1))
+            .idle_timeout(None)
+            .max_lifetime(None)
+    } else {
+        builder
+            .max_size(config.max_size)
+            .min_idle(config.min_idle.map(|n| n.min(config.max_size)))
+            .idle_timeout(config.idle_timeout)
+            .max_lifetime(config.max_lifetime)
+    };
+    let pool = builder
+        .build(manager)
+        .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+    // With `min_idle = Some(0)` building does not connect: check once here so a
+    // wrong URL or password fails now rather than on the first request.
+    drop(get(&pool)?);
+    Ok(pool)
+}
+
+/// Checks a connection out of `pool`, mapping a timeout or a failed connect to
+/// [`StoreError::Unavailable`].
+pub fn get(pool: &DbPool) -> Result<PooledConnection, StoreError> {
+    pool.get()
+        .map_err(|e| StoreError::Unavailable(e.to_string()))
+}
