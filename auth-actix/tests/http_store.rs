@@ -288,9 +288,28 @@ impl Authentication for XUsernameAuthentication {
             None => Err(AuthError::authentication_failed("No such user")),
         }
     }
-    fn authenticate_header(&self, _: &HttpRequest, _: &AuthSettings) -> Option<Cow<'static, str>> {
-        None
+}
+
+/// The same class with a challenge, so that its failures are 401s.
+#[derive(Default)]
+struct XUsernameWithChallenge;
+
+impl Authentication for XUsernameWithChallenge {
+    async fn authenticate(&self, request: &HttpRequest, settings: &AuthSettings) -> AuthResult {
+        XUsernameAuthentication
+            .authenticate(request, settings)
+            .await
     }
+    fn authenticate_header(&self, _: &HttpRequest, _: &AuthSettings) -> Option<Cow<'static, str>> {
+        Some("X-Username".into())
+    }
+}
+
+#[api_view(GET)]
+#[authentication_classes(XUsernameWithChallenge)]
+#[permission_classes(IsAuthenticated)]
+async fn challenged(request: AuthRequest) -> HttpResponse {
+    describe(&request)
 }
 
 #[api_view(GET)]
@@ -307,7 +326,13 @@ async fn a_custom_class_with_the_store() {
         .store(f.store.clone())
         .build()
         .unwrap();
-    let app = init_service(App::new().app_data(settings).route("/", web::to(custom))).await;
+    let app = init_service(
+        App::new()
+            .app_data(settings)
+            .route("/", web::to(custom))
+            .route("/challenged", web::to(challenged)),
+    )
+    .await;
     let reply = send!(
         &app,
         TestRequest::get()
@@ -323,6 +348,18 @@ async fn a_custom_class_with_the_store() {
             .insert_header(("X-Username", "eve"))
     );
     assert_eq!(reply.summary(), (403, None, r#"{"detail":"No such user"}"#));
+    let reply = send!(&app, TestRequest::get().uri("/"));
+    assert_eq!(reply.summary(), (403, None, detail(NOT_PROVIDED).as_str()));
+    let reply = send!(
+        &app,
+        TestRequest::get()
+            .uri("/challenged")
+            .insert_header(("X-Username", "eve"))
+    );
+    assert_eq!(
+        reply.summary(),
+        (401, Some("X-Username"), r#"{"detail":"No such user"}"#)
+    );
 }
 
 #[actix_web::test]
