@@ -1,4 +1,123 @@
-//! placeholder
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
+pub mod authentication;
+mod blocking;
 pub mod csrf;
+pub mod error;
+mod middleware;
+mod pipeline;
+mod request;
 pub mod session;
+pub mod settings;
+
+pub use auth_core;
+pub use auth_core::error::{messages, AuthError, ErrorDetail, ErrorKind};
+pub use auth_core::identity::{
+    AnonymousUser, Auth, Authenticated, Identity, RequestUser, UnauthenticatedUser,
+};
+pub use auth_core::permission_operators;
+pub use auth_core::permissions::{
+    AllowAny, And, Denial, DynPermission, IsAdminUser, IsAuthenticated, IsAuthenticatedOrReadOnly,
+    Not, Or, Permission, PermissionList, PermissionRequest, ReadOnly, SAFE_METHODS,
+};
+pub use auth_core::{AuthStore, StoreError, Token, User};
+pub use auth_macros::{api_view, authentication_classes, permission_classes};
+
+pub use authentication::{
+    get_authorization_header, keyword, keyword::Bearer, AuthResult, Authentication,
+    AuthenticationList, BasicAuthentication, DefaultAuthentication, DynAuthentication, Keyword,
+    RemoteUserAuthentication, RemoteUserConfig, TokenAuthentication, TokenStore, TrustedProxy,
+};
+pub use blocking::run_blocking;
+pub use error::ApiError;
+pub use middleware::{AuthPipeline, AuthPipelineService};
+pub use pipeline::{
+    dispatch, DefaultPermissions, MethodSet, PermissionClasses, ViewMeta, ViewSpec,
+};
+pub use request::AuthRequest;
+pub use settings::{AuthSettings, AuthSettingsBuilder, ConfigError};
+
+/// Everything a view module needs: `use auth_actix::prelude::*;`.
+pub mod prelude {
+    pub use crate::{
+        api_view, authentication_classes, permission_classes, AllowAny, AuthRequest, AuthSettings,
+        Authentication, BasicAuthentication, Bearer, IsAdminUser, IsAuthenticated,
+        IsAuthenticatedOrReadOnly, Permission, ReadOnly, RemoteUserAuthentication,
+        TokenAuthentication,
+    };
+    pub use actix_web::{web, HttpRequest, HttpResponse, Responder};
+}
+
+/// Paths used by the code the macros generate. Not public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::authentication::{Authentication, DefaultAuthentication};
+    pub use crate::pipeline::{dispatch, DefaultPermissions, MethodSet, ViewCell, ViewMeta};
+    pub use actix_web::dev::Payload;
+    pub use actix_web::http::Method;
+    pub use actix_web::web::resource;
+    pub use actix_web::{Error, FromRequest, Handler, HttpRequest, HttpResponse, Resource};
+    pub use auth_core::permissions::{And, Not, Or, Permission};
+    pub use core::option::Option::{None, Some};
+    pub use core::result::Result::{Err, Ok};
+
+    /// The wrapper's one argument: the request and its payload, taken in a
+    /// single extraction (cheaper than extracting the two separately).
+    pub struct ViewRequest(pub HttpRequest, pub Payload);
+
+    impl FromRequest for ViewRequest {
+        type Error = Error;
+        type Future = std::future::Ready<Result<Self, Error>>;
+
+        fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+            std::future::ready(Ok(ViewRequest(request.clone(), payload.take())))
+        }
+    }
+
+    /// A handler's value as a response.
+    pub fn respond<R: actix_web::Responder>(value: R, request: &HttpRequest) -> HttpResponse {
+        value.respond_to(request).map_into_boxed_body()
+    }
+
+    /// DRF's 405 for `request`'s method.
+    pub fn method_not_allowed(request: &HttpRequest) -> Error {
+        crate::ApiError::from(crate::AuthError::method_not_allowed(
+            request.method().as_str(),
+        ))
+        .into()
+    }
+
+    /// A type named in `#[authentication_classes(..)]`, checked where it is
+    /// named: the macro writes `<T as AuthenticationClass>::Class`, so a type
+    /// that is not a class gives one error, on its name.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` is not an authentication class",
+        label = "not an authentication class",
+        note = "a class in `#[authentication_classes(..)]` implements `Authentication` and `Default`"
+    )]
+    pub trait AuthenticationClass {
+        /// The class itself.
+        type Class;
+    }
+
+    impl<T: Authentication + Default> AuthenticationClass for T {
+        type Class = T;
+    }
+
+    /// A type named in `#[permission_classes(..)]`, checked where it is named.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` is not a permission class",
+        label = "not a permission class",
+        note = "a class in `#[permission_classes(..)]` implements `Permission` and `Default`"
+    )]
+    pub trait PermissionClass {
+        /// The class itself.
+        type Class;
+    }
+
+    impl<T: Permission + Default> PermissionClass for T {
+        type Class = T;
+    }
+}

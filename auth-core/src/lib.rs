@@ -15,9 +15,14 @@ pub mod crypto;
 pub mod csrf;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub mod db;
+pub mod error;
 pub mod hashers;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+pub mod identity;
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub mod models;
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+pub mod permissions;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub mod sessions;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]

@@ -1,0 +1,221 @@
+//! An `AllowAny` view behind the pipeline against the same handler without it.
+//!
+//! Two measurements, each comparing the variants in one run:
+//!
+//! - **in process**: `actix_web::test` services (routing, extraction, handler,
+//!   response; no sockets, no HTTP parsing), one app per variant so that
+//!   routing costs the same. This isolates the pipeline's own cost.
+//! - **over HTTP**: one `HttpServer` worker on loopback and a keep-alive
+//!   client, which is what a deployment's throughput looks like.
+//!
+//! `cargo bench -p auth-actix --bench pipeline`; the last lines print the
+//! throughput ratios (pipeline / bare) from interleaved rounds.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
+
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::test::{init_service, TestRequest};
+use actix_web::{web, App, HttpResponse, HttpServer};
+use auth_actix::prelude::*;
+use criterion::{criterion_group, Criterion};
+
+async fn bare() -> HttpResponse {
+    HttpResponse::Ok().body("ok")
+}
+
+/// Static lists: Token and Basic (not attempted without credentials), AllowAny.
+#[api_view(GET)]
+#[authentication_classes(TokenAuthentication, BasicAuthentication)]
+#[permission_classes(AllowAny)]
+async fn static_lists() -> HttpResponse {
+    HttpResponse::Ok().body("ok")
+}
+
+/// The app-wide defaults (Basic, AllowAny), through `dyn` classes.
+#[api_view(GET)]
+async fn default_lists() -> HttpResponse {
+    HttpResponse::Ok().body("ok")
+}
+
+/// Static lists, and the handler reads `request.user()`.
+#[api_view(GET)]
+#[authentication_classes(TokenAuthentication, BasicAuthentication)]
+#[permission_classes(AllowAny)]
+async fn with_user(request: AuthRequest) -> HttpResponse {
+    let _ = request.user().is_authenticated();
+    HttpResponse::Ok().body("ok")
+}
+
+const VARIANTS: [&str; 4] = [
+    "bare",
+    "pipeline, static lists",
+    "pipeline, default lists",
+    "pipeline, AuthRequest",
+];
+
+/// An app with the variant's handler at `/`.
+fn app(
+    variant: usize,
+) -> App<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = ServiceResponse,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let app = App::new().app_data(AuthSettings::builder().build().expect("valid settings"));
+    match variant {
+        0 => app.route("/", web::to(bare)),
+        1 => app.route("/", web::to(static_lists)),
+        2 => app.route("/", web::to(default_lists)),
+        _ => app.route("/", web::to(with_user)),
+    }
+}
+
+/// `n` in-process requests, one after the other.
+async fn in_process<S, R>(service: &S, request: impl Fn() -> R, n: u64) -> Duration
+where
+    S: Service<R, Response = ServiceResponse, Error = actix_web::Error>,
+{
+    let start = Instant::now();
+    for _ in 0..n {
+        let response = service.call(request()).await;
+        assert!(response.is_ok_and(|r| r.status().is_success()));
+    }
+    start.elapsed()
+}
+
+/// A keep-alive HTTP/1.1 client for one server.
+struct Client {
+    stream: TcpStream,
+    buffer: Vec<u8>,
+}
+
+impl Client {
+    fn connect(addr: SocketAddr) -> Client {
+        let stream = TcpStream::connect(addr).expect("connect to the bench server");
+        stream.set_nodelay(true).expect("TCP_NODELAY");
+        Client {
+            stream,
+            buffer: vec![0; 4096],
+        }
+    }
+
+    /// `n` sequential `GET /` requests; each response is read whole.
+    fn run(&mut self, n: u64) -> Duration {
+        let start = Instant::now();
+        for _ in 0..n {
+            self.stream
+                .write_all(b"GET / HTTP/1.1\r\nHost: bench\r\n\r\n")
+                .expect("send");
+            let mut read = 0;
+            loop {
+                let got = self.stream.read(&mut self.buffer[read..]).expect("receive");
+                assert!(got > 0, "the bench server closed the connection");
+                read += got;
+                let head = &self.buffer[..read];
+                // Every variant answers `ok` (2 bytes) after the headers.
+                if let Some(end) = head.windows(4).position(|w| w == b"\r\n\r\n") {
+                    if read >= end + 4 + 2 {
+                        assert!(head.starts_with(b"HTTP/1.1 200"));
+                        break;
+                    }
+                }
+            }
+        }
+        start.elapsed()
+    }
+}
+
+/// One single-worker server per variant, on loopback.
+fn start_servers() -> Vec<SocketAddr> {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let mut addrs = Vec::new();
+            let mut servers = Vec::new();
+            for variant in 0..VARIANTS.len() {
+                let server = HttpServer::new(move || app(variant))
+                    .workers(1)
+                    .keep_alive(Duration::from_secs(3600))
+                    .client_request_timeout(Duration::from_secs(3600))
+                    .bind(("127.0.0.1", 0))
+                    .expect("bind the bench server");
+                addrs.push(server.addrs()[0]);
+                servers.push(actix_web::rt::spawn(server.run()));
+            }
+            sender.send(addrs).expect("report addresses");
+            for server in servers {
+                let _ = server.await;
+            }
+        })
+    });
+    receiver.recv().expect("bench servers started")
+}
+
+fn bench(c: &mut Criterion) {
+    let system = actix_web::rt::System::new();
+    let services: Vec<_> = (0..VARIANTS.len())
+        .map(|v| system.block_on(init_service(app(v))))
+        .collect();
+    let request = || TestRequest::get().uri("/").to_request();
+    let mut clients: Vec<Client> = start_servers().into_iter().map(Client::connect).collect();
+
+    let mut group = c.benchmark_group("in process");
+    for (name, service) in VARIANTS.iter().zip(&services) {
+        group.bench_function(*name, |b| {
+            b.iter_custom(|n| system.block_on(in_process(service, request, n)))
+        });
+    }
+    group.finish();
+    let mut group = c.benchmark_group("over HTTP");
+    for (name, client) in VARIANTS.iter().zip(clients.iter_mut()) {
+        group.bench_function(*name, |b| b.iter_custom(|n| client.run(n)));
+    }
+    group.finish();
+
+    // Interleaved short rounds, so every variant sees the same machine load;
+    // the median of the per-round ratios resists other processes' bursts.
+    let rounds = 200;
+    let mut local = vec![[0.0; VARIANTS.len()]; rounds];
+    let mut http = vec![[0.0; VARIANTS.len()]; rounds];
+    for round in 0..rounds {
+        for variant in 0..VARIANTS.len() {
+            local[round][variant] = system
+                .block_on(in_process(&services[variant], request, 2_000))
+                .as_secs_f64();
+            http[round][variant] = clients[variant].run(200).as_secs_f64();
+        }
+    }
+    for (kind, times, n) in [("in process", &local, 2_000.0), ("over HTTP", &http, 200.0)] {
+        for variant in 1..VARIANTS.len() {
+            let ratio = median(times.iter().map(|t| t[0] / t[variant]).collect());
+            let extra = median(
+                times
+                    .iter()
+                    .map(|t| (t[variant] - t[0]) / n * 1e9)
+                    .collect(),
+            );
+            println!(
+                "{kind}: throughput of {} / bare = {ratio:.3} (median of {rounds} rounds; {extra:+.0} ns per request)",
+                VARIANTS[variant]
+            );
+        }
+    }
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+criterion_group!(benches, bench);
+
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -1,0 +1,363 @@
+//! The one place errors become HTTP responses (DRF's `handle_exception` and
+//! `exception_handler`, rendered by its `JSONRenderer`).
+
+use std::borrow::Cow;
+use std::fmt;
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use auth_core::error::{AuthError, ErrorDetail, ErrorKind};
+
+use crate::settings::{AuthSettings, ErrorBodyHook};
+
+/// An [`AuthError`] ready to be rendered, with what the view knows: the first
+/// authentication class's `WWW-Authenticate` value and the body hook.
+///
+/// Handlers return it (`Result<_, ApiError>`; `?` converts an `AuthError`). An
+/// error returned by a view without context gets the view's context when the
+/// pipeline finalizes the response, as DRF's `handle_exception` does.
+pub struct ApiError {
+    error: AuthError,
+    context: Option<Box<ErrorContext>>,
+}
+
+struct ErrorContext {
+    www_authenticate: Option<HeaderValue>,
+    hook: Option<ErrorBodyHook>,
+}
+
+impl ApiError {
+    /// An error without view context: an authentication error renders as 403.
+    pub fn new(error: AuthError) -> Self {
+        ApiError {
+            error,
+            context: None,
+        }
+    }
+
+    /// An error rendered for a view whose first authentication class answers
+    /// `www_authenticate` (DRF: non-empty gives 401 with the header, else 403).
+    pub fn for_view(
+        error: AuthError,
+        www_authenticate: Option<Cow<'static, str>>,
+        settings: Option<&AuthSettings>,
+    ) -> Self {
+        let www_authenticate =
+            www_authenticate
+                .filter(|value| !value.is_empty())
+                .and_then(|value| {
+                    HeaderValue::from_str(&value)
+                        .inspect_err(|_| {
+                            tracing::error!(?value, "WWW-Authenticate value is not a valid header")
+                        })
+                        .ok()
+                });
+        let hook = settings.and_then(|s| s.error_body().cloned());
+        ApiError {
+            error,
+            context: Some(Box::new(ErrorContext {
+                www_authenticate,
+                hook,
+            })),
+        }
+    }
+
+    /// The error.
+    pub fn error(&self) -> &AuthError {
+        &self.error
+    }
+
+    /// Whether a view's context has been applied.
+    pub fn has_context(&self) -> bool {
+        self.context.is_some()
+    }
+
+    fn www_authenticate(&self) -> Option<&HeaderValue> {
+        self.context
+            .as_ref()
+            .and_then(|c| c.www_authenticate.as_ref())
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(error: AuthError) -> Self {
+        ApiError::new(error)
+    }
+}
+
+impl fmt::Debug for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiError")
+            .field("error", &self.error)
+            .field("www_authenticate", &self.www_authenticate())
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.error, f)
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        if self.error.kind().is_authentication() {
+            return match self.www_authenticate() {
+                Some(_) => StatusCode::UNAUTHORIZED,
+                None => StatusCode::FORBIDDEN,
+            };
+        }
+        StatusCode::from_u16(self.error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        let body = match self.context.as_ref().and_then(|c| c.hook.as_ref()) {
+            Some(hook) => value_to_json(&hook(&self.error)),
+            None => detail_body(self.error.detail()),
+        };
+        let mut response = HttpResponse::build(status);
+        response.insert_header((
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        ));
+        if status == StatusCode::UNAUTHORIZED {
+            if let Some(value) = self.www_authenticate() {
+                response.insert_header((header::WWW_AUTHENTICATE, value.clone()));
+            }
+        }
+        if self.error.kind() == ErrorKind::Throttled {
+            if let Some(wait) = self.error.wait() {
+                response.insert_header((header::RETRY_AFTER, wait));
+            }
+        }
+        response.body(body)
+    }
+}
+
+/// DRF's default body for `error` as a JSON value: `{"detail": text}`, or the
+/// list or map itself (maps come out with sorted keys; the rendered default
+/// keeps insertion order).
+pub fn default_body(error: &AuthError) -> serde_json::Value {
+    fn value(detail: &ErrorDetail) -> serde_json::Value {
+        match detail {
+            ErrorDetail::Text(text) => serde_json::Value::String(text.to_string()),
+            ErrorDetail::List(items) => items.iter().map(value).collect(),
+            ErrorDetail::Map(fields) => fields
+                .iter()
+                .map(|(key, detail)| (key.to_string(), value(detail)))
+                .collect(),
+        }
+    }
+    match error.detail() {
+        text @ ErrorDetail::Text(_) => serde_json::json!({ "detail": value(text) }),
+        other => value(other),
+    }
+}
+
+/// The rendered body of a detail: `{"detail":"…"}` for a message, else the structure.
+pub(crate) fn detail_body(detail: &ErrorDetail) -> String {
+    let mut out = String::with_capacity(64);
+    match detail {
+        ErrorDetail::Text(text) => {
+            out.push_str("{\"detail\":");
+            push_json_str(&mut out, text);
+            out.push('}');
+        }
+        other => push_detail(&mut out, other),
+    }
+    out
+}
+
+fn push_detail(out: &mut String, detail: &ErrorDetail) {
+    match detail {
+        ErrorDetail::Text(text) => push_json_str(out, text),
+        ErrorDetail::List(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                push_detail(out, item);
+            }
+            out.push(']');
+        }
+        ErrorDetail::Map(fields) => {
+            out.push('{');
+            for (i, (key, item)) in fields.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                push_json_str(out, key);
+                out.push(':');
+                push_detail(out, item);
+            }
+            out.push('}');
+        }
+    }
+}
+
+/// A JSON string as DRF's `JSONRenderer` writes it: Python's `json.dumps`
+/// with `ensure_ascii=False` (non-ASCII as is, control characters escaped),
+/// then U+2028 and U+2029 escaped.
+pub(crate) fn push_json_str(out: &mut String, text: &str) {
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{08}' => out.push_str("\\b"),
+            '\u{0c}' => out.push_str("\\f"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// A JSON value rendered compactly with DRF's escaping rules.
+pub(crate) fn value_to_json(value: &serde_json::Value) -> String {
+    let compact = value.to_string();
+    if compact.contains(['\u{2028}', '\u{2029}']) {
+        compact
+            .replace('\u{2028}', "\\u2028")
+            .replace('\u{2029}', "\\u2029")
+    } else {
+        compact
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::body::MessageBody;
+
+    fn body_of(err: &ApiError) -> (u16, Vec<(String, String)>, String) {
+        let response = err.error_response();
+        let status = response.status().as_u16();
+        let mut headers: Vec<(String, String)> = response
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("?").to_owned()))
+            .collect();
+        headers.sort();
+        let bytes = response.into_body().try_into_bytes().unwrap_or_default();
+        (status, headers, String::from_utf8(bytes.to_vec()).unwrap())
+    }
+
+    #[test]
+    fn json_is_compact_with_drfs_escaping() {
+        let mut out = String::new();
+        push_json_str(&mut out, "é \"q\" \\ \n\t\u{1} \u{7f} \u{2028}\u{2029} 😀");
+        assert_eq!(
+            out,
+            "\"é \\\"q\\\" \\\\ \\n\\t\\u0001 \u{7f} \\u2028\\u2029 😀\""
+        );
+        let detail = ErrorDetail::Map(vec![
+            (
+                Cow::Borrowed("z"),
+                ErrorDetail::List(vec!["a".into(), "b".into()]),
+            ),
+            (Cow::Borrowed("a"), "c".into()),
+        ]);
+        assert_eq!(detail_body(&detail), r#"{"z":["a","b"],"a":"c"}"#);
+        assert_eq!(
+            value_to_json(&serde_json::json!({"d": "x\u{2028}"})),
+            r#"{"d":"x\u2028"}"#
+        );
+    }
+
+    #[test]
+    fn authentication_errors_pick_401_or_403() {
+        let with_header =
+            ApiError::for_view(AuthError::not_authenticated(), Some("Token".into()), None);
+        let (status, headers, body) = body_of(&with_header);
+        assert_eq!(status, 401);
+        assert_eq!(
+            headers,
+            [
+                ("content-type".to_owned(), "application/json".to_owned()),
+                ("www-authenticate".to_owned(), "Token".to_owned())
+            ]
+        );
+        assert_eq!(
+            body,
+            r#"{"detail":"Authentication credentials were not provided."}"#
+        );
+
+        for header in [None, Some(Cow::Borrowed(""))] {
+            let err = ApiError::for_view(AuthError::authentication_failed("x"), header, None);
+            let (status, headers, body) = body_of(&err);
+            assert_eq!(status, 403);
+            assert_eq!(headers.len(), 1);
+            assert_eq!(body, r#"{"detail":"x"}"#);
+        }
+        assert_eq!(
+            body_of(&ApiError::new(AuthError::not_authenticated())).0,
+            403
+        );
+    }
+
+    #[test]
+    fn permission_denied_never_has_www_authenticate() {
+        let err = ApiError::for_view(AuthError::permission_denied(), Some("Token".into()), None);
+        let (status, headers, body) = body_of(&err);
+        assert_eq!(status, 403);
+        assert_eq!(headers.len(), 1);
+        assert_eq!(
+            body,
+            r#"{"detail":"You do not have permission to perform this action."}"#
+        );
+    }
+
+    #[test]
+    fn throttled_has_retry_after_and_503_is_json() {
+        let (status, headers, body) = body_of(&ApiError::new(AuthError::throttled(Some(3.2))));
+        assert_eq!(status, 429);
+        assert!(headers.contains(&("retry-after".to_owned(), "4".to_owned())));
+        assert_eq!(
+            body,
+            r#"{"detail":"Request was throttled. Expected available in 4 seconds."}"#
+        );
+        let (status, _, body) = body_of(&ApiError::new(AuthError::service_unavailable()));
+        assert_eq!(status, 503);
+        assert_eq!(
+            body,
+            r#"{"detail":"Service temporarily unavailable, try again later."}"#
+        );
+    }
+
+    #[test]
+    fn the_hook_replaces_the_body_only() {
+        let settings = AuthSettings::builder()
+            .error_body(
+                |err| serde_json::json!({ "error": err.code(), "default": default_body(err) }),
+            )
+            .build()
+            .unwrap();
+        let err = ApiError::for_view(
+            AuthError::not_authenticated(),
+            Some("Basic realm=\"api\"".into()),
+            Some(&settings),
+        );
+        let (status, headers, body) = body_of(&err);
+        assert_eq!(status, 401);
+        assert!(headers.contains(&(
+            "www-authenticate".to_owned(),
+            "Basic realm=\"api\"".to_owned()
+        )));
+        assert_eq!(
+            body,
+            r#"{"default":{"detail":"Authentication credentials were not provided."},"error":"not_authenticated"}"#
+        );
+    }
+}

@@ -1,0 +1,433 @@
+//! The request pipeline (DRF's `APIView.initial` and `dispatch`):
+//! authenticate, check permissions, then dispatch on the method.
+
+use std::any::Any;
+use std::borrow::Cow;
+use std::future::Future;
+use std::sync::{Arc, OnceLock};
+
+use actix_web::dev::Payload;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::Method;
+use actix_web::{HttpRequest, HttpResponse, Responder, ResponseError};
+use auth_core::error::AuthError;
+use auth_core::permissions::{Denial, PermissionList, PermissionRequest};
+
+use crate::authentication::AuthenticationList;
+use crate::error::{push_json_str, ApiError};
+use crate::request::{with_state, RequestState};
+use crate::settings::{missing_settings, AuthSettings};
+
+/// An ordered list of permissions for a view: a tuple (from
+/// `#[permission_classes(..)]`), a `Vec<DynPermission>`, or
+/// [`DefaultPermissions`] (the app-wide list from [`AuthSettings`]).
+pub trait PermissionClasses: Send + Sync + 'static {
+    /// Every `has_permission`, in order; the first denial decides.
+    fn check_permissions(
+        &self,
+        request: &PermissionRequest<'_>,
+        settings: &AuthSettings,
+    ) -> Result<(), Denial>;
+    /// Every `has_object_permission`, in order; the first denial decides.
+    fn check_object_permissions(
+        &self,
+        request: &PermissionRequest<'_>,
+        obj: &dyn Any,
+        settings: &AuthSettings,
+    ) -> Result<(), Denial>;
+}
+
+impl<T: PermissionList> PermissionClasses for T {
+    fn check_permissions(
+        &self,
+        request: &PermissionRequest<'_>,
+        _: &AuthSettings,
+    ) -> Result<(), Denial> {
+        PermissionList::check_permissions(self, request)
+    }
+    fn check_object_permissions(
+        &self,
+        request: &PermissionRequest<'_>,
+        obj: &dyn Any,
+        _: &AuthSettings,
+    ) -> Result<(), Denial> {
+        PermissionList::check_object_permissions(self, request, obj)
+    }
+}
+
+/// The app-wide `DEFAULT_PERMISSION_CLASSES` from [`AuthSettings`]: what a
+/// view without `#[permission_classes(..)]` uses.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DefaultPermissions;
+
+impl PermissionClasses for DefaultPermissions {
+    fn check_permissions(
+        &self,
+        request: &PermissionRequest<'_>,
+        settings: &AuthSettings,
+    ) -> Result<(), Denial> {
+        PermissionList::check_permissions(settings.permission_classes(), request)
+    }
+    fn check_object_permissions(
+        &self,
+        request: &PermissionRequest<'_>,
+        obj: &dyn Any,
+        settings: &AuthSettings,
+    ) -> Result<(), Denial> {
+        PermissionList::check_object_permissions(settings.permission_classes(), request, obj)
+    }
+}
+
+/// HTTP methods as bits, in Django's order (`View.http_method_names`).
+pub(crate) const METHOD_ORDER: [(Method, u16); 8] = [
+    (Method::GET, MethodSet::GET),
+    (Method::POST, MethodSet::POST),
+    (Method::PUT, MethodSet::PUT),
+    (Method::PATCH, MethodSet::PATCH),
+    (Method::DELETE, MethodSet::DELETE),
+    (Method::HEAD, MethodSet::HEAD),
+    (Method::OPTIONS, MethodSet::OPTIONS),
+    (Method::TRACE, MethodSet::TRACE),
+];
+
+/// The methods a view implements and its `Allow` header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MethodSet {
+    handled: u16,
+    allow: HeaderValue,
+}
+
+/// Where a request goes after authentication and permissions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MethodRoute {
+    /// A handler implements the method.
+    Handler,
+    /// `OPTIONS` without a handler: the view's metadata.
+    Options,
+    /// 405.
+    NotAllowed,
+}
+
+impl MethodSet {
+    /// `GET`.
+    pub const GET: u16 = 1;
+    /// `POST`.
+    pub const POST: u16 = 1 << 1;
+    /// `PUT`.
+    pub const PUT: u16 = 1 << 2;
+    /// `PATCH`.
+    pub const PATCH: u16 = 1 << 3;
+    /// `DELETE`.
+    pub const DELETE: u16 = 1 << 4;
+    /// `HEAD`.
+    pub const HEAD: u16 = 1 << 5;
+    /// `OPTIONS`.
+    pub const OPTIONS: u16 = 1 << 6;
+    /// `TRACE`.
+    pub const TRACE: u16 = 1 << 7;
+
+    /// Handlers for `handled`; `allow` is the `Allow` header (the handled
+    /// methods plus `OPTIONS`, in Django's order), computed by the macros.
+    pub const fn new(handled: u16, allow: &'static str) -> Self {
+        MethodSet {
+            handled,
+            allow: HeaderValue::from_static(allow),
+        }
+    }
+
+    /// The bit of `method`, or 0 for a method DRF views never implement.
+    pub fn bit(method: &Method) -> u16 {
+        METHOD_ORDER
+            .iter()
+            .find(|(m, _)| m == method)
+            .map_or(0, |(_, bit)| *bit)
+    }
+
+    /// Where `method` goes.
+    pub fn route(&self, method: &Method) -> MethodRoute {
+        let bit = Self::bit(method);
+        if bit != 0 && self.handled & bit != 0 {
+            MethodRoute::Handler
+        } else if bit == Self::OPTIONS {
+            MethodRoute::Options
+        } else {
+            MethodRoute::NotAllowed
+        }
+    }
+
+    /// The `Allow` header value.
+    pub fn allow(&self) -> &HeaderValue {
+        &self.allow
+    }
+}
+
+/// Name and description for `OPTIONS` responses (DRF's `get_view_name` and
+/// `get_view_description`), computed by the macros.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ViewMeta {
+    /// `"My View"` for `my_view`.
+    pub name: &'static str,
+    /// The doc comment, dedented.
+    pub description: &'static str,
+}
+
+/// One view's policy: authentication classes, permission classes, methods.
+pub struct ViewSpec<A, P> {
+    authentication: A,
+    permissions: P,
+    methods: Option<MethodSet>,
+    meta: ViewMeta,
+}
+
+impl<A: AuthenticationList, P: PermissionClasses> ViewSpec<A, P> {
+    /// A view with these lists; `methods: None` leaves methods to the router.
+    pub fn new(
+        authentication: A,
+        permissions: P,
+        methods: Option<MethodSet>,
+        meta: ViewMeta,
+    ) -> Self {
+        ViewSpec {
+            authentication,
+            permissions,
+            methods,
+            meta,
+        }
+    }
+
+    /// An error from this view: DRF's `handle_exception` context.
+    pub(crate) fn error(
+        &self,
+        error: AuthError,
+        request: &HttpRequest,
+        settings: &AuthSettings,
+    ) -> ApiError {
+        let header = if error.kind().is_authentication() {
+            self.authentication.authenticate_header(request, settings)
+        } else {
+            None
+        };
+        ApiError::for_view(error, header, Some(settings))
+    }
+}
+
+/// What the request state keeps of a view, for object permissions and
+/// errors raised by the handler.
+pub(crate) trait ViewPolicy: Send + Sync {
+    fn authenticate_header(
+        &self,
+        request: &HttpRequest,
+        settings: &AuthSettings,
+    ) -> Option<Cow<'static, str>>;
+    fn has_authenticators(&self, settings: &AuthSettings) -> bool;
+    fn check_object_permissions(
+        &self,
+        request: &PermissionRequest<'_>,
+        obj: &dyn Any,
+        settings: &AuthSettings,
+    ) -> Result<(), Denial>;
+}
+
+impl<A: AuthenticationList, P: PermissionClasses> ViewPolicy for ViewSpec<A, P> {
+    fn authenticate_header(
+        &self,
+        request: &HttpRequest,
+        settings: &AuthSettings,
+    ) -> Option<Cow<'static, str>> {
+        self.authentication.authenticate_header(request, settings)
+    }
+    fn has_authenticators(&self, settings: &AuthSettings) -> bool {
+        self.authentication.has_authenticators(settings)
+    }
+    fn check_object_permissions(
+        &self,
+        request: &PermissionRequest<'_>,
+        obj: &dyn Any,
+        settings: &AuthSettings,
+    ) -> Result<(), Denial> {
+        self.permissions
+            .check_object_permissions(request, obj, settings)
+    }
+}
+
+/// A view's spec built once, on first use (`static` in generated code).
+pub struct ViewCell<A, P> {
+    spec: OnceLock<Arc<ViewSpec<A, P>>>,
+    methods: Option<MethodSet>,
+    meta: ViewMeta,
+}
+
+impl<A, P> ViewCell<A, P> {
+    /// A cell for a view with these methods and metadata.
+    pub const fn new(methods: Option<MethodSet>, meta: ViewMeta) -> Self {
+        ViewCell {
+            spec: OnceLock::new(),
+            methods,
+            meta,
+        }
+    }
+}
+
+impl<A: AuthenticationList + Default, P: PermissionClasses + Default> ViewCell<A, P> {
+    /// The spec, building the class lists with `Default` the first time.
+    pub fn get(&self) -> &Arc<ViewSpec<A, P>> {
+        self.spec.get_or_init(|| {
+            Arc::new(ViewSpec::new(
+                A::default(),
+                P::default(),
+                self.methods.clone(),
+                self.meta,
+            ))
+        })
+    }
+}
+
+/// Authenticate and check permissions (DRF's `perform_authentication` and
+/// `check_permissions`). The outcome is what [`AuthRequest`](crate::AuthRequest)
+/// gives the handler.
+pub(crate) async fn authorize<A: AuthenticationList, P: PermissionClasses>(
+    request: &HttpRequest,
+    settings: &AuthSettings,
+    spec: &Arc<ViewSpec<A, P>>,
+) -> Result<RequestState, ApiError> {
+    let identity = match spec.authentication.authenticate(request, settings).await {
+        Ok(Some(identity)) => Arc::new(identity),
+        Ok(None) => settings.anonymous().clone(),
+        Err(err) => return Err(spec.error(err, request, settings)),
+    };
+    let permission_request = PermissionRequest::new(request.method().as_str(), &identity, request);
+    if let Err(denial) = spec
+        .permissions
+        .check_permissions(&permission_request, settings)
+    {
+        let err = denial.into_error(spec.authentication.has_authenticators(settings), &identity);
+        return Err(spec.error(err, request, settings));
+    }
+    Ok(RequestState {
+        identity,
+        policy: spec.clone(),
+        settings: settings.clone(),
+    })
+}
+
+/// Run a view: authenticate, check permissions, dispatch on the method, then
+/// finalize (errors get the view's context; `Allow` on every response).
+pub async fn dispatch<A, P, F, Fut, R>(
+    spec: &Arc<ViewSpec<A, P>>,
+    request: HttpRequest,
+    payload: Payload,
+    handler: F,
+) -> HttpResponse
+where
+    A: AuthenticationList,
+    P: PermissionClasses,
+    F: FnOnce(HttpRequest, Payload) -> Fut,
+    Fut: Future<Output = Result<R, actix_web::Error>>,
+    R: Responder,
+{
+    let mut response = match AuthSettings::from_request(&request) {
+        None => missing_settings().error_response(),
+        Some(settings) => match authorize(&request, settings, spec).await {
+            Err(err) => err.error_response(),
+            Ok(state) => match spec
+                .methods
+                .as_ref()
+                .map_or(MethodRoute::Handler, |m| m.route(request.method()))
+            {
+                MethodRoute::Handler => {
+                    let response = match with_state(state, handler(request.clone(), payload)).await
+                    {
+                        Ok(responder) => responder.respond_to(&request).map_into_boxed_body(),
+                        Err(err) => HttpResponse::from_error(err),
+                    };
+                    finalize_error(response, &request, settings, spec)
+                }
+                MethodRoute::Options => metadata_response(&spec.meta, settings),
+                MethodRoute::NotAllowed => spec
+                    .error(
+                        AuthError::method_not_allowed(request.method().as_str()),
+                        &request,
+                        settings,
+                    )
+                    .error_response(),
+            },
+        },
+    };
+    if let Some(methods) = &spec.methods {
+        response
+            .headers_mut()
+            .insert(header::ALLOW, methods.allow().clone());
+    }
+    response
+}
+
+/// Give an [`ApiError`] returned by the handler the view's context.
+pub(crate) fn finalize_error<A: AuthenticationList, P: PermissionClasses>(
+    response: HttpResponse,
+    request: &HttpRequest,
+    settings: &AuthSettings,
+    spec: &ViewSpec<A, P>,
+) -> HttpResponse {
+    let Some(api_error) = response.error().and_then(|err| err.as_error::<ApiError>()) else {
+        return response;
+    };
+    if api_error.has_context() {
+        return response;
+    }
+    spec.error(api_error.error().clone(), request, settings)
+        .error_response()
+}
+
+/// DRF's `SimpleMetadata` for a view without a serializer.
+fn metadata_response(meta: &ViewMeta, settings: &AuthSettings) -> HttpResponse {
+    let mut body = String::with_capacity(256);
+    body.push_str("{\"name\":");
+    push_json_str(&mut body, meta.name);
+    body.push_str(",\"description\":");
+    push_json_str(&mut body, meta.description);
+    for (key, list) in [
+        ("renders", settings.renders()),
+        ("parses", settings.parses()),
+    ] {
+        body.push_str(",\"");
+        body.push_str(key);
+        body.push_str("\":[");
+        for (i, media_type) in list.iter().enumerate() {
+            if i > 0 {
+                body.push(',');
+            }
+            push_json_str(&mut body, media_type);
+        }
+        body.push(']');
+    }
+    body.push('}');
+    HttpResponse::Ok()
+        .insert_header((
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        ))
+        .body(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn method_routes() {
+        let set = MethodSet::new(MethodSet::GET | MethodSet::POST, "GET, POST, OPTIONS");
+        assert_eq!(set.route(&Method::GET), MethodRoute::Handler);
+        assert_eq!(set.route(&Method::POST), MethodRoute::Handler);
+        assert_eq!(set.route(&Method::OPTIONS), MethodRoute::Options);
+        assert_eq!(
+            set.route(&Method::HEAD),
+            MethodRoute::NotAllowed,
+            "DRF: HEAD only when listed"
+        );
+        assert_eq!(set.route(&Method::DELETE), MethodRoute::NotAllowed);
+        let propfind = Method::from_bytes(b"PROPFIND").unwrap();
+        assert_eq!(set.route(&propfind), MethodRoute::NotAllowed);
+        let with_options = MethodSet::new(MethodSet::OPTIONS, "OPTIONS");
+        assert_eq!(with_options.route(&Method::OPTIONS), MethodRoute::Handler);
+    }
+}

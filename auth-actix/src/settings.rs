@@ -1,0 +1,389 @@
+//! `AuthSettings`: DRF's `REST_FRAMEWORK` settings for the pipeline, as app data.
+
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+use actix_web::http::header::HeaderValue;
+use actix_web::{web, HttpRequest};
+use auth_core::error::AuthError;
+use auth_core::identity::{Auth, Identity, UnauthenticatedUser};
+use auth_core::permissions::{AllowAny, DynPermission, Permission};
+use auth_core::AuthStore;
+
+use crate::authentication::{
+    Authentication, BasicAuthentication, DynAuthentication, RemoteUserConfig, TokenStore,
+};
+use crate::error::ApiError;
+
+/// Replaces the JSON body of every error response (status and headers stay DRF's).
+///
+/// [`default_body`](crate::error::default_body) gives the standard body, to
+/// extend rather than replace.
+pub type ErrorBodyHook = Arc<dyn Fn(&AuthError) -> serde_json::Value + Send + Sync>;
+
+/// A mistake in the settings, reported by [`AuthSettingsBuilder::build`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// The Basic realm cannot appear in a `WWW-Authenticate` header.
+    #[error(
+        "the Basic realm {0:?} cannot be sent in a WWW-Authenticate header (no control characters)"
+    )]
+    InvalidRealm(String),
+}
+
+/// The pipeline's settings (DRF's `REST_FRAMEWORK` dict), registered once as
+/// app data: `App::new().app_data(settings.clone())`. Cheap to clone.
+///
+/// ```
+/// use auth_actix::prelude::*;
+/// use auth_actix::DynAuthentication;
+///
+/// let settings = AuthSettings::builder()
+///     .default_authentication_classes([
+///         DynAuthentication::new(TokenAuthentication::<Bearer>::default()),
+///         DynAuthentication::new(BasicAuthentication),
+///     ])
+///     .default_permission_classes([IsAuthenticated | ReadOnly])
+///     .build()
+///     .expect("valid settings");
+/// assert_eq!(settings.authentication_classes().len(), 2);
+/// ```
+#[derive(Clone)]
+pub struct AuthSettings(Arc<Inner>);
+
+struct Inner {
+    authentication_classes: Vec<DynAuthentication>,
+    permission_classes: Vec<DynPermission>,
+    unauthenticated_user: UnauthenticatedUser,
+    unauthenticated_token: Option<Auth>,
+    /// The identity of every unauthenticated request, built once.
+    anonymous: Arc<Identity>,
+    store: Option<AuthStore>,
+    token_store: Option<Arc<dyn TokenStore>>,
+    basic_realm: String,
+    remote_user: RemoteUserConfig,
+    error_body: Option<ErrorBodyHook>,
+    renders: Vec<String>,
+    parses: Vec<String>,
+    extensions: HashMap<TypeId, Arc<dyn Any + Send + Sync>>,
+}
+
+impl AuthSettings {
+    /// Start from DRF's defaults.
+    pub fn builder() -> AuthSettingsBuilder {
+        AuthSettingsBuilder::default()
+    }
+
+    /// The settings registered on the app (`AuthSettings` or `web::Data<AuthSettings>`).
+    pub fn from_request(request: &HttpRequest) -> Option<&AuthSettings> {
+        request.app_data::<AuthSettings>().or_else(|| {
+            request
+                .app_data::<web::Data<AuthSettings>>()
+                .map(|data| data.get_ref())
+        })
+    }
+
+    /// `DEFAULT_AUTHENTICATION_CLASSES`.
+    pub fn authentication_classes(&self) -> &Vec<DynAuthentication> {
+        &self.0.authentication_classes
+    }
+
+    /// `DEFAULT_PERMISSION_CLASSES`.
+    pub fn permission_classes(&self) -> &Vec<DynPermission> {
+        &self.0.permission_classes
+    }
+
+    /// `UNAUTHENTICATED_USER`.
+    pub fn unauthenticated_user(&self) -> UnauthenticatedUser {
+        self.0.unauthenticated_user
+    }
+
+    /// `UNAUTHENTICATED_TOKEN`.
+    pub fn unauthenticated_token(&self) -> Option<&Auth> {
+        self.0.unauthenticated_token.as_ref()
+    }
+
+    /// What an unauthenticated request is (DRF's `_not_authenticated`), shared.
+    pub(crate) fn anonymous(&self) -> &Arc<Identity> {
+        &self.0.anonymous
+    }
+
+    /// The user store (Basic, RemoteUser, custom classes); a server error when none was set.
+    pub fn store(&self) -> Result<&AuthStore, AuthError> {
+        self.0.store.as_ref().ok_or_else(|| {
+            misconfigured("no user store in AuthSettings: call AuthSettings::builder().store(..)")
+        })
+    }
+
+    /// The token store (Token authentication): the one set with
+    /// [`AuthSettingsBuilder::token_store`], else the user store.
+    pub fn token_store(&self) -> Result<&Arc<dyn TokenStore>, AuthError> {
+        self.0.token_store.as_ref().ok_or_else(|| {
+            misconfigured(
+                "no token store in AuthSettings: call AuthSettings::builder().store(..) or .token_store(..)",
+            )
+        })
+    }
+
+    /// Basic's `www_authenticate_realm` (default `api`).
+    pub fn basic_realm(&self) -> &str {
+        &self.0.basic_realm
+    }
+
+    /// Where `RemoteUserAuthentication` reads the username, and whom it trusts.
+    pub fn remote_user(&self) -> &RemoteUserConfig {
+        &self.0.remote_user
+    }
+
+    /// The error-body hook, if any.
+    pub fn error_body(&self) -> Option<&ErrorBodyHook> {
+        self.0.error_body.as_ref()
+    }
+
+    /// The media types an `OPTIONS` response lists under `renders`.
+    pub fn renders(&self) -> &[String] {
+        &self.0.renders
+    }
+
+    /// The media types an `OPTIONS` response lists under `parses`.
+    pub fn parses(&self) -> &[String] {
+        &self.0.parses
+    }
+
+    /// A value stored with [`AuthSettingsBuilder::extension`] (configuration
+    /// for classes that live outside this crate, such as a session class).
+    pub fn extension<T: Any + Send + Sync>(&self) -> Option<&T> {
+        self.0
+            .extensions
+            .get(&TypeId::of::<T>())
+            .and_then(|value| value.downcast_ref::<T>())
+    }
+}
+
+impl fmt::Debug for AuthSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthSettings")
+            .field("authentication_classes", &self.0.authentication_classes)
+            .field("permission_classes", &self.0.permission_classes.len())
+            .field("unauthenticated_user", &self.0.unauthenticated_user)
+            .field("has_store", &self.0.store.is_some())
+            .field("basic_realm", &self.0.basic_realm)
+            .field("remote_user", &self.0.remote_user)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A configuration mistake found while handling a request: logged in full, a
+/// 500 for the client (with the explanation in debug builds only).
+pub(crate) fn misconfigured(explanation: &str) -> AuthError {
+    tracing::error!("auth-actix is misconfigured: {explanation}");
+    if cfg!(debug_assertions) {
+        AuthError::new(
+            auth_core::error::ErrorKind::Server,
+            format!("Server misconfigured: {explanation}."),
+        )
+    } else {
+        AuthError::server_error()
+    }
+}
+
+/// The error a view gives when the app has no `AuthSettings`.
+pub(crate) fn missing_settings() -> ApiError {
+    ApiError::from(misconfigured(
+        "no AuthSettings in the app data: add `.app_data(AuthSettings::builder().store(store).build()?)` to the App",
+    ))
+}
+
+/// Builds [`AuthSettings`]; starts from DRF's defaults.
+pub struct AuthSettingsBuilder {
+    inner: Inner,
+}
+
+impl Default for AuthSettingsBuilder {
+    /// DRF's defaults, except that the default authentication list is
+    /// `[BasicAuthentication]` until a session class exists (DRF's is
+    /// `[SessionAuthentication, BasicAuthentication]`).
+    fn default() -> Self {
+        let inner = Inner {
+            authentication_classes: vec![DynAuthentication::new(BasicAuthentication)],
+            permission_classes: vec![DynPermission::new(AllowAny)],
+            unauthenticated_user: UnauthenticatedUser::AnonymousUser,
+            unauthenticated_token: None,
+            anonymous: Arc::new(Identity::unauthenticated(
+                UnauthenticatedUser::AnonymousUser,
+                None,
+            )),
+            store: None,
+            token_store: None,
+            basic_realm: "api".to_owned(),
+            remote_user: RemoteUserConfig::default(),
+            error_body: None,
+            renders: vec!["application/json".to_owned()],
+            parses: [
+                "application/json",
+                "application/x-www-form-urlencoded",
+                "multipart/form-data",
+            ]
+            .map(str::to_owned)
+            .to_vec(),
+            extensions: HashMap::new(),
+        };
+        AuthSettingsBuilder { inner }
+    }
+}
+
+impl AuthSettingsBuilder {
+    /// The user and token store (users for Basic and RemoteUser, tokens for Token).
+    pub fn store(mut self, store: AuthStore) -> Self {
+        self.inner.store = Some(store);
+        self
+    }
+
+    /// A replacement token store (DRF's custom token model).
+    pub fn token_store<S: TokenStore>(mut self, store: S) -> Self {
+        self.inner.token_store = Some(Arc::new(store));
+        self
+    }
+
+    /// `DEFAULT_AUTHENTICATION_CLASSES`, in order.
+    pub fn default_authentication_classes(
+        mut self,
+        classes: impl IntoIterator<Item = DynAuthentication>,
+    ) -> Self {
+        self.inner.authentication_classes = classes.into_iter().collect();
+        self
+    }
+
+    /// Append one class to `DEFAULT_AUTHENTICATION_CLASSES` (after clearing it
+    /// with `default_authentication_classes([])` if DRF's default is unwanted).
+    pub fn add_default_authentication_class<C: Authentication>(mut self, class: C) -> Self {
+        self.inner
+            .authentication_classes
+            .push(DynAuthentication::new(class));
+        self
+    }
+
+    /// `DEFAULT_PERMISSION_CLASSES`, in order (an implicit AND).
+    pub fn default_permission_classes<P: Permission>(
+        mut self,
+        permissions: impl IntoIterator<Item = P>,
+    ) -> Self {
+        self.inner.permission_classes = permissions.into_iter().map(DynPermission::new).collect();
+        self
+    }
+
+    /// `UNAUTHENTICATED_USER`.
+    pub fn unauthenticated_user(mut self, user: UnauthenticatedUser) -> Self {
+        self.inner.unauthenticated_user = user;
+        self
+    }
+
+    /// `UNAUTHENTICATED_TOKEN` (`request.auth` when nobody authenticated).
+    pub fn unauthenticated_token(mut self, token: Option<Auth>) -> Self {
+        self.inner.unauthenticated_token = token;
+        self
+    }
+
+    /// Basic's realm (default `api`).
+    pub fn basic_realm(mut self, realm: impl Into<String>) -> Self {
+        self.inner.basic_realm = realm.into();
+        self
+    }
+
+    /// RemoteUser's header, trusted proxies and user creation.
+    pub fn remote_user(mut self, config: RemoteUserConfig) -> Self {
+        self.inner.remote_user = config;
+        self
+    }
+
+    /// Replace the body of every error response.
+    pub fn error_body(
+        mut self,
+        hook: impl Fn(&AuthError) -> serde_json::Value + Send + Sync + 'static,
+    ) -> Self {
+        self.inner.error_body = Some(Arc::new(hook));
+        self
+    }
+
+    /// The `renders` and `parses` media types listed by `OPTIONS` responses.
+    pub fn metadata_media_types<R, P>(mut self, renders: R, parses: P) -> Self
+    where
+        R: IntoIterator,
+        R::Item: Into<String>,
+        P: IntoIterator,
+        P::Item: Into<String>,
+    {
+        self.inner.renders = renders.into_iter().map(Into::into).collect();
+        self.inner.parses = parses.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Store configuration for a class defined elsewhere (read back with
+    /// [`AuthSettings::extension`]).
+    pub fn extension<T: Any + Send + Sync>(mut self, value: T) -> Self {
+        self.inner
+            .extensions
+            .insert(TypeId::of::<T>(), Arc::new(value));
+        self
+    }
+
+    /// Check and freeze the settings.
+    pub fn build(self) -> Result<AuthSettings, ConfigError> {
+        let mut inner = self.inner;
+        // The realm is sent in `WWW-Authenticate: Basic realm="<realm>"`.
+        if HeaderValue::from_str(&format!("Basic realm=\"{}\"", inner.basic_realm)).is_err() {
+            return Err(ConfigError::InvalidRealm(inner.basic_realm));
+        }
+        inner.anonymous = Arc::new(Identity::unauthenticated(
+            inner.unauthenticated_user,
+            inner.unauthenticated_token.clone(),
+        ));
+        if inner.token_store.is_none() {
+            inner.token_store = inner
+                .store
+                .clone()
+                .map(|store| Arc::new(store) as Arc<dyn TokenStore>);
+        }
+        Ok(AuthSettings(Arc::new(inner)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn drf_defaults() {
+        let s = AuthSettings::builder().build().unwrap();
+        assert_eq!(s.basic_realm(), "api");
+        assert_eq!(s.unauthenticated_user(), UnauthenticatedUser::AnonymousUser);
+        assert!(s.unauthenticated_token().is_none());
+        assert_eq!(s.permission_classes().len(), 1);
+        assert_eq!(s.authentication_classes().len(), 1);
+        assert!(s.store().is_err());
+        assert!(s.token_store().is_err());
+    }
+
+    #[test]
+    fn realm_is_validated() {
+        let err = AuthSettings::builder()
+            .basic_realm("a\nb")
+            .build()
+            .unwrap_err();
+        assert_eq!(err, ConfigError::InvalidRealm("a\nb".into()));
+    }
+
+    #[test]
+    fn extensions_round_trip() {
+        #[derive(Debug, PartialEq)]
+        struct CsrfConfig(u8);
+        let s = AuthSettings::builder()
+            .extension(CsrfConfig(3))
+            .build()
+            .unwrap();
+        assert_eq!(s.extension::<CsrfConfig>(), Some(&CsrfConfig(3)));
+        assert_eq!(s.extension::<u8>(), None);
+    }
+}

@@ -1,0 +1,129 @@
+//! Shared helpers for the HTTP tests: users, in-memory stores, a request runner.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::ServiceResponse;
+use actix_web::http::header::{HeaderValue, AUTHORIZATION};
+use actix_web::test::TestRequest;
+use auth_actix::{Auth, StoreError, Token, TokenStore, User};
+
+/// A user row, as the store would return it.
+pub fn user(id: i32, username: &str, is_staff: bool, is_active: bool) -> User {
+    User {
+        id,
+        password: "pbkdf2_sha256$1500000$salt$hash".into(),
+        last_login: None,
+        is_superuser: false,
+        username: username.into(),
+        first_name: String::new(),
+        last_name: String::new(),
+        email: String::new(),
+        is_staff,
+        is_active,
+        date_joined: Default::default(),
+    }
+}
+
+/// Tokens in memory: key → user.
+#[derive(Clone, Default)]
+pub struct MemoryTokens(Arc<HashMap<String, User>>);
+
+impl MemoryTokens {
+    /// The standard fixture: `member-key` (active member), `staff-key` (staff),
+    /// `inactive-key` (inactive user).
+    pub fn fixture() -> Self {
+        let mut map = HashMap::new();
+        map.insert("member-key".to_owned(), user(1, "member", false, true));
+        map.insert("staff-key".to_owned(), user(2, "staff", true, true));
+        map.insert("inactive-key".to_owned(), user(3, "inactive", false, false));
+        MemoryTokens(Arc::new(map))
+    }
+}
+
+impl TokenStore for MemoryTokens {
+    fn lookup(&self, key: &str) -> Result<Option<(User, Auth)>, StoreError> {
+        Ok(self.0.get(key).map(|user| {
+            let token = Token {
+                key: key.to_owned(),
+                user_id: user.id,
+                created: Default::default(),
+            };
+            (user.clone(), Auth::Token(token))
+        }))
+    }
+}
+
+/// A token store whose database is down.
+pub struct BrokenTokens;
+
+impl TokenStore for BrokenTokens {
+    fn lookup(&self, _: &str) -> Result<Option<(User, Auth)>, StoreError> {
+        Err(StoreError::Unavailable("connection refused".into()))
+    }
+}
+
+/// What a test looks at in a response.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: actix_web::http::header::HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .get(name)
+            .map(|v| v.to_str().unwrap_or("<non-ascii>"))
+    }
+
+    /// Status, `WWW-Authenticate` and body in one comparable value.
+    pub fn summary(&self) -> (u16, Option<&str>, &str) {
+        (
+            self.status,
+            self.header("www-authenticate"),
+            self.body.as_str(),
+        )
+    }
+}
+
+/// Send a `TestRequest` through an app and read the whole response.
+#[macro_export]
+macro_rules! send {
+    ($app:expr, $req:expr) => {
+        $crate::common::read(actix_web::test::call_service($app, $req.to_request()).await).await
+    };
+}
+
+/// Read a whole response.
+pub async fn read<B: MessageBody>(response: ServiceResponse<B>) -> Reply {
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = actix_web::body::to_bytes(response.into_body())
+        .await
+        .unwrap_or_default();
+    Reply {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    }
+}
+
+/// A request with a raw `Authorization` header.
+pub fn with_auth(req: TestRequest, value: &[u8]) -> TestRequest {
+    req.insert_header((
+        AUTHORIZATION,
+        HeaderValue::from_bytes(value).expect("valid header bytes"),
+    ))
+}
+
+/// `{"detail":"<text>"}`.
+pub fn detail(text: &str) -> String {
+    format!("{{\"detail\":{}}}", serde_json::to_string(text).unwrap())
+}
+
+pub const NOT_PROVIDED: &str = "Authentication credentials were not provided.";
+pub const DENIED: &str = "You do not have permission to perform this action.";

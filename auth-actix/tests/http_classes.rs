@@ -1,0 +1,114 @@
+//! Basic header parsing and RemoteUser's proxy trust over HTTP: everything
+//! that is decided before a user store is consulted.
+
+mod common;
+
+use actix_web::test::{init_service, TestRequest};
+use actix_web::{web, App, HttpResponse};
+use auth_actix::prelude::*;
+use auth_actix::RemoteUserConfig;
+use common::{detail, with_auth, NOT_PROVIDED};
+
+#[api_view(GET)]
+#[authentication_classes(BasicAuthentication)]
+#[permission_classes(IsAuthenticated)]
+async fn basic_view(request: AuthRequest) -> HttpResponse {
+    HttpResponse::Ok().body(request.user().to_string())
+}
+
+#[actix_web::test]
+async fn basic_header_errors() {
+    let app = init_service(
+        App::new()
+            .app_data(AuthSettings::builder().build().unwrap())
+            .route("/", web::to(basic_view)),
+    )
+    .await;
+    let cases: &[(&[u8], &str)] = &[
+        (b"Basic", "Invalid basic header. No credentials provided."),
+        (
+            b"basic   ",
+            "Invalid basic header. No credentials provided.",
+        ),
+        (
+            b"Basic am9obg== extra",
+            "Invalid basic header. Credentials string should not contain spaces.",
+        ),
+        (
+            b"Basic am9obg==",
+            "Invalid basic header. Credentials not correctly base64 encoded.",
+        ),
+        (
+            b"Basic am9objpwYXNzd29yZA",
+            "Invalid basic header. Credentials not correctly base64 encoded.",
+        ),
+        (
+            b"Basic =a=",
+            "Invalid basic header. Credentials not correctly base64 encoded.",
+        ),
+        (b"Token am9objpwYXNzd29yZA==", NOT_PROVIDED),
+        (b"Basic\xa0am9objpwYXNzd29yZA==", NOT_PROVIDED),
+    ];
+    for &(header, message) in cases {
+        let reply = send!(&app, with_auth(TestRequest::get().uri("/"), header));
+        assert_eq!(
+            reply.summary(),
+            (401, Some("Basic realm=\"api\""), detail(message).as_str()),
+            "{:?}",
+            String::from_utf8_lossy(header)
+        );
+    }
+}
+
+#[api_view(GET)]
+#[authentication_classes(RemoteUserAuthentication)]
+#[permission_classes(IsAuthenticated)]
+async fn remote_view(request: AuthRequest) -> HttpResponse {
+    HttpResponse::Ok().body(request.user().to_string())
+}
+
+#[actix_web::test]
+async fn a_client_cannot_claim_a_remote_user() {
+    let trusting_localhost = AuthSettings::builder()
+        .remote_user(RemoteUserConfig::default().trusted_proxies(["127.0.0.1".parse().unwrap()]))
+        .build()
+        .unwrap();
+    for settings in [AuthSettings::builder().build().unwrap(), trusting_localhost] {
+        let app = init_service(
+            App::new()
+                .app_data(settings)
+                .route("/", web::to(remote_view)),
+        )
+        .await;
+        let req = TestRequest::get()
+            .uri("/")
+            .peer_addr("203.0.113.9:5000".parse().unwrap())
+            .insert_header(("Remote-User", "admin"));
+        // Not attempted: anonymous, and RemoteUser has no challenge, so 403.
+        let reply = send!(&app, req);
+        assert_eq!(reply.summary(), (403, None, detail(NOT_PROVIDED).as_str()));
+    }
+}
+
+#[actix_web::test]
+async fn a_trusted_proxy_without_the_header_is_not_attempted() {
+    let settings = AuthSettings::builder()
+        .remote_user(RemoteUserConfig::default().trusted_proxies(["10.0.0.0/8".parse().unwrap()]))
+        .build()
+        .unwrap();
+    let app = init_service(
+        App::new()
+            .app_data(settings)
+            .route("/", web::to(remote_view)),
+    )
+    .await;
+    let req = TestRequest::get()
+        .uri("/")
+        .peer_addr("10.1.2.3:5000".parse().unwrap());
+    assert_eq!(send!(&app, req).status, 403);
+    let empty = TestRequest::get()
+        .uri("/")
+        .peer_addr("10.1.2.3:5000".parse().unwrap())
+        .insert_header(("Remote-User", ""));
+    assert_eq!(send!(&app, empty).status, 403);
+}

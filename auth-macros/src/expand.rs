@@ -1,0 +1,463 @@
+//! Expansion: one wrapper function that runs the pipeline, then the user's function.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Attribute, FnArg, ImplItem, Item, ItemFn, ItemImpl, TypePath};
+
+use crate::format::{view_description, view_name};
+use crate::parse::{attribute_args, parse_args, Args, Kind, MethodName, PermExpr, METHODS};
+use crate::validate;
+
+/// Entry point of all three attributes.
+pub(crate) fn attribute(kind: Kind, args: TokenStream, item: TokenStream) -> TokenStream {
+    let misplaced = format!(
+        "#[{}] goes on an `async fn` view, or on the `impl` block of a class-based view",
+        kind.name()
+    );
+    match syn::parse2::<Item>(item.clone()) {
+        Ok(Item::Fn(function)) => {
+            let fallback = without_our_attributes(&function.attrs, quote!(#function));
+            view_function(kind, args, function).unwrap_or_else(|err| with_error(fallback, err))
+        }
+        Ok(Item::Impl(block)) => {
+            let fallback = without_our_attributes(&block.attrs, quote!(#block));
+            class_view(kind, args, block).unwrap_or_else(|err| with_error(fallback, err))
+        }
+        Ok(other) => with_error(item, syn::Error::new_spanned(other, misplaced)),
+        Err(_) => with_error(item, syn::Error::new(Span::call_site(), misplaced)),
+    }
+}
+
+/// The item unchanged (minus our attributes, so nothing expands twice) and the error.
+fn with_error(item: TokenStream, err: syn::Error) -> TokenStream {
+    let err = err.to_compile_error();
+    quote!(#item #err)
+}
+
+/// The item with our attributes removed (`attrs` are its outer attributes).
+fn without_our_attributes(attrs: &[Attribute], item: TokenStream) -> TokenStream {
+    let ours: Vec<String> = attrs
+        .iter()
+        .filter(|a| Kind::of(a).is_some())
+        .map(|a| quote!(#a).to_string())
+        .collect();
+    if ours.is_empty() {
+        return item;
+    }
+    match syn::parse2::<Item>(item.clone()) {
+        Ok(mut parsed) => {
+            if let Item::Fn(ItemFn { attrs, .. }) | Item::Impl(ItemImpl { attrs, .. }) = &mut parsed
+            {
+                attrs.retain(|attr| Kind::of(attr).is_none());
+            }
+            quote!(#parsed)
+        }
+        Err(_) => item,
+    }
+}
+
+/// What the three attributes say about one view.
+#[derive(Default)]
+pub(crate) struct Config {
+    pub(crate) methods: Option<Vec<MethodName>>,
+    pub(crate) authentication: Option<Vec<TypePath>>,
+    pub(crate) permissions: Option<Vec<PermExpr>>,
+}
+
+impl Config {
+    fn set(&mut self, kind: Kind, args: Args, origin: Option<&Attribute>) -> syn::Result<()> {
+        let twice = || {
+            let message = format!(
+                "#[{0}] given twice: put everything in one #[{0}(..)]",
+                kind.name()
+            );
+            match origin {
+                Some(attr) => syn::Error::new_spanned(attr, message),
+                None => syn::Error::new(Span::call_site(), message),
+            }
+        };
+        match (kind, args) {
+            (Kind::ApiView, Args::Methods(methods)) => {
+                validate::unique_methods(&methods)?;
+                if self.methods.replace(methods).is_some() {
+                    return Err(twice());
+                }
+            }
+            (Kind::Authentication, Args::Classes(classes)) => {
+                validate::unique_classes(&classes)?;
+                if self
+                    .authentication
+                    .replace(validate::plain_classes(classes)?)
+                    .is_some()
+                {
+                    return Err(twice());
+                }
+            }
+            (Kind::Permission, Args::Classes(classes)) => {
+                validate::unique_classes(&classes)?;
+                if self.permissions.replace(classes).is_some() {
+                    return Err(twice());
+                }
+            }
+            (_, _) => {
+                return Err(syn::Error::new(
+                    Span::call_site(),
+                    "mismatched attribute arguments",
+                ))
+            }
+        }
+        Ok(())
+    }
+
+    /// This attribute's arguments plus our sibling attributes, which are
+    /// removed from `attrs`; everything else stays.
+    pub(crate) fn collect(
+        kind: Kind,
+        args: TokenStream,
+        attrs: &mut Vec<Attribute>,
+    ) -> syn::Result<Self> {
+        let mut config = Config::default();
+        config.set(kind, parse_args(kind, args)?, None)?;
+        let mut kept = Vec::with_capacity(attrs.len());
+        for attr in attrs.drain(..) {
+            match Kind::of(&attr) {
+                Some(sibling) => {
+                    config.set(sibling, attribute_args(sibling, &attr)?, Some(&attr))?
+                }
+                None => kept.push(attr),
+            }
+        }
+        *attrs = kept;
+        Ok(config)
+    }
+
+    /// The authentication list type. Each class is written as
+    /// `<T as AuthenticationClass>::Class`, spanned on the user's type, so a
+    /// wrong type is one error on its name.
+    pub(crate) fn authentication_type(&self) -> TokenStream {
+        match &self.authentication {
+            None => quote!(::auth_actix::__private::DefaultAuthentication),
+            Some(classes) => {
+                let classes = classes.iter().map(|class| {
+                    quote_spanned! {class.span()=>
+                        <#class as ::auth_actix::__private::AuthenticationClass>::Class
+                    }
+                });
+                quote!((#(#classes,)*))
+            }
+        }
+    }
+
+    /// The permission list type, each class checked as for authentication.
+    pub(crate) fn permission_type(&self) -> TokenStream {
+        match &self.permissions {
+            None => quote!(::auth_actix::__private::DefaultPermissions),
+            Some(entries) => {
+                let types = entries.iter().map(permission_expr);
+                quote!((#(#types,)*))
+            }
+        }
+    }
+
+    /// `Some(MethodSet)` for `#[api_view]`, else `None`.
+    pub(crate) fn method_set(&self) -> TokenStream {
+        match &self.methods {
+            None => quote!(::auth_actix::__private::None),
+            Some(methods) => {
+                // `#[api_view]` alone means GET, as DRF's `@api_view()`.
+                let names: Vec<&str> = if methods.is_empty() {
+                    vec!["GET"]
+                } else {
+                    methods.iter().map(|m| m.name).collect()
+                };
+                method_set(&names)
+            }
+        }
+    }
+}
+
+/// `Some(MethodSet::new(bits, "GET, POST, OPTIONS"))`: bits in Django's
+/// order, and the `Allow` header with `OPTIONS` always present.
+pub(crate) fn method_set(handled: &[&str]) -> TokenStream {
+    let mut bits = 0u16;
+    let mut allow = Vec::new();
+    for (i, method) in METHODS.iter().enumerate() {
+        if handled.contains(method) {
+            bits |= 1 << i;
+        }
+        if handled.contains(method) || *method == "OPTIONS" {
+            allow.push(*method);
+        }
+    }
+    let allow = allow.join(", ");
+    quote!(::auth_actix::__private::Some(::auth_actix::__private::MethodSet::new(#bits, #allow)))
+}
+
+/// The type of a permission expression.
+fn permission_expr(expr: &PermExpr) -> TokenStream {
+    match expr {
+        PermExpr::Class(class) => quote_spanned! {class.span()=>
+            <#class as ::auth_actix::__private::PermissionClass>::Class
+        },
+        PermExpr::And(a, b, _) => {
+            let (a, b) = (permission_expr(a), permission_expr(b));
+            quote!(::auth_actix::__private::And<#a, #b>)
+        }
+        PermExpr::Or(a, b, _) => {
+            let (a, b) = (permission_expr(a), permission_expr(b));
+            quote!(::auth_actix::__private::Or<#a, #b>)
+        }
+        PermExpr::Not(a, _) => {
+            let a = permission_expr(a);
+            quote!(::auth_actix::__private::Not<#a>)
+        }
+    }
+}
+
+/// The doc comment lines of `attrs`.
+pub(crate) fn doc_lines(attrs: &[Attribute]) -> Vec<String> {
+    attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("doc"))
+        .filter_map(|attr| match &attr.meta {
+            syn::Meta::NameValue(syn::MetaNameValue {
+                value:
+                    syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(text),
+                        ..
+                    }),
+                ..
+            }) => Some(text.value()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `ViewMeta { name, description }`.
+pub(crate) fn view_meta(ident: &syn::Ident, attrs: &[Attribute]) -> TokenStream {
+    let name = view_name(&ident.to_string());
+    let description = view_description(&doc_lines(attrs));
+    quote!(::auth_actix::__private::ViewMeta { name: #name, description: #description })
+}
+
+/// Lint attributes also apply to the moved body.
+fn lint_attributes(attrs: &[Attribute]) -> Vec<&Attribute> {
+    let lints = ["allow", "warn", "deny", "forbid", "expect"];
+    attrs
+        .iter()
+        .filter(|attr| lints.iter().any(|lint| attr.path().is_ident(lint)))
+        .collect()
+}
+
+type Inputs = syn::punctuated::Punctuated<FnArg, syn::Token![,]>;
+
+/// Extract a handler's arguments as one tuple (as actix-web does) from
+/// `__auth_actix_req` and `__auth_actix_payload`, then call `callee` with them.
+fn extract_and_call(inputs: &Inputs, callee: TokenStream) -> TokenStream {
+    let types: Vec<&syn::Type> = inputs
+        .iter()
+        .filter_map(|arg| match arg {
+            FnArg::Typed(typed) => Some(&*typed.ty),
+            FnArg::Receiver(_) => None,
+        })
+        .collect();
+    let names: Vec<syn::Ident> = (0..types.len())
+        .map(|i| format_ident!("__auth_actix_arg{}", i))
+        .collect();
+    quote! {
+        let (#(#names,)*) = <(#(#types,)*) as ::auth_actix::__private::FromRequest>::from_request(
+            &__auth_actix_req,
+            &mut __auth_actix_payload,
+        )
+        .await?;
+        #callee(#(#names),*).await
+    }
+}
+
+/// The closure `dispatch` calls once the request may reach a handler.
+fn handler_closure(body: TokenStream) -> TokenStream {
+    quote! {
+        |__auth_actix_req: ::auth_actix::__private::HttpRequest,
+         mut __auth_actix_payload: ::auth_actix::__private::Payload| async move {
+            #body
+        }
+    }
+}
+
+fn view_function(kind: Kind, args: TokenStream, mut function: ItemFn) -> syn::Result<TokenStream> {
+    let config = Config::collect(kind, args, &mut function.attrs)?;
+    validate::view_signature(kind, &function.sig)?;
+
+    let auth_type = config.authentication_type();
+    let perm_type = config.permission_type();
+    let methods = config.method_set();
+    let meta = view_meta(&function.sig.ident, &function.attrs);
+
+    let ItemFn {
+        attrs,
+        vis,
+        sig,
+        block,
+    } = function;
+    let lints = lint_attributes(&attrs);
+    let name = &sig.ident;
+    let mut inner_sig = sig.clone();
+    inner_sig.ident = format_ident!("__auth_actix_view");
+    let call = extract_and_call(&sig.inputs, quote!(__auth_actix_view));
+    let call = handler_closure(quote! {
+        ::auth_actix::__private::Ok::<_, ::auth_actix::__private::Error>({ #call })
+    });
+
+    let wrapper = wrapper_fn(
+        name,
+        &auth_type,
+        &perm_type,
+        &methods,
+        &meta,
+        &call,
+        quote! {
+            #(#lints)*
+            #inner_sig #block
+        },
+    );
+    Ok(quote! {
+        #(#attrs)*
+        #vis #wrapper
+    })
+}
+
+/// A class-based view: the `impl` block's `get`, `post`, … are its handlers
+/// (DRF's `APIView`); `as_view()` and `resource(path)` register it.
+fn class_view(kind: Kind, args: TokenStream, mut block: ItemImpl) -> syn::Result<TokenStream> {
+    let config = Config::collect(kind, args, &mut block.attrs)?;
+    if let Some(method) = config.methods.as_ref().and_then(|methods| methods.first()) {
+        return Err(syn::Error::new(
+            method.span,
+            "on an `impl` block the methods are its handlers (`async fn get`, `post`, …): write `#[api_view]` without arguments",
+        ));
+    }
+    let self_ty = validate::class_view_type(&block)?;
+    let handlers = validate::class_view_handlers(kind, &block)?;
+
+    let mut handled: Vec<&str> = handlers.iter().map(|(method, _)| *method).collect();
+    // Django's `View.setup`: `head` falls back to `get`.
+    let head_is_get = handled.contains(&"GET") && !handled.contains(&"HEAD");
+    if head_is_get {
+        handled.push("HEAD");
+    }
+    let methods = method_set(&handled);
+    let auth_type = config.authentication_type();
+    let perm_type = config.permission_type();
+    let type_name = match &*block.self_ty {
+        syn::Type::Path(path) => path.path.segments.last().map(|s| s.ident.clone()),
+        _ => None,
+    };
+    let meta = match type_name {
+        Some(ident) => view_meta(&ident, &block.attrs),
+        None => view_meta(&format_ident!("View"), &block.attrs),
+    };
+
+    let branches = handlers.iter().map(|(method, function)| {
+        let ident = &function.sig.ident;
+        let call = extract_and_call(&function.sig.inputs, quote!(<#self_ty>::#ident));
+        let method_ident = format_ident!("{}", method);
+        let condition = if *method == "GET" && head_is_get {
+            quote! {
+                *__auth_actix_req.method() == ::auth_actix::__private::Method::GET
+                    || *__auth_actix_req.method() == ::auth_actix::__private::Method::HEAD
+            }
+        } else {
+            quote!(*__auth_actix_req.method() == ::auth_actix::__private::Method::#method_ident)
+        };
+        quote! {
+            if #condition {
+                let __auth_actix_response = { #call };
+                return ::auth_actix::__private::Ok(::auth_actix::__private::respond(
+                    __auth_actix_response,
+                    &__auth_actix_req,
+                ));
+            }
+        }
+    });
+    let call = handler_closure(quote! {
+        #(#branches)*
+        ::auth_actix::__private::Err(::auth_actix::__private::method_not_allowed(&__auth_actix_req))
+    });
+
+    let name = format_ident!("__auth_actix_class_view");
+    let wrapper = wrapper_fn(
+        &name,
+        &auth_type,
+        &perm_type,
+        &methods,
+        &meta,
+        &call,
+        TokenStream::new(),
+    );
+    Ok(quote! {
+        #block
+
+        impl #self_ty {
+            /// The view's handler (DRF's `as_view()`): register it for every
+            /// method, e.g. `web::resource(path).to(Self::as_view())`.
+            #[allow(dead_code)]
+            pub fn as_view() -> impl ::auth_actix::__private::Handler<
+                (::auth_actix::__private::ViewRequest,),
+                Output = ::auth_actix::__private::HttpResponse,
+            > {
+                #wrapper
+                __auth_actix_class_view
+            }
+
+            /// A resource at `path` that routes every method to this view.
+            #[allow(dead_code)]
+            pub fn resource(path: &str) -> ::auth_actix::__private::Resource {
+                ::auth_actix::__private::resource(path).to(Self::as_view())
+            }
+        }
+    })
+}
+
+/// The handlers of a class-based view: `(METHOD, function)` in Django's order.
+pub(crate) fn handler_name(item: &ImplItem) -> Option<(&'static str, &syn::ImplItemFn)> {
+    let ImplItem::Fn(function) = item else {
+        return None;
+    };
+    let name = function.sig.ident.to_string();
+    METHODS
+        .iter()
+        .find(|m| m.to_lowercase() == name)
+        .map(|m| (*m, function))
+}
+
+/// `async fn #name(ViewRequest) -> HttpResponse`: the view's class lists in a
+/// `static`, built once, then `dispatch` with `call` for the handlers; `items`
+/// go inside (the moved body of a function view).
+fn wrapper_fn(
+    name: &syn::Ident,
+    auth_type: &TokenStream,
+    perm_type: &TokenStream,
+    methods: &TokenStream,
+    meta: &TokenStream,
+    call: &TokenStream,
+    items: TokenStream,
+) -> TokenStream {
+    quote! {
+        async fn #name(
+            ::auth_actix::__private::ViewRequest(__auth_actix_request, __auth_actix_payload):
+                ::auth_actix::__private::ViewRequest,
+        ) -> ::auth_actix::__private::HttpResponse {
+            #items
+            static __AUTH_ACTIX_VIEW: ::auth_actix::__private::ViewCell<#auth_type, #perm_type> =
+                ::auth_actix::__private::ViewCell::new(#methods, #meta);
+            ::auth_actix::__private::dispatch(
+                __AUTH_ACTIX_VIEW.get(),
+                __auth_actix_request,
+                __auth_actix_payload,
+                #call,
+            )
+            .await
+        }
+    }
+}

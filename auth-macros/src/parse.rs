@@ -1,0 +1,318 @@
+//! Parsing: the attributes' arguments and the sibling attributes on the item.
+
+use proc_macro2::{Span, TokenStream};
+use quote::ToTokens;
+use syn::parse::{ParseStream, Parser};
+use syn::spanned::Spanned;
+use syn::{token, Attribute, Ident, Meta, Token, TypePath};
+
+/// Which of the three attributes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    ApiView,
+    Authentication,
+    Permission,
+}
+
+impl Kind {
+    const ALL: [Kind; 3] = [Kind::ApiView, Kind::Authentication, Kind::Permission];
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Kind::ApiView => "api_view",
+            Kind::Authentication => "authentication_classes",
+            Kind::Permission => "permission_classes",
+        }
+    }
+
+    /// Ours, by the last segment of the attribute's path.
+    pub(crate) fn of(attr: &Attribute) -> Option<Kind> {
+        let last = attr.path().segments.last()?;
+        Kind::ALL.into_iter().find(|kind| last.ident == kind.name())
+    }
+}
+
+/// An HTTP method named in `#[api_view(..)]`.
+#[derive(Clone)]
+pub(crate) struct MethodName {
+    pub(crate) name: &'static str,
+    pub(crate) span: Span,
+}
+
+/// The HTTP methods a DRF view can implement, in Django's order.
+pub(crate) const METHODS: [&str; 8] = [
+    "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE",
+];
+
+/// A permission expression: a class, or `&`, `|`, `!` of expressions.
+#[derive(Clone)]
+pub(crate) enum PermExpr {
+    Class(TypePath),
+    And(Box<PermExpr>, Box<PermExpr>, Span),
+    Or(Box<PermExpr>, Box<PermExpr>, Span),
+    Not(Box<PermExpr>, Span),
+}
+
+impl PermExpr {
+    /// The first operator, if this is not a plain class.
+    pub(crate) fn operator_span(&self) -> Option<(Span, &'static str)> {
+        match self {
+            PermExpr::Class(_) => None,
+            PermExpr::And(_, _, span) => Some((*span, "&")),
+            PermExpr::Or(_, _, span) => Some((*span, "|")),
+            PermExpr::Not(_, span) => Some((*span, "!")),
+        }
+    }
+
+    /// A key for duplicate detection and messages.
+    pub(crate) fn text(&self) -> String {
+        match self {
+            PermExpr::Class(path) => path.to_token_stream().to_string().replace(' ', ""),
+            PermExpr::And(a, b, _) => format!("({} & {})", a.text(), b.text()),
+            PermExpr::Or(a, b, _) => format!("({} | {})", a.text(), b.text()),
+            PermExpr::Not(a, _) => format!("!{}", a.text()),
+        }
+    }
+
+    /// The span covering the expression (for messages about the whole entry).
+    pub(crate) fn span(&self) -> Span {
+        match self {
+            PermExpr::Class(path) => path.span(),
+            PermExpr::And(a, b, _) | PermExpr::Or(a, b, _) => {
+                a.span().join(b.span()).unwrap_or(a.span())
+            }
+            PermExpr::Not(_, span) => *span,
+        }
+    }
+}
+
+/// The arguments of one of our attributes.
+#[derive(Clone)]
+pub(crate) enum Args {
+    Methods(Vec<MethodName>),
+    Classes(Vec<PermExpr>),
+}
+
+/// Parse an attribute's arguments for `kind`.
+pub(crate) fn parse_args(kind: Kind, tokens: TokenStream) -> syn::Result<Args> {
+    match kind {
+        Kind::ApiView => parse_methods.parse2(tokens).map(Args::Methods),
+        Kind::Authentication | Kind::Permission => {
+            (|input: ParseStream| parse_class_list(input, kind))
+                .parse2(tokens)
+                .map(Args::Classes)
+        }
+    }
+}
+
+/// The arguments of a sibling attribute found on the item.
+pub(crate) fn attribute_args(kind: Kind, attr: &Attribute) -> syn::Result<Args> {
+    match &attr.meta {
+        Meta::Path(_) => parse_args(kind, TokenStream::new()),
+        Meta::List(list) => parse_args(kind, list.tokens.clone()),
+        Meta::NameValue(nv) => Err(syn::Error::new_spanned(
+            nv,
+            format!("write `#[{}(...)]` with parentheses, not `=`", kind.name()),
+        )),
+    }
+}
+
+fn parse_methods(input: ParseStream) -> syn::Result<Vec<MethodName>> {
+    let mut methods = Vec::new();
+    while !input.is_empty() {
+        if input.peek(syn::LitStr) {
+            let lit: syn::LitStr = input.parse()?;
+            return Err(syn::Error::new(
+                lit.span(),
+                format!(
+                    "write the method without quotes: `{}`",
+                    lit.value().to_uppercase()
+                ),
+            ));
+        }
+        let ident: Ident = input.parse().map_err(|err| {
+            syn::Error::new(
+                err.span(),
+                "expected an HTTP method such as `GET` or `POST`",
+            )
+        })?;
+        if input.peek(Token![=]) {
+            return Err(syn::Error::new(
+                ident.span(),
+                format!("unknown argument `{ident}`: `#[api_view(..)]` takes only HTTP methods, e.g. `#[api_view(GET, POST)]`"),
+            ));
+        }
+        let text = ident.to_string();
+        let Some(name) = METHODS.iter().find(|m| **m == text) else {
+            let upper = text.to_uppercase();
+            let message = if METHODS.contains(&upper.as_str()) {
+                format!("write HTTP methods in upper case: `{upper}`")
+            } else {
+                format!("unknown HTTP method `{text}`: use GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS or TRACE")
+            };
+            return Err(syn::Error::new(ident.span(), message));
+        };
+        methods.push(MethodName {
+            name,
+            span: ident.span(),
+        });
+        if !input.is_empty() {
+            input.parse::<Token![,]>()?;
+        }
+    }
+    Ok(methods)
+}
+
+fn parse_class_list(input: ParseStream, kind: Kind) -> syn::Result<Vec<PermExpr>> {
+    let mut classes = Vec::new();
+    while !input.is_empty() {
+        let expr = parse_or(input, kind)?;
+        if !input.is_empty() {
+            if !input.peek(Token![,]) {
+                return Err(input.error("expected `,` between classes"));
+            }
+            input.parse::<Token![,]>()?;
+        }
+        classes.push(expr);
+    }
+    Ok(classes)
+}
+
+fn doubled(input: ParseStream, single: &str, double: &str) -> syn::Error {
+    input.error(format!(
+        "combine permissions with `{single}` (DRF's `{single}`), not `{double}`"
+    ))
+}
+
+/// An operator at the end of an entry points at itself.
+fn operand_follows(input: ParseStream, op: Span, text: &str) -> syn::Result<()> {
+    if input.is_empty() || input.peek(Token![,]) {
+        return Err(syn::Error::new(
+            op,
+            format!("expected a class after `{text}`"),
+        ));
+    }
+    Ok(())
+}
+
+fn parse_or(input: ParseStream, kind: Kind) -> syn::Result<PermExpr> {
+    let mut lhs = parse_and(input, kind)?;
+    loop {
+        if input.peek(Token![||]) {
+            return Err(doubled(input, "|", "||"));
+        }
+        if !input.peek(Token![|]) {
+            return Ok(lhs);
+        }
+        let op: Token![|] = input.parse()?;
+        operand_follows(input, op.span, "|")?;
+        let rhs = parse_and(input, kind)?;
+        lhs = PermExpr::Or(Box::new(lhs), Box::new(rhs), op.span);
+    }
+}
+
+fn parse_and(input: ParseStream, kind: Kind) -> syn::Result<PermExpr> {
+    let mut lhs = parse_unary(input, kind)?;
+    loop {
+        if input.peek(Token![&&]) {
+            return Err(doubled(input, "&", "&&"));
+        }
+        if !input.peek(Token![&]) {
+            return Ok(lhs);
+        }
+        let op: Token![&] = input.parse()?;
+        operand_follows(input, op.span, "&")?;
+        let rhs = parse_unary(input, kind)?;
+        lhs = PermExpr::And(Box::new(lhs), Box::new(rhs), op.span);
+    }
+}
+
+fn parse_unary(input: ParseStream, kind: Kind) -> syn::Result<PermExpr> {
+    if input.peek(Token![~]) {
+        return Err(input.error("write `!` for DRF's `~` (negation)"));
+    }
+    if input.peek(Token![!]) {
+        let op: Token![!] = input.parse()?;
+        operand_follows(input, op.span, "!")?;
+        let inner = parse_unary(input, kind)?;
+        return Ok(PermExpr::Not(Box::new(inner), op.span));
+    }
+    if input.peek(token::Paren) {
+        let content;
+        syn::parenthesized!(content in input);
+        let inner = parse_or(&content, kind)?;
+        if !content.is_empty() {
+            return Err(content.error("expected `&`, `|` or `)`"));
+        }
+        return Ok(inner);
+    }
+    if input.peek(Ident) || input.peek(Token![::]) || input.peek(Token![<]) {
+        return input.parse::<TypePath>().map(PermExpr::Class);
+    }
+    let what = match kind {
+        Kind::Authentication => "an authentication class such as `BasicAuthentication`",
+        _ => "a permission class such as `IsAuthenticated`",
+    };
+    Err(input.error(format!("expected {what}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    fn describe(args: &Args) -> Vec<String> {
+        match args {
+            Args::Classes(list) => list.iter().map(PermExpr::text).collect(),
+            Args::Methods(list) => list.iter().map(|m| m.name.to_owned()).collect(),
+        }
+    }
+
+    fn perms(tokens: TokenStream) -> Vec<String> {
+        match parse_args(Kind::Permission, tokens) {
+            Ok(args) => describe(&args),
+            Err(err) => vec![err.to_string()],
+        }
+    }
+
+    fn error(kind: Kind, tokens: TokenStream) -> String {
+        match parse_args(kind, tokens) {
+            Err(err) => err.to_string(),
+            Ok(args) => format!("parsed: {:?}", describe(&args)),
+        }
+    }
+
+    #[test]
+    fn precedence_is_not_and_or() {
+        assert_eq!(perms(quote!(A | B & !C)), ["(A | (B & !C))"]);
+        assert_eq!(perms(quote!((A | B) & C, D)), ["((A | B) & C)", "D"]);
+        assert_eq!(perms(quote!(!!A)), ["!!A"]);
+        assert_eq!(perms(quote!(A | B | C)), ["((A | B) | C)"]);
+        assert_eq!(perms(quote!(a::B<C>, ::x::Y,)), ["a::B<C>", "::x::Y"]);
+        assert!(perms(quote!()).is_empty());
+    }
+
+    #[test]
+    fn friendly_errors() {
+        assert!(error(Kind::Permission, quote!(A || B)).contains("not `||`"));
+        assert!(error(Kind::Permission, quote!(A && B)).contains("not `&&`"));
+        assert!(error(Kind::Permission, quote!(~A)).contains("`!`"));
+        assert!(error(Kind::Permission, quote!(A |)).contains("expected a class after `|`"));
+        assert!(error(Kind::Permission, quote!(!, A)).contains("expected a class after `!`"));
+        assert!(error(Kind::Permission, quote!(A | 1)).contains("expected a permission class"));
+        assert!(error(Kind::Permission, quote!(A B)).contains("expected `,`"));
+        assert!(error(Kind::Authentication, quote!(1)).contains("expected an authentication class"));
+        assert!(error(Kind::ApiView, quote!(get)).contains("upper case: `GET`"));
+        assert!(error(Kind::ApiView, quote!(FETCH)).contains("unknown HTTP method `FETCH`"));
+        assert!(error(Kind::ApiView, quote!("GET")).contains("without quotes"));
+        assert!(error(Kind::ApiView, quote!(path = "/x")).contains("unknown argument `path`"));
+    }
+
+    #[test]
+    fn methods() {
+        assert_eq!(
+            error(Kind::ApiView, quote!(GET, POST,)),
+            r#"parsed: ["GET", "POST"]"#
+        );
+    }
+}

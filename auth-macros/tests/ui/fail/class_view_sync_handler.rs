@@ -1,0 +1,12 @@
+use auth_actix::prelude::*;
+
+struct Notes;
+
+#[api_view]
+impl Notes {
+    fn post() -> HttpResponse {
+        HttpResponse::Ok().finish()
+    }
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use auth_actix::prelude::*;
+
+#[permission_classes(IsAuthenticated)]
+#[permission_classes(IsAdminUser)]
+async fn view() -> HttpResponse {
+    HttpResponse::Ok().finish()
+}
+
+fn main() {}

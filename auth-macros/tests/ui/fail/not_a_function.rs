@@ -1,0 +1,6 @@
+use auth_actix::prelude::*;
+
+#[permission_classes(IsAuthenticated)]
+struct View;
+
+fn main() {}
