@@ -1,0 +1,13 @@
+//! Runnable example apps for `auth-actix`, and what they share.
+//!
+//! | binary | what it shows |
+//! |---|---|
+//! | `quickstart` | the README's first command: a server on an embedded SQLite file, a demo user and token, `curl` lines to paste |
+//!
+//! Run one with `cargo run -p examples --bin <name>`. The modules here are the
+//! pieces the binaries share, public so the tests can build the same apps.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod config;
