@@ -14,6 +14,7 @@ use std::fmt;
 use std::io::IsTerminal;
 
 use actix_web::cookie::Key;
+use auth_actix::auth_core::commands::StoreSource;
 use auth_actix::auth_core::PoolConfig;
 use auth_actix::AuthStore;
 
@@ -107,6 +108,20 @@ fn secret_key_from(secret: Option<&str>) -> Result<Key, EnvError> {
                 EnvError("SECRET_KEY is not set and the system has no randomness for one".into())
             })
         }
+    }
+}
+
+/// Where a management command (`migrate`, `createuser`, …) finds its store:
+/// `url`, with no connection kept idle. A short-lived process must not leave
+/// the pool opening a replacement connection in the background when it exits
+/// (with libpq that races the TLS library's exit-time cleanup and can crash).
+pub fn command_store(url: &str) -> StoreSource {
+    StoreSource::Url {
+        url: url.to_owned(),
+        config: PoolConfig {
+            min_idle: Some(0),
+            ..PoolConfig::default()
+        },
     }
 }
 

@@ -3,6 +3,7 @@
 //! | binary | what it shows |
 //! |---|---|
 //! | `quickstart` | the README's first command: a server on an embedded SQLite file, a demo user and token, `curl` lines to paste |
+//! | `drf_parity` | every behaviour of Django REST framework's authentication and permissions, one view each, for checking parity over HTTP |
 //!
 //! Run one with `cargo run -p examples --bin <name>`. The modules here are the
 //! pieces the binaries share, public so the tests can build the same apps.
@@ -11,3 +12,5 @@
 #![warn(missing_docs)]
 
 pub mod config;
+pub mod custom;
+pub mod parity;
