@@ -11,12 +11,14 @@
 
 use std::error::Error;
 use std::fmt;
-use std::io::IsTerminal;
+use std::io::{self, IsTerminal};
+use std::net::SocketAddr;
 
 use actix_web::cookie::Key;
+use actix_web::dev::Server;
 use auth_actix::auth_core::commands::StoreSource;
-use auth_actix::auth_core::PoolConfig;
-use auth_actix::AuthStore;
+use auth_actix::auth_core::{NewUser, PoolConfig};
+use auth_actix::{AuthStore, StoreError};
 
 /// The address a server binds when `BIND_ADDR` is unset.
 pub const DEFAULT_BIND_ADDR: &str = "127.0.0.1:8000";
@@ -132,6 +134,80 @@ pub fn open_store(url: &str) -> Result<AuthStore, Box<dyn Error>> {
         tracing::info!("applied migration {applied}");
     }
     Ok(store)
+}
+
+/// The user `username`, created with `password` if missing, and their API
+/// token, created if missing. Also says whether `password` still logs them in
+/// (someone may have changed it since).
+pub fn demo_account(
+    store: &AuthStore,
+    username: &str,
+    password: &str,
+) -> Result<DemoAccount, StoreError> {
+    let user = match store.user_by_username(username)? {
+        Some(user) => user,
+        None => store.create_user(NewUser::new(username, Some(password.to_owned())))?,
+    };
+    let password_works = store.authenticate(username, password)?.is_some();
+    let (token, _) = store.token_get_or_create(user.id)?;
+    Ok(DemoAccount {
+        token: token.key,
+        password_works,
+    })
+}
+
+/// What [`demo_account`] found or made.
+#[derive(Debug)]
+pub struct DemoAccount {
+    /// The user's API token.
+    pub token: String,
+    /// Whether the demo password logs the user in.
+    pub password_works: bool,
+}
+
+/// Starts a server on actix's runtime: `start` gets `BIND_ADDR` and `WORKERS`
+/// and returns the bound addresses and the server
+/// (`HttpServer::new(..).workers(workers).bind(addr)`, then `addrs()` and
+/// `run()`). Prints `<program> listening on http://<addr>` and then
+/// `banner(base URL)` on standard output, and serves until stopped.
+pub fn serve<F, B>(program: &str, start: F, banner: B) -> Result<(), Box<dyn Error>>
+where
+    F: FnOnce(&str, usize) -> io::Result<(Vec<SocketAddr>, Server)>,
+    B: FnOnce(&str) -> String,
+{
+    let bind_addr = bind_addr();
+    let workers = workers()?;
+    actix_web::rt::System::new().block_on(async move {
+        let (addrs, server) = start(&bind_addr, workers)?;
+        for addr in &addrs {
+            println!("{program} listening on http://{addr}");
+        }
+        let base = addrs.first().map_or_else(
+            || format!("http://{bind_addr}"),
+            |addr| format!("http://{addr}"),
+        );
+        let banner = banner(&base);
+        if !banner.is_empty() {
+            println!("{banner}");
+        }
+        server.await
+    })?;
+    Ok(())
+}
+
+/// Runs `main` and turns its error into a message on stderr and exit status 1.
+pub fn exit_on_error(
+    program: &str,
+    main: impl FnOnce() -> Result<(), Box<dyn Error>>,
+) -> std::process::ExitCode {
+    init_logging();
+    match main() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("{program}: {err}");
+            std::process::ExitCode::FAILURE
+        }
+    }
 }
 
 #[cfg(test)]

@@ -2,16 +2,13 @@
 //! port, probed over a real socket (which is also what makes the loopback
 //! peer of `/remote/` real).
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
-use std::time::Duration;
+mod common;
 
-use base64::Engine;
+use std::process::{Command, Output};
+
+use common::{basic, http, start};
 
 const BIN: &str = env!("CARGO_BIN_EXE_drf_parity");
-const SECRET_KEY: &str = "a test key that is long enough to derive cookie keys from";
 
 /// `drf_parity <args>` on the database `url`.
 fn drf_parity(url: &str, args: &[&str]) -> Output {
@@ -50,73 +47,6 @@ fn token_of(output: &str, username: &str) -> String {
         .and_then(|rest| rest.strip_suffix(&format!(" for user {username}\n")))
         .unwrap_or_else(|| panic!("create-token printed {output:?}"))
         .to_owned()
-}
-
-/// The server, killed when dropped.
-struct Server {
-    child: Child,
-    addr: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(url: &str, log: &Path) -> Server {
-    let log = std::fs::File::create(log).expect("a log file");
-    let mut child = Command::new(BIN)
-        .env("DATABASE_URL", url)
-        .env("BIND_ADDR", "127.0.0.1:0")
-        .env("WORKERS", "1")
-        .env("SECRET_KEY", SECRET_KEY)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(log)
-        .spawn()
-        .expect("start drf_parity");
-    let mut line = String::new();
-    let mut out = BufReader::new(child.stdout.take().expect("piped stdout"));
-    out.read_line(&mut line).expect("read drf_parity's stdout");
-    let addr = line
-        .trim_end()
-        .strip_prefix("drf_parity listening on http://")
-        .unwrap_or_else(|| panic!("drf_parity printed {line:?}"))
-        .to_owned();
-    Server { child, addr }
-}
-
-/// One HTTP/1.1 exchange: the status, the head (lower-cased) and the body.
-fn http(addr: &str, method: &str, path: &str, headers: &[(&str, &str)]) -> (u16, String, String) {
-    let mut stream = TcpStream::connect(addr).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .expect("a timeout");
-    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
-    for (name, value) in headers {
-        request.push_str(&format!("{name}: {value}\r\n"));
-    }
-    request.push_str("\r\n");
-    stream.write_all(request.as_bytes()).expect("send");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("receive");
-    let (head, body) = response
-        .split_once("\r\n\r\n")
-        .unwrap_or_else(|| panic!("not an HTTP response: {response:?}"));
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("no status in {head:?}"));
-    (status, head.to_ascii_lowercase(), body.to_owned())
-}
-
-fn basic(username: &str, password: &str) -> String {
-    let encoded =
-        base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"));
-    format!("Basic {encoded}")
 }
 
 #[test]
@@ -190,61 +120,70 @@ fn the_binary_manages_its_database_and_serves_the_views() {
     assert!(!stderr(&short).contains("hunter2"));
 
     // Serving.
-    let server = serve(&url, &dir.path().join("serve.log"));
-    let addr = server.addr.as_str();
+    let server = start(BIN, &[("DATABASE_URL", &url)], dir.path());
+    let call = |method: &str, path: &str, headers: &[(&str, &str)]| {
+        let response = http(&server.addr, method, path, headers, "");
+        (response.status, response.body)
+    };
     let alice = basic("alice", "alice pw");
-    let (status, _, body) = http(addr, "GET", "/basic/", &[("Authorization", &alice)]);
-    assert_eq!(
-        (status, body.as_str()),
-        (200, r#"{"user":"alice","auth":null}"#)
-    );
+    let boss = basic("boss", "boss-pw");
     let token = format!("Token {alice_key}");
-    let (status, _, body) = http(addr, "POST", "/token/", &[("Authorization", &token)]);
-    assert_eq!(
-        (status, body),
-        (200, format!(r#"{{"user":"alice","auth":"{alice_key}"}}"#))
-    );
     let bearer = format!("Bearer {alice_key}");
-    let (status, _, _) = http(addr, "PUT", "/bearer/", &[("Authorization", &bearer)]);
-    assert_eq!(status, 200);
     let ghost = format!("Token {ghost_key}");
-    let (status, _, body) = http(addr, "GET", "/token/", &[("Authorization", &ghost)]);
+    let caller = |user: &str, key: Option<&str>| match key {
+        Some(key) => format!(r#"{{"user":"{user}","auth":"{key}"}}"#),
+        None => format!(r#"{{"user":"{user}","auth":null}}"#),
+    };
     assert_eq!(
-        (status, body.as_str()),
-        (401, r#"{"detail":"User inactive or deleted."}"#)
+        call("GET", "/basic/", &[("Authorization", &alice)]),
+        (200, caller("alice", None))
     );
-    let (status, head, body) = http(addr, "DELETE", "/basic/", &[]);
     assert_eq!(
-        (status, body.as_str()),
+        call("POST", "/token/", &[("Authorization", &token)]),
+        (200, caller("alice", Some(&alice_key)))
+    );
+    assert_eq!(
+        call("PUT", "/bearer/", &[("Authorization", &bearer)]),
+        (200, caller("alice", Some(&alice_key)))
+    );
+    assert_eq!(
+        call("GET", "/token/", &[("Authorization", &ghost)]),
+        (401, r#"{"detail":"User inactive or deleted."}"#.to_owned())
+    );
+    let response = http(&server.addr, "DELETE", "/basic/", &[], "");
+    assert_eq!(
+        (response.status, response.body.as_str()),
         (
             401,
             r#"{"detail":"Authentication credentials were not provided."}"#
         )
     );
     assert!(
-        head.contains("\r\nwww-authenticate: basic realm=\"api\""),
-        "{head}"
+        response.has_header("www-authenticate", "basic realm=\"api\""),
+        "{}",
+        response.head
     );
-    assert!(head.contains("\r\nallow: get, post, put, patch, options"));
-    let (status, _, body) = http(addr, "PATCH", "/admin/", &[("Authorization", &alice)]);
+    assert!(response.has_header("allow", "get, post, put, patch, options"));
     assert_eq!(
-        (status, body.as_str()),
+        call("PATCH", "/admin/", &[("Authorization", &alice)]),
         (
             403,
-            r#"{"detail":"You do not have permission to perform this action."}"#
+            r#"{"detail":"You do not have permission to perform this action."}"#.to_owned()
         )
     );
-    let boss = basic("boss", "boss-pw");
-    let (status, _, _) = http(addr, "PATCH", "/admin/", &[("Authorization", &boss)]);
-    assert_eq!(status, 200);
-    // This connection comes from loopback: the proxy header is believed.
-    let (status, _, body) = http(addr, "GET", "/remote/", &[("Remote-User", "carol")]);
     assert_eq!(
-        (status, body.as_str()),
-        (200, r#"{"user":"carol","auth":null}"#)
+        call("PATCH", "/admin/", &[("Authorization", &boss)]),
+        (200, caller("boss", None))
     );
-    let (status, _, body) = http(addr, "GET", "/bare/", &[]);
-    assert_eq!((status, body.as_str()), (200, r#"{"ok":true}"#));
+    // This connection comes from loopback: the proxy header is believed.
+    assert_eq!(
+        call("GET", "/remote/", &[("Remote-User", "carol")]),
+        (200, caller("carol", None))
+    );
+    assert_eq!(
+        call("GET", "/bare/", &[]),
+        (200, r#"{"ok":true}"#.to_owned())
+    );
     drop(server);
 
     // The user the remote view created is in the database the commands use.

@@ -31,31 +31,19 @@ const PROGRAM: &str = "drf_parity";
 const DEFAULT_DATABASE: &str = "./drf_parity.sqlite3";
 
 fn serve(database: &str) -> Result<(), Box<dyn std::error::Error>> {
-    let bind_addr = config::bind_addr();
-    let workers = config::workers()?;
     let key = config::secret_key()?;
     let store = config::open_store(database)?;
     let parity = Parity::new(store, key)?;
-    actix_web::rt::System::new().block_on(async move {
-        let server = HttpServer::new(move || parity.app())
-            .workers(workers)
-            .bind(bind_addr.as_str())?;
-        for addr in server.addrs() {
-            println!("{PROGRAM} listening on http://{addr}");
-        }
-        server.run().await
-    })?;
-    Ok(())
-}
-
-fn serve_or_fail(database: &str) -> ExitCode {
-    match serve(database) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("{PROGRAM}: {err}");
-            ExitCode::FAILURE
-        }
-    }
+    config::serve(
+        PROGRAM,
+        move |addr, workers| {
+            let server = HttpServer::new(move || parity.app())
+                .workers(workers)
+                .bind(addr)?;
+            Ok((server.addrs(), server.run()))
+        },
+        |_| String::new(),
+    )
 }
 
 fn exit_code(status: i32) -> ExitCode {
@@ -74,8 +62,8 @@ fn main() -> ExitCode {
         ))
     };
     match args.as_slice() {
-        [] => serve_or_fail(&database),
-        [command] if command == "serve" => serve_or_fail(&database),
+        [] => config::exit_on_error(PROGRAM, || serve(&database)),
+        [command] if command == "serve" => config::exit_on_error(PROGRAM, || serve(&database)),
         [command, ..] if command == "serve" => {
             eprintln!(
                 "usage: {PROGRAM} serve\n{PROGRAM} serve: error: serve takes no arguments \

@@ -16,10 +16,9 @@
 use std::process::ExitCode;
 
 use actix_web::{get, App, HttpServer};
-use auth_actix::auth_core::NewUser;
 use auth_actix::prelude::*;
-use auth_actix::{keyword, AuthStore, DynAuthentication};
-use examples::config;
+use auth_actix::{keyword, DynAuthentication};
+use examples::config::{self, DemoAccount};
 
 /// The demo account. Its password is printed on purpose: this is a demo.
 const DEMO_USERNAME: &str = "demo";
@@ -36,20 +35,9 @@ async fn me(request: AuthRequest) -> HttpResponse {
     }))
 }
 
-/// The demo user's token, creating the user and the token when they are missing.
-/// Returns the key and whether the demo password still works.
-fn demo_account(store: &AuthStore) -> Result<(String, bool), Box<dyn std::error::Error>> {
-    let user = match store.user_by_username(DEMO_USERNAME)? {
-        Some(user) => user,
-        None => store.create_user(NewUser::new(DEMO_USERNAME, Some(DEMO_PASSWORD.to_owned())))?,
-    };
-    let password_works = store.authenticate(DEMO_USERNAME, DEMO_PASSWORD)?.is_some();
-    let (token, _) = store.token_get_or_create(user.id)?;
-    Ok((token.key, password_works))
-}
-
-fn instructions(base: &str, database: &str, token: &str, password_works: bool) -> String {
-    let password_note = if password_works {
+fn instructions(base: &str, database: &str, account: &DemoAccount) -> String {
+    let token = &account.token;
+    let password_note = if account.password_works {
         format!(
             "Demo user: {DEMO_USERNAME}, password: {DEMO_PASSWORD}\n\
              (printed on purpose because this is a demo account; never print real passwords)"
@@ -61,7 +49,7 @@ fn instructions(base: &str, database: &str, token: &str, password_works: bool) -
         )
     };
     format!(
-        "\nQuickstart server listening on {base} (database: {database})\n\n\
+        "\nDatabase: {database}\n\n\
          {password_note}\n\
          Demo token: {token}\n\n\
          Basic authentication:\n\
@@ -76,11 +64,8 @@ fn instructions(base: &str, database: &str, token: &str, password_works: bool) -
 
 fn run() -> Result<(), Box<dyn std::error::Error>> {
     let database = config::database_url("quickstart.sqlite3");
-    let bind_addr = config::bind_addr();
-    let workers = config::workers()?;
-
     let store = config::open_store(&database)?;
-    let (token, password_works) = demo_account(&store)?;
+    let account = config::demo_account(&store, DEMO_USERNAME, DEMO_PASSWORD)?;
     let settings = AuthSettings::builder()
         .store(store)
         .default_authentication_classes([
@@ -88,28 +73,18 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             DynAuthentication::new(TokenAuthentication::<keyword::Token>::new()),
         ])
         .build()?;
-
-    actix_web::rt::System::new().block_on(async move {
-        let server = HttpServer::new(move || App::new().app_data(settings.clone()).service(me))
-            .workers(workers)
-            .bind(bind_addr.as_str())?;
-        let base = server.addrs().first().map_or_else(
-            || format!("http://{bind_addr}"),
-            |addr| format!("http://{addr}"),
-        );
-        println!("{}", instructions(&base, &database, &token, password_works));
-        server.run().await
-    })?;
-    Ok(())
+    config::serve(
+        "quickstart",
+        move |addr, workers| {
+            let server = HttpServer::new(move || App::new().app_data(settings.clone()).service(me))
+                .workers(workers)
+                .bind(addr)?;
+            Ok((server.addrs(), server.run()))
+        },
+        |base| instructions(base, &database, &account),
+    )
 }
 
 fn main() -> ExitCode {
-    config::init_logging();
-    match run() {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("quickstart: {err}");
-            ExitCode::FAILURE
-        }
-    }
+    config::exit_on_error("quickstart", run)
 }
