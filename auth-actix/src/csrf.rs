@@ -242,23 +242,23 @@ impl CsrfConfig {
 // Reading the request as Django's META and COOKIES.
 
 /// Python's `str.isspace()` (Unicode white space, plus U+001C..U+001F).
-fn py_isspace(c: char) -> bool {
+pub(crate) fn py_isspace(c: char) -> bool {
     c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
 }
 
 /// Python's `str.strip()`.
-fn py_strip(s: &str) -> &str {
+pub(crate) fn py_strip(s: &str) -> &str {
     s.trim_matches(py_isspace)
 }
 
 /// Bytes as WSGI hands headers to Django: latin-1, one character per byte.
-fn latin1(bytes: &[u8]) -> String {
+pub(crate) fn latin1(bytes: &[u8]) -> String {
     bytes.iter().map(|&b| char::from(b)).collect()
 }
 
 /// Django's `request.META[...]` for a header: its values as latin-1, several
 /// joined with `,` (what WSGI servers do with repeated headers).
-fn meta(req: &HttpRequest, name: &HeaderName) -> Option<String> {
+pub(crate) fn meta(req: &HttpRequest, name: &HeaderName) -> Option<String> {
     let mut values = req.headers().get_all(name);
     let mut out = latin1(values.next()?.as_bytes());
     for value in values {
@@ -482,53 +482,18 @@ pub fn is_form_media_type(content_type: &str) -> bool {
         || base.eq_ignore_ascii_case("multipart/form-data")
 }
 
-/// Python's `urllib.parse.unquote`, applied to `+`-decoded text: `%xx` runs of
-/// ASCII are decoded as UTF-8 with replacement characters.
-fn percent_unquote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut bytes = Vec::new();
-    let mut chars = s.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        if !c.is_ascii() {
-            out.push_str(&String::from_utf8_lossy(&bytes));
-            bytes.clear();
-            out.push(c);
-            continue;
-        }
-        let hex = s
-            .get(i + 1..i + 3)
-            .filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()));
-        match (c, hex) {
-            ('%', Some(hex)) => {
-                bytes.push(u8::from_str_radix(hex, 16).unwrap_or_default());
-                chars.next();
-                chars.next();
-            }
-            _ => bytes.push(c as u8),
-        }
-    }
-    out.push_str(&String::from_utf8_lossy(&bytes));
-    out
-}
-
 /// The `csrfmiddlewaretoken` field of an `application/x-www-form-urlencoded`
 /// body as Django's `QueryDict(body).get(...)` reads it: the body as UTF-8
 /// (latin-1 if it is not), `&`-separated pairs, `+` and `%xx` decoded, the
-/// last of several fields winning. `None` when absent. (For a multipart body,
+/// last of several fields winning. `None` when absent, or when the body has
+/// more than 1000 fields (Django rejects those). (For a multipart body,
 /// take the field from your multipart parser.)
 pub fn form_token_from_urlencoded(body: &[u8]) -> Option<String> {
-    let text = match std::str::from_utf8(body) {
-        Ok(text) => text.to_owned(),
-        Err(_) => latin1(body),
-    };
-    let mut found = None;
-    for pair in text.split('&').filter(|p| !p.is_empty()) {
-        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-        if percent_unquote(&name.replace('+', " ")) == CSRF_FORM_FIELD {
-            found = Some(percent_unquote(&value.replace('+', " ")));
-        }
-    }
-    found
+    crate::parsers::parse_urlencoded(body, crate::parsers::Charset::Utf8)?
+        .into_iter()
+        .rev()
+        .find(|(name, _)| name == CSRF_FORM_FIELD)
+        .map(|(_, value)| value)
 }
 
 /// Django's `_origin_verified`.

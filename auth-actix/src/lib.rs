@@ -6,11 +6,14 @@ pub mod authentication;
 mod blocking;
 pub mod csrf;
 pub mod error;
+pub mod fields;
 mod middleware;
+pub mod parsers;
 mod pipeline;
 mod request;
 pub mod session;
 pub mod settings;
+pub mod views;
 
 pub use auth_core;
 pub use auth_core::error::{messages, AuthError, ErrorDetail, ErrorKind};

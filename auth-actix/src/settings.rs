@@ -67,6 +67,7 @@ struct Inner {
     error_body: Option<ErrorBodyHook>,
     renders: Vec<String>,
     parses: Vec<String>,
+    body_limit: usize,
     extensions: HashMap<TypeId, Arc<dyn Any + Send + Sync>>,
 }
 
@@ -152,6 +153,12 @@ impl AuthSettings {
         &self.0.parses
     }
 
+    /// The largest request body the credential views read (Django's
+    /// `DATA_UPLOAD_MAX_MEMORY_SIZE`, 2.5 MiB by default); larger is 413.
+    pub fn body_limit(&self) -> usize {
+        self.0.body_limit
+    }
+
     /// A value stored with [`AuthSettingsBuilder::extension`] (configuration
     /// for classes that live outside this crate, such as a session class).
     pub fn extension<T: Any + Send + Sync>(&self) -> Option<&T> {
@@ -228,6 +235,7 @@ impl Default for AuthSettingsBuilder {
             ]
             .map(str::to_owned)
             .to_vec(),
+            body_limit: crate::parsers::DEFAULT_BODY_LIMIT,
             extensions: HashMap::new(),
         };
         AuthSettingsBuilder { inner }
@@ -317,6 +325,14 @@ impl AuthSettingsBuilder {
     {
         self.inner.renders = renders.into_iter().map(Into::into).collect();
         self.inner.parses = parses.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The largest request body the credential views and the session
+    /// class's CSRF form check read (default [`DEFAULT_BODY_LIMIT`](crate::parsers::DEFAULT_BODY_LIMIT),
+    /// Django's 2.5 MiB); a larger body is 413.
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.inner.body_limit = bytes;
         self
     }
 

@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use actix_web::http::header::HeaderName;
 use actix_web::test::{init_service, TestRequest};
 use actix_web::{web, App, HttpResponse};
-use auth_actix::auth_core::{Hashers, NewUser, PoolConfig};
+use auth_actix::auth_core::NewUser;
 use auth_actix::prelude::*;
 use auth_actix::{
     run_blocking, AuthError, AuthResult, AuthStore, Authenticated, RemoteUserConfig, TrustedProxy,
@@ -18,18 +18,8 @@ use base64::Engine;
 use common::{detail, with_auth, DENIED, NOT_PROVIDED};
 use serde_json::json;
 
-/// A migrated store in a temporary directory (kept alive by the returned guard),
-/// with cheap password hashing for tests.
 fn store() -> (AuthStore, tempfile::TempDir) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("db.sqlite3").display());
-    let store = AuthStore::connect(&url, &PoolConfig::default())
-        .expect("open SQLite")
-        .with_hashers(Hashers {
-            pbkdf2_iterations: 1_000,
-        });
-    store.migrate().expect("migrate");
-    (store, dir)
+    common::sqlite_store()
 }
 
 struct Fixture {
@@ -365,14 +355,7 @@ async fn a_custom_class_with_the_store() {
 #[actix_web::test]
 async fn a_database_error_is_a_503_never_a_pass() {
     // A database without the auth tables: every query fails.
-    let (store, _dir) = {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite://{}", dir.path().join("empty.sqlite3").display());
-        (
-            AuthStore::connect(&url, &PoolConfig::default()).expect("open SQLite"),
-            dir,
-        )
-    };
+    let (store, _dir) = common::broken_store();
     let settings = AuthSettings::builder()
         .store(store)
         .remote_user(RemoteUserConfig::default().trusted_proxies(["127.0.0.1".parse().unwrap()]))

@@ -55,6 +55,25 @@ pub mod messages {
         "Invalid token header. Token string should not contain invalid characters.";
     /// `TokenAuthentication`: no such key.
     pub const INVALID_TOKEN: &str = "Invalid token.";
+
+    /// `Field.default_error_messages['required']`.
+    pub const FIELD_REQUIRED: &str = "This field is required.";
+    /// `Field.default_error_messages['null']`.
+    pub const FIELD_NULL: &str = "This field may not be null.";
+    /// `CharField.default_error_messages['blank']`.
+    pub const FIELD_BLANK: &str = "This field may not be blank.";
+    /// `CharField.default_error_messages['invalid']` (a bool, list or object given).
+    pub const FIELD_NOT_A_STRING: &str = "Not a valid string.";
+    /// `ProhibitNullCharactersValidator.message`.
+    pub const FIELD_NULL_CHARACTERS: &str = "Null characters are not allowed.";
+    /// `Serializer.errors` for a `null` body.
+    pub const NO_DATA_PROVIDED: &str = "No data provided";
+    /// `AuthTokenSerializer`: `authenticate()` returned no user.
+    pub const UNABLE_TO_LOG_IN: &str = "Unable to log in with provided credentials.";
+    /// DRF's `NON_FIELD_ERRORS_KEY`.
+    pub const NON_FIELD_ERRORS: &str = "non_field_errors";
+    /// 413 detail: the request body is larger than the configured limit.
+    pub const PAYLOAD_TOO_LARGE: &str = "Request body is too large.";
 }
 
 /// Text of an error detail: usually a `'static` message, sometimes built at run time.
@@ -82,6 +101,9 @@ pub enum ErrorKind {
     NotAcceptable,
     /// `UnsupportedMediaType` (415).
     UnsupportedMediaType,
+    /// The request body is over the size limit (413; Django answers a 400
+    /// `RequestDataTooBig` there, outside DRF's error format).
+    PayloadTooLarge,
     /// `Throttled` (429, with `Retry-After` when the wait is known).
     Throttled,
     /// `APIException` (500).
@@ -100,6 +122,7 @@ impl ErrorKind {
             ErrorKind::NotFound => 404,
             ErrorKind::MethodNotAllowed => 405,
             ErrorKind::NotAcceptable => 406,
+            ErrorKind::PayloadTooLarge => 413,
             ErrorKind::UnsupportedMediaType => 415,
             ErrorKind::Throttled => 429,
             ErrorKind::Server => 500,
@@ -119,6 +142,7 @@ impl ErrorKind {
             ErrorKind::MethodNotAllowed => "method_not_allowed",
             ErrorKind::NotAcceptable => "not_acceptable",
             ErrorKind::UnsupportedMediaType => "unsupported_media_type",
+            ErrorKind::PayloadTooLarge => "payload_too_large",
             ErrorKind::Throttled => "throttled",
             ErrorKind::Server => "error",
             ErrorKind::ServiceUnavailable => "service_unavailable",
@@ -260,6 +284,11 @@ impl AuthError {
             ErrorKind::UnsupportedMediaType,
             format!("Unsupported media type \"{media_type}\" in request."),
         )
+    }
+
+    /// 413 "Request body is too large.": the body is over the configured limit.
+    pub fn payload_too_large() -> Self {
+        Self::new(ErrorKind::PayloadTooLarge, messages::PAYLOAD_TOO_LARGE)
     }
 
     /// `ParseError(message)`; `None` gives "Malformed request."

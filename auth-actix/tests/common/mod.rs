@@ -8,7 +8,27 @@ use actix_web::body::MessageBody;
 use actix_web::dev::ServiceResponse;
 use actix_web::http::header::{HeaderValue, AUTHORIZATION};
 use actix_web::test::TestRequest;
-use auth_actix::{Auth, StoreError, Token, TokenStore, User};
+use auth_actix::auth_core::{Hashers, PoolConfig};
+use auth_actix::{Auth, AuthStore, StoreError, Token, TokenStore, User};
+
+/// A migrated store in a temporary directory (kept alive by the returned
+/// guard), with cheap password hashing for tests.
+pub fn sqlite_store() -> (AuthStore, tempfile::TempDir) {
+    let (store, dir) = broken_store();
+    let store = store.with_hashers(Hashers {
+        pbkdf2_iterations: 1_000,
+    });
+    store.migrate().expect("migrate");
+    (store, dir)
+}
+
+/// A store over an SQLite database without tables: every query fails.
+pub fn broken_store() -> (AuthStore, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("db.sqlite3").display());
+    let store = AuthStore::connect(&url, &PoolConfig::default()).expect("open SQLite");
+    (store, dir)
+}
 
 /// A user row, as the store would return it.
 pub fn user(id: i32, username: &str, is_staff: bool, is_active: bool) -> User {

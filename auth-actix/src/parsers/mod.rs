@@ -1,0 +1,540 @@
+//! DRF's request parsing (`request.data`) for the credential views: JSON,
+//! `application/x-www-form-urlencoded` and `multipart/form-data` bodies, with
+//! DRF's and Django's answers for everything else.
+//!
+//! - The parser is chosen as DRF's `select_parser` does: the first of the
+//!   view's parsers whose media type matches the `Content-Type`
+//!   (case-insensitive, parameters ignored, `*` wildcards honoured). None
+//!   matches: 415 `Unsupported media type "<Content-Type>" in request.`, with
+//!   the header as sent (`""` when absent).
+//! - An empty body is no data (`{}`), whatever its `Content-Type` (DRF reads
+//!   no stream when `Content-Length` is 0).
+//! - JSON is read as Python's `json.load` reads it, with DRF's strict
+//!   constants: a malformed body is 400 `JSON parse error - <Python's
+//!   message>`, e.g. `Expecting value: line 1 column 1 (char 0)`; `NaN`,
+//!   `Infinity` and integers of more than 4300 digits are rejected as Python
+//!   does; an incomplete UTF-8 sequence at the very end is dropped (Python's
+//!   incremental decoder does the same) and any other invalid UTF-8 is
+//!   Python's `'utf-8' codec can't decode byte …` error. Nesting is limited to
+//!   [`MAX_JSON_DEPTH`] containers (Python raises `RecursionError`, a 500,
+//!   near 1000).
+//! - Forms are Django's `QueryDict`: UTF-8, or latin-1 when the body is not
+//!   UTF-8; `+` and `%xx` decoded; blank values kept; at most
+//!   [`MAX_FORM_FIELDS`] fields (Django's `DATA_UPLOAD_MAX_NUMBER_FIELDS`).
+//! - Multipart bodies are parsed by a small parser over the buffered body
+//!   (the body is capped anyway, and only text fields matter here, so a
+//!   streaming crate would add dependencies and no safety). It follows
+//!   Django's `MultiPartParser`: the boundary must be given and well formed
+//!   (`Multipart form parse error - Invalid boundary in multipart: None`),
+//!   field names are stripped, values decoded as UTF-8 with replacement
+//!   characters, a missing closing boundary ends the last part at the end of
+//!   the body, and a part with a file name is a file: it is never a text
+//!   value, and as the last value of a field it makes that field `Not a valid
+//!   string.`, as in DRF (whose `request.data` holds files after fields).
+//!   `Content-Transfer-Encoding: base64` parts are not decoded (RFC 7578
+//!   deprecates it).
+//! - A `charset` parameter of `latin-1` (or an alias) makes JSON and forms
+//!   latin-1, as Django's `request.encoding`; any other charset is read as
+//!   UTF-8.
+//! - Bodies are capped at a limit ([`DEFAULT_BODY_LIMIT`], Django's
+//!   `DATA_UPLOAD_MAX_MEMORY_SIZE` of 2.5 MiB, by default; see
+//!   `AuthSettingsBuilder::body_limit`): a larger body, or a `Content-Length`
+//!   announcing one, is 413 `Request body is too large.` (Django answers a
+//!   bare 400 there). No input gives a 5xx.
+
+mod form;
+mod json;
+
+use std::fmt;
+
+use actix_web::body::{self, BodyStream};
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use actix_web::HttpRequest;
+use auth_core::error::AuthError;
+
+use crate::csrf::{latin1, py_strip};
+
+pub(crate) use form::parse_urlencoded;
+
+/// Django's `DATA_UPLOAD_MAX_MEMORY_SIZE`: the default body limit, 2.5 MiB.
+pub const DEFAULT_BODY_LIMIT: usize = 2_621_440;
+
+/// Django's `DATA_UPLOAD_MAX_NUMBER_FIELDS`: fields in a form body, at most.
+pub const MAX_FORM_FIELDS: usize = 1000;
+
+/// Containers (objects and arrays) nested in a JSON body, at most.
+pub const MAX_JSON_DEPTH: usize = 512;
+
+/// A body parser (an entry of DRF's `parser_classes`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Parser {
+    /// `FormParser`: `application/x-www-form-urlencoded`.
+    Form,
+    /// `MultiPartParser`: `multipart/form-data`.
+    MultiPart,
+    /// `JSONParser`: `application/json`.
+    Json,
+}
+
+impl Parser {
+    /// The media type the parser handles.
+    pub const fn media_type(self) -> &'static str {
+        match self {
+            Parser::Form => "application/x-www-form-urlencoded",
+            Parser::MultiPart => "multipart/form-data",
+            Parser::Json => "application/json",
+        }
+    }
+}
+
+/// `ObtainAuthToken.parser_classes`: form, multipart, JSON, in that order
+/// (the order matters for wildcard content types such as `*/*`).
+pub const CREDENTIAL_PARSERS: [Parser; 3] = [Parser::Form, Parser::MultiPart, Parser::Json];
+
+/// A Python `str` from a JSON body: the text, with each lone surrogate
+/// (`"\ud800"`, which Python keeps and Rust cannot) replaced by U+FFFD and
+/// the first one remembered, so that validation can reject it as DRF does.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct PyString {
+    text: String,
+    first_surrogate: Option<u32>,
+}
+
+impl PyString {
+    /// The text (lone surrogates replaced by U+FFFD).
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The first lone surrogate of the original string, if any.
+    pub fn first_surrogate(&self) -> Option<u32> {
+        self.first_surrogate
+    }
+
+    pub(crate) fn push_code_point(&mut self, code: u32) {
+        match char::from_u32(code) {
+            Some(c) => self.text.push(c),
+            None => {
+                self.text.push(char::REPLACEMENT_CHARACTER);
+                self.first_surrogate.get_or_insert(code);
+            }
+        }
+    }
+}
+
+impl From<&str> for PyString {
+    fn from(text: &str) -> Self {
+        PyString {
+            text: text.to_owned(),
+            first_surrogate: None,
+        }
+    }
+}
+
+impl From<String> for PyString {
+    fn from(text: String) -> Self {
+        PyString {
+            text,
+            first_surrogate: None,
+        }
+    }
+}
+
+/// Shows the length only: values may be passwords.
+impl fmt::Debug for PyString {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PyString(<{} chars>)", self.text.chars().count())
+    }
+}
+
+/// One value of `request.data`, typed as Python would see it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// JSON `null` (`None`).
+    Null,
+    /// JSON `true` / `false`.
+    Bool(bool),
+    /// A JSON integer, as `str(int)` writes it.
+    Int(String),
+    /// A JSON number with a fraction or an exponent (`float`).
+    Float(f64),
+    /// A string: a JSON string or a form field.
+    Str(PyString),
+    /// A JSON array.
+    List,
+    /// A JSON object.
+    Dict,
+    /// An uploaded file (a multipart part with a file name).
+    File,
+}
+
+impl Value {
+    /// Python's type name (`type(value).__name__`).
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "NoneType",
+            Value::Bool(_) => "bool",
+            Value::Int(_) => "int",
+            Value::Float(_) => "float",
+            Value::Str(_) => "str",
+            Value::List => "list",
+            Value::Dict => "dict",
+            Value::File => "InMemoryUploadedFile",
+        }
+    }
+}
+
+/// The parsed body (DRF's `request.data`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum RequestData {
+    /// A mapping: a JSON object, a form, or no body at all. Names may repeat;
+    /// [`RequestData::get`] gives the last value, as `QueryDict` and a Python
+    /// dict built from JSON do.
+    Fields(Vec<(String, Value)>),
+    /// A JSON body that is not an object.
+    NotAMapping(Value),
+}
+
+impl RequestData {
+    /// No data (`{}`).
+    pub fn empty() -> Self {
+        RequestData::Fields(Vec::new())
+    }
+
+    /// The value of `name` (the last one), `None` when absent or when the
+    /// data is not a mapping.
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        match self {
+            RequestData::Fields(fields) => fields
+                .iter()
+                .rev()
+                .find(|(key, _)| key == name)
+                .map(|(_, value)| value),
+            RequestData::NotAMapping(_) => None,
+        }
+    }
+
+    /// The text of `name`, when it is a string.
+    pub fn get_str(&self, name: &str) -> Option<&str> {
+        match self.get(name)? {
+            Value::Str(s) => Some(s.as_str()),
+            _ => None,
+        }
+    }
+}
+
+/// The body's character set (Django's `request.encoding`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Charset {
+    Utf8,
+    Latin1,
+}
+
+/// A `Content-Type` as Django's `parse_header_parameters` reads it: the type
+/// stripped and lower-cased, parameters with lower-cased names and unquoted
+/// values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct MediaType {
+    pub(crate) full_type: String,
+    pub(crate) params: Vec<(String, String)>,
+}
+
+impl MediaType {
+    pub(crate) fn parse(line: &str) -> MediaType {
+        let mut parts = parse_params(line).into_iter();
+        let full_type = parts.next().unwrap_or_default().to_lowercase();
+        let mut params = Vec::new();
+        for part in parts {
+            let Some(i) = part.find('=') else { continue };
+            let mut name = py_strip(&part[..i]).to_lowercase();
+            if name.ends_with('*') {
+                name.pop();
+            }
+            let mut value = py_strip(&part[i + 1..]).to_owned();
+            if value.len() >= 2 && value.starts_with('"') && value.ends_with('"') {
+                value = value[1..value.len() - 1]
+                    .replace("\\\\", "\\")
+                    .replace("\\\"", "\"");
+            }
+            params.retain(|(n, _): &(String, String)| *n != name);
+            params.push((name, value));
+        }
+        MediaType { full_type, params }
+    }
+
+    pub(crate) fn param(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn main_and_sub(&self) -> (&str, &str) {
+        self.full_type
+            .split_once('/')
+            .unwrap_or((&self.full_type, ""))
+    }
+
+    /// DRF's `media_type_matches(parser_type, self)` for a parser's type
+    /// (which has no parameters).
+    fn matched_by(&self, parser_type: &str) -> bool {
+        let (main, sub) = parser_type.split_once('/').unwrap_or((parser_type, ""));
+        let (other_main, other_sub) = self.main_and_sub();
+        (sub == "*" || other_sub == "*" || other_sub == sub)
+            && (main == "*" || other_main == "*" || other_main == main)
+    }
+
+    /// Django's `request.encoding`: the `charset` parameter when Python knows
+    /// it (here: UTF-8 and latin-1 and their aliases).
+    pub(crate) fn charset(&self) -> Charset {
+        let Some(name) = self.param("charset") else {
+            return Charset::Utf8;
+        };
+        let normalized = name.trim().to_ascii_lowercase().replace(['-', ' '], "_");
+        match normalized.as_str() {
+            "latin_1" | "latin1" | "latin" | "l1" | "iso_8859_1" | "iso8859_1" | "8859"
+            | "cp819" | "iso_ir_100" | "csisolatin1" | "ibm819" | "iso_8859_1_1987" => {
+                Charset::Latin1
+            }
+            _ => Charset::Utf8,
+        }
+    }
+}
+
+/// Django's `_parseparam`: `;`-separated chunks (a `;` inside quotes does
+/// not separate), each stripped.
+fn parse_params(line: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = line;
+    loop {
+        let bytes = rest.as_bytes();
+        let mut end = None;
+        let mut quotes = 0usize;
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'\\' if bytes.get(i + 1) == Some(&b'"') => i += 1,
+                b'"' => quotes += 1,
+                b';' if quotes % 2 == 0 => {
+                    end = Some(i);
+                    break;
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        let end = end.unwrap_or(bytes.len());
+        out.push(py_strip(&rest[..end]));
+        if end >= rest.len() {
+            return out;
+        }
+        rest = &rest[end + 1..];
+    }
+}
+
+/// The request's `Content-Type` as Django's `META["CONTENT_TYPE"]` (latin-1;
+/// `None` when absent).
+pub fn content_type(request: &HttpRequest) -> Option<String> {
+    request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .map(|value| latin1(value.as_bytes()))
+}
+
+/// Parse `body` sent with `content_type` as a view with `parsers` does (DRF's
+/// `Request._parse`): see the [module documentation](self).
+pub fn parse(
+    content_type: Option<&str>,
+    body: &[u8],
+    parsers: &[Parser],
+) -> Result<RequestData, AuthError> {
+    if body.is_empty() {
+        return Ok(RequestData::empty());
+    }
+    let raw = content_type.unwrap_or("");
+    let media_type = MediaType::parse(raw);
+    let Some(parser) = parsers
+        .iter()
+        .find(|parser| media_type.matched_by(parser.media_type()))
+    else {
+        return Err(AuthError::unsupported_media_type(raw));
+    };
+    let charset = media_type.charset();
+    match parser {
+        Parser::Json => parse_json(body, charset),
+        Parser::Form => form::parse_form(body, charset),
+        Parser::MultiPart => form::parse_multipart(raw, &media_type, body),
+    }
+}
+
+/// DRF's `JSONParser.parse`.
+fn parse_json(body: &[u8], charset: Charset) -> Result<RequestData, AuthError> {
+    let text = match charset {
+        Charset::Latin1 => latin1(body),
+        Charset::Utf8 => decode_utf8_stream(body).map_err(json_error)?,
+    };
+    match json::loads(&text, MAX_JSON_DEPTH).map_err(|e| json_error(e.0))? {
+        json::Document::Object(members) => Ok(RequestData::Fields(
+            members
+                .into_iter()
+                .filter(|(key, _)| key.first_surrogate().is_none())
+                .map(|(key, value)| (key.text, value))
+                .collect(),
+        )),
+        json::Document::Other(value) => Ok(RequestData::NotAMapping(value)),
+    }
+}
+
+fn json_error(message: String) -> AuthError {
+    AuthError::parse_error(Some(format!("JSON parse error - {message}").into()))
+}
+
+/// Python's `codecs.getreader('utf-8')(stream).read()`: strict UTF-8, except
+/// that an incomplete sequence at the very end is silently dropped (the
+/// incremental decoder waits for more bytes that never come).
+fn decode_utf8_stream(body: &[u8]) -> Result<String, String> {
+    match std::str::from_utf8(body) {
+        Ok(text) => Ok(text.to_owned()),
+        Err(err) => {
+            let start = err.valid_up_to();
+            let Some(len) = err.error_len() else {
+                // Truncated at the end: a valid prefix of a sequence.
+                return Ok(String::from_utf8_lossy(&body[..start]).into_owned());
+            };
+            let byte = body[start];
+            let reason = if matches!(byte, 0x80..=0xC1 | 0xF5..=0xFF) {
+                "invalid start byte"
+            } else {
+                "invalid continuation byte"
+            };
+            Err(if len == 1 {
+                format!(
+                    "'utf-8' codec can't decode byte 0x{byte:02x} in position {start}: {reason}"
+                )
+            } else {
+                format!(
+                    "'utf-8' codec can't decode bytes in position {start}-{}: {reason}",
+                    start + len - 1
+                )
+            })
+        }
+    }
+}
+
+/// Read the whole body, at most `limit` bytes: a `Content-Length` or a body
+/// over the limit is 413, a body the client did not finish is 400
+/// `Malformed request.`. A body an authentication class already read (the
+/// CSRF form field) is read again from its copy.
+pub async fn read_body(
+    request: &HttpRequest,
+    payload: &mut Payload,
+    limit: usize,
+) -> Result<Bytes, AuthError> {
+    let announced = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if announced.is_some_and(|len| len > limit as u64) {
+        return Err(AuthError::payload_too_large());
+    }
+    match body::to_bytes_limited(BodyStream::new(payload.take()), limit).await {
+        Err(_) => Err(AuthError::payload_too_large()),
+        Ok(Err(err)) => {
+            tracing::debug!(error = %err, "the request body could not be read");
+            Err(AuthError::parse_error(None))
+        }
+        Ok(Ok(bytes)) => Ok(bytes),
+    }
+}
+
+/// Read and parse the body: [`read_body`], then [`parse`].
+pub async fn request_data(
+    request: &HttpRequest,
+    payload: &mut Payload,
+    parsers: &[Parser],
+    limit: usize,
+) -> Result<RequestData, AuthError> {
+    let body = read_body(request, payload, limit).await?;
+    parse(content_type(request).as_deref(), &body, parsers)
+}
+
+/// The 400 for a form with too many fields.
+pub(crate) fn too_many_fields() -> AuthError {
+    AuthError::parse_error(Some(
+        format!("The number of fields exceeded {MAX_FORM_FIELDS} (DATA_UPLOAD_MAX_NUMBER_FIELDS).")
+            .into(),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_ok(ct: Option<&str>, body: &[u8]) -> RequestData {
+        parse(ct, body, &CREDENTIAL_PARSERS).unwrap()
+    }
+
+    fn parse_err(ct: Option<&str>, body: &[u8]) -> String {
+        parse(ct, body, &CREDENTIAL_PARSERS)
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn media_types() {
+        let m = MediaType::parse(" Multipart/Form-Data ; Boundary=\"a\\\"b;c\" ; charset=Latin-1");
+        assert_eq!(m.full_type, "multipart/form-data");
+        assert_eq!(m.param("boundary"), Some("a\"b;c"));
+        assert_eq!(m.charset(), Charset::Latin1);
+        assert_eq!(MediaType::parse("").full_type, "");
+        assert!(MediaType::parse("*/*").matched_by("application/x-www-form-urlencoded"));
+        assert!(MediaType::parse("application/*").matched_by("application/json"));
+        assert!(!MediaType::parse("text/plain").matched_by("application/json"));
+        assert!(!MediaType::parse("").matched_by("application/json"));
+    }
+
+    #[test]
+    fn selection() {
+        assert_eq!(parse_ok(Some("text/plain"), b""), RequestData::empty());
+        assert_eq!(parse_ok(None, b""), RequestData::empty());
+        assert_eq!(
+            parse_err(None, b"{}"),
+            "Unsupported media type \"\" in request."
+        );
+        assert_eq!(
+            parse_err(Some("text/plain; charset=utf-8"), b"{}"),
+            "Unsupported media type \"text/plain; charset=utf-8\" in request."
+        );
+        // `*/*` picks the first parser: the form.
+        assert_eq!(parse_ok(Some("*/*"), b"a=1").get_str("a"), Some("1"));
+        assert_eq!(
+            parse_ok(Some("APPLICATION/JSON"), br#"{"a":"1"}"#).get_str("a"),
+            Some("1")
+        );
+    }
+
+    #[test]
+    fn utf8_as_python_reads_it() {
+        let json = Some("application/json");
+        assert_eq!(
+            parse_err(json, b"\xff"),
+            "JSON parse error - 'utf-8' codec can't decode byte 0xff in position 0: invalid start byte"
+        );
+        assert_eq!(
+            parse_err(json, b"\xe2\x82A"),
+            "JSON parse error - 'utf-8' codec can't decode bytes in position 0-1: invalid continuation byte"
+        );
+        assert_eq!(parse_ok(json, b"{}\xe2\x82"), RequestData::empty());
+        assert_eq!(
+            parse_ok(
+                Some("application/json; charset=latin1"),
+                b"{\"a\":\"\xe9\"}"
+            )
+            .get_str("a"),
+            Some("é")
+        );
+    }
+}
