@@ -25,6 +25,9 @@
 //! | `/deny-msg/` | Basic | IsAuthenticated, then [`DenyWithMessage`] |
 //! | `/and-deny/` | Basic | `IsAuthenticated & DenyWithMessage` (a composition shows the default message) |
 //! | `/bare/` | none: a plain actix-web handler, `200 {"ok": true}` (the benchmark baseline) | none |
+//!
+//! `/api-token-auth/` is DRF's `obtain_auth_token`: `POST {"username", "password"}` (JSON,
+//! urlencoded or multipart) answers `{"token": "<key>"}`.
 
 use std::borrow::Cow;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -35,6 +38,7 @@ use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{web, App, HttpResponse};
 use auth_actix::prelude::*;
 use auth_actix::session::{self, DieselSessionStore};
+use auth_actix::views::obtain_auth_token;
 use auth_actix::{
     AuthStore, ConfigError, DynAuthentication, PermissionRequest, RemoteUserConfig, TrustedProxy,
 };
@@ -199,7 +203,8 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/not-admin/", web::to(not_admin))
         .route("/deny-msg/", web::to(deny_msg))
         .route("/and-deny/", web::to(and_deny))
-        .route("/bare/", web::to(bare));
+        .route("/bare/", web::to(bare))
+        .service(obtain_auth_token);
 }
 
 /// Everything the app needs, built once and shared by the workers.

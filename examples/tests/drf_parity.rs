@@ -465,3 +465,107 @@ async fn bare_view_has_no_machinery() {
         );
     }
 }
+
+/// A POST to `obtain_auth_token` with `body` as `content_type`.
+fn login(content_type: &str, body: &str) -> TestRequest {
+    TestRequest::post()
+        .uri("/api-token-auth/")
+        .insert_header(("Content-Type", content_type))
+        .set_payload(body.to_owned())
+}
+
+#[actix_web::test]
+async fn obtain_auth_token_answers_drfs_bodies() {
+    let f = fixture();
+    let app = init_service(f.parity().app()).await;
+    let json = "application/json";
+    let form = "application/x-www-form-urlencoded";
+    let token = format!(r#"{{"token":"{}"}}"#, f.alice_key);
+    let unable = r#"{"non_field_errors":["Unable to log in with provided credentials."]}"#;
+    let required =
+        r#"{"username":["This field is required."],"password":["This field is required."]}"#;
+    let multipart = "--B\r\nContent-Disposition: form-data; name=\"username\"\r\n\r\nalice\r\n\
+                     --B\r\nContent-Disposition: form-data; name=\"password\"\r\n\r\nalice-pw\r\n--B--\r\n";
+    #[rustfmt::skip]
+    let cases: Vec<(&str, &str, u16, &str)> = vec![
+        // The key made earlier comes back, in every body format.
+        (json, r#"{"username":"alice","password":"alice-pw"}"#, 200, &token),
+        (form, "username=alice&password=alice-pw", 200, &token),
+        ("multipart/form-data; boundary=B", multipart, 200, &token),
+        // The username is trimmed; the password is kept as sent.
+        (json, r#"{"username":" alice ","password":"alice-pw"}"#, 200, &token),
+        (json, r#"{"username":"alice","password":" alice-pw"}"#, 400, unable),
+        (json, r#"{"username":"alice","password":"nope"}"#, 400, unable),
+        (json, r#"{"username":"sleepy","password":"sleepy-pw"}"#, 400, unable),
+        (json, r#"{"username":"nobody","password":"pw"}"#, 400, unable),
+        (json, "{}", 400, required),
+        (json, r#"{"username":"alice"}"#, 400, r#"{"password":["This field is required."]}"#),
+        (json, r#"{"username":"","password":""}"#, 400, r#"{"username":["This field may not be blank."],"password":["This field may not be blank."]}"#),
+        (json, r#"{"username":null,"password":null}"#, 400, r#"{"username":["This field may not be null."],"password":["This field may not be null."]}"#),
+        (json, r#"{"username":true,"password":["x"]}"#, 400, r#"{"username":["Not a valid string."],"password":["Not a valid string."]}"#),
+        (json, "[]", 400, r#"{"non_field_errors":["Invalid data. Expected a dictionary, but got list."]}"#),
+        (json, "\"alice\"", 400, r#"{"non_field_errors":["Invalid data. Expected a dictionary, but got str."]}"#),
+        (json, "{", 400, r#"{"detail":"JSON parse error - Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"}"#),
+        ("text/plain", r#"{"username":"alice","password":"alice-pw"}"#, 415, r#"{"detail":"Unsupported media type \"text/plain\" in request."}"#),
+    ];
+    for (content_type, body, status, expected) in cases {
+        let reply = send!(&app, login(content_type, body));
+        assert_eq!(
+            (reply.status, reply.body.as_str()),
+            (status, expected),
+            "{content_type} {body:?}"
+        );
+        assert_eq!(reply.allow.as_deref(), Some("POST, OPTIONS"));
+        assert_eq!(reply.content_type.as_deref(), Some("application/json"));
+    }
+    let reply = send!(&app, TestRequest::get().uri("/api-token-auth/"));
+    assert_eq!(
+        (reply.status, reply.body.as_str()),
+        (405, r#"{"detail":"Method \"GET\" not allowed."}"#)
+    );
+    // The app's default authentication runs first: a bad Basic header fails
+    // before any password is looked at.
+    let reply = send!(
+        &app,
+        login(json, r#"{"username":"alice","password":"alice-pw"}"#)
+            .insert_header(("Authorization", "Basic"))
+    );
+    assert_eq!(
+        (
+            reply.status,
+            reply.challenge.as_deref(),
+            reply.body.as_str()
+        ),
+        (
+            401,
+            Some(BASIC),
+            detail("Invalid basic header. No credentials provided.").as_str()
+        )
+    );
+    // A user without a token gets one, the same on every login.
+    let newcomer = f
+        .store
+        .create_user(NewUser::new("newcomer", Some("newcomer-pw".into())))
+        .expect("a user");
+    assert!(f.store.token_for_user(newcomer.id).unwrap().is_none());
+    let credentials = r#"{"username":"newcomer","password":"newcomer-pw"}"#;
+    let first = send!(&app, login(json, credentials));
+    let second = send!(&app, login(json, credentials));
+    let key = f
+        .store
+        .token_for_user(newcomer.id)
+        .unwrap()
+        .expect("made")
+        .key;
+    assert_eq!(first.body, format!(r#"{{"token":"{key}"}}"#));
+    assert_eq!((first.status, &first.body), (second.status, &second.body));
+    // The token works on the token views.
+    let reply = send!(
+        &app,
+        request("GET", "/token/", &[authorization(&format!("Token {key}"))])
+    );
+    assert_eq!(
+        (reply.status, reply.body),
+        (200, caller("newcomer", Some(&key)))
+    );
+}

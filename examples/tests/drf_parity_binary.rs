@@ -180,6 +180,17 @@ fn the_binary_manages_its_database_and_serves_the_views() {
         call("GET", "/remote/", &[("Remote-User", "carol")]),
         (200, caller("carol", None))
     );
+    let response = http(
+        &server.addr,
+        "POST",
+        "/api-token-auth/",
+        &[("Content-Type", "application/json")],
+        r#"{"username":"alice","password":"alice pw"}"#,
+    );
+    assert_eq!(
+        (response.status, response.body),
+        (200, format!(r#"{{"token":"{alice_key}"}}"#))
+    );
     assert_eq!(
         call("GET", "/bare/", &[]),
         (200, r#"{"ok":true}"#.to_owned())

@@ -17,6 +17,7 @@ use std::process::ExitCode;
 
 use actix_web::{get, App, HttpServer};
 use auth_actix::prelude::*;
+use auth_actix::views::obtain_auth_token;
 use auth_actix::{keyword, DynAuthentication};
 use examples::config::{self, DemoAccount};
 
@@ -56,6 +57,8 @@ fn instructions(base: &str, database: &str, account: &DemoAccount) -> String {
          \x20 curl -u {DEMO_USERNAME}:{DEMO_PASSWORD} {base}/api/me/\n\n\
          Token authentication:\n\
          \x20 curl -H 'Authorization: Token {token}' {base}/api/me/\n\n\
+         The token, from the username and password (DRF's obtain_auth_token):\n\
+         \x20 curl -d username={DEMO_USERNAME} -d password={DEMO_PASSWORD} {base}/api-token-auth/\n\n\
          No credentials (401, with the challenge of the first default class, Basic):\n\
          \x20 curl -i {base}/api/me/\n\n\
          Press Ctrl-C to stop.\n"
@@ -76,9 +79,14 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     config::serve(
         "quickstart",
         move |addr, workers| {
-            let server = HttpServer::new(move || App::new().app_data(settings.clone()).service(me))
-                .workers(workers)
-                .bind(addr)?;
+            let server = HttpServer::new(move || {
+                App::new()
+                    .app_data(settings.clone())
+                    .service(me)
+                    .service(obtain_auth_token)
+            })
+            .workers(workers)
+            .bind(addr)?;
             Ok((server.addrs(), server.run()))
         },
         |base| instructions(base, &database, &account),
