@@ -50,11 +50,12 @@ use std::fmt;
 use actix_web::body::{self, BodyStream};
 use actix_web::dev::Payload;
 use actix_web::http::header;
+use actix_web::http::Method;
 use actix_web::web::Bytes;
-use actix_web::HttpRequest;
+use actix_web::{HttpMessage, HttpRequest};
 use auth_core::error::AuthError;
 
-use crate::csrf::{latin1, py_strip};
+use crate::csrf::{is_form_media_type, latin1, py_strip, CSRF_FORM_FIELD};
 
 pub(crate) use form::parse_urlencoded;
 
@@ -459,6 +460,96 @@ pub async fn request_data(
 ) -> Result<RequestData, AuthError> {
     let body = read_body(request, payload, limit).await?;
     parse(content_type(request).as_deref(), &body, parsers)
+}
+
+// ----------------------------------------------------------------------------
+// The body during authentication.
+//
+// Django's CSRF check reads the `csrfmiddlewaretoken` field of a form POST,
+// so session authentication must read the body before the handler does. The
+// pipeline keeps the payload of a form POST in the request's extensions while
+// it authenticates; a class that reads it leaves a copy for the handler.
+
+/// The payload of a form POST, while the pipeline authenticates.
+struct PendingPayload(Payload);
+
+/// The body of a form POST, once a class has read it.
+#[derive(Clone)]
+struct BufferedBody(Bytes);
+
+/// Whether the request is a `POST` with a form body (DRF's
+/// `is_form_media_type`): the only requests whose body CSRF looks at.
+pub(crate) fn is_form_post(request: &HttpRequest) -> bool {
+    request.method() == Method::POST
+        && content_type(request).is_some_and(|ct| is_form_media_type(&ct))
+}
+
+/// Keep a form POST's payload in the request for authentication; any other
+/// payload is handed back.
+pub(crate) fn stash_payload(request: &HttpRequest, payload: Payload) -> Option<Payload> {
+    if is_form_post(request) {
+        request.extensions_mut().insert(PendingPayload(payload));
+        None
+    } else {
+        Some(payload)
+    }
+}
+
+/// The payload for the handler after authentication: the stashed one, or a
+/// copy of the body a class read.
+pub(crate) fn unstash_payload(request: &HttpRequest) -> Payload {
+    let mut extensions = request.extensions_mut();
+    if let Some(BufferedBody(bytes)) = extensions.remove::<BufferedBody>() {
+        extensions.remove::<PendingPayload>();
+        return Payload::from(bytes);
+    }
+    extensions
+        .remove::<PendingPayload>()
+        .map_or(Payload::None, |pending| pending.0)
+}
+
+/// The `csrfmiddlewaretoken` field of a form POST (Django's
+/// `request.POST.get("csrfmiddlewaretoken")`), reading the body the
+/// pipeline kept (at most `limit` bytes) and leaving a copy for the handler.
+/// `Ok(None)` when the request is not a form POST run by the pipeline, the
+/// field is absent, or the form cannot be parsed.
+pub(crate) async fn csrf_form_token(
+    request: &HttpRequest,
+    limit: usize,
+) -> Result<Option<String>, AuthError> {
+    if !is_form_post(request) {
+        return Ok(None);
+    }
+    let buffered = request.extensions().get::<BufferedBody>().cloned();
+    let body = match buffered {
+        Some(BufferedBody(bytes)) => bytes,
+        None => {
+            let pending = request.extensions_mut().remove::<PendingPayload>();
+            let Some(PendingPayload(mut payload)) = pending else {
+                return Ok(None);
+            };
+            let bytes = read_body(request, &mut payload, limit).await?;
+            request.extensions_mut().insert(BufferedBody(bytes.clone()));
+            bytes
+        }
+    };
+    let data = parse(
+        content_type(request).as_deref(),
+        &body,
+        &[Parser::Form, Parser::MultiPart],
+    );
+    Ok(data.ok().and_then(|data| match data {
+        RequestData::Fields(fields) => {
+            fields
+                .into_iter()
+                .rev()
+                .find_map(|(name, value)| match value {
+                    Value::Str(s) if name == CSRF_FORM_FIELD => Some(s.text),
+                    _ => None,
+                })
+        }
+        RequestData::NotAMapping(_) => None,
+    }))
 }
 
 /// The 400 for a form with too many fields.
