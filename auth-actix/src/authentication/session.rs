@@ -24,7 +24,8 @@ use crate::settings::AuthSettings;
 /// - **Not attempted** (the next class is tried; no CSRF check): no session,
 ///   no user id in it, a user that no longer exists or is inactive, or a hash
 ///   that does not match the user's password any more (the password changed:
-///   that session is flushed, as Django's `get_user` does). A hash made with
+///   that session is flushed, as Django's `get_user` does: its state is
+///   dropped and its key deleted on the server). A hash made with
 ///   one of the settings' fallback keys is accepted and upgraded to the
 ///   current key under a fresh session key.
 /// - **Success**: `request.user()` is the user, `request.auth()` is `None` —
@@ -86,7 +87,7 @@ pub(crate) async fn session_user(
         .flatten()
         .filter(|hash| !hash.is_empty());
     let Some(stored) = stored else {
-        session.purge();
+        flush(session);
         return Ok(None);
     };
     if key.verifies(&stored, &user.password) {
@@ -110,6 +111,15 @@ pub(crate) async fn session_user(
         user_id,
         "the session's auth hash does not match the user's password: session flushed"
     );
-    session.purge();
+    flush(session);
     Ok(None)
+}
+
+/// Django's `session.flush()`: the state is dropped and the old key deleted
+/// on the server; the request goes on with an empty session under a new key
+/// (so that a login later in the same request can still write to it, which
+/// actix-session's `purge` would prevent).
+fn flush(session: &Session) {
+    session.clear();
+    session.renew();
 }

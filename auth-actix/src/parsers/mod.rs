@@ -217,6 +217,20 @@ impl RequestData {
         }
     }
 
+    /// Django's `request.POST.get(name)`: the last text value of `name`
+    /// (files are not form values).
+    pub fn form_field(&self, name: &str) -> Option<String> {
+        match self {
+            RequestData::Fields(fields) => {
+                fields.iter().rev().find_map(|(key, value)| match value {
+                    Value::Str(s) if key == name => Some(s.text.clone()),
+                    _ => None,
+                })
+            }
+            RequestData::NotAMapping(_) => None,
+        }
+    }
+
     /// The text of `name`, when it is a string.
     pub fn get_str(&self, name: &str) -> Option<&str> {
         match self.get(name)? {
@@ -538,18 +552,7 @@ pub(crate) async fn csrf_form_token(
         &body,
         &[Parser::Form, Parser::MultiPart],
     );
-    Ok(data.ok().and_then(|data| match data {
-        RequestData::Fields(fields) => {
-            fields
-                .into_iter()
-                .rev()
-                .find_map(|(name, value)| match value {
-                    Value::Str(s) if name == CSRF_FORM_FIELD => Some(s.text),
-                    _ => None,
-                })
-        }
-        RequestData::NotAMapping(_) => None,
-    }))
+    Ok(data.ok().and_then(|data| data.form_field(CSRF_FORM_FIELD)))
 }
 
 /// The 400 for a form with too many fields.

@@ -86,6 +86,7 @@
 //! logged in until it expires, and renewing gives no protection either.
 //! Do not use it for session authentication.
 
+mod auth;
 mod diesel_store;
 mod fail_closed;
 
@@ -98,6 +99,7 @@ pub use actix_session::storage::SessionStore;
 pub use actix_session::{
     Session, SessionExt, SessionGetError, SessionInsertError, SessionMiddleware, SessionStatus,
 };
+pub use auth::{change_password, login, logout, update_session_auth_hash};
 pub use auth_core::sessions::{SESSION_BACKEND_KEY, SESSION_HASH_KEY, SESSION_USER_ID_KEY};
 pub use diesel_store::{session_user_id, DieselSessionStore, SessionStoreError};
 pub use fail_closed::FailClosed;

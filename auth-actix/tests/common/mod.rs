@@ -157,6 +157,23 @@ pub fn with_auth(req: TestRequest, value: &[u8]) -> TestRequest {
     ))
 }
 
+/// The `Set-Cookie` header of a response for the cookie `name`, whole.
+pub fn set_cookie(reply: &Reply, name: &str) -> Option<String> {
+    reply
+        .headers
+        .get_all("set-cookie")
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(str::to_owned)
+}
+
+/// The value of the cookie `name` set by a response.
+pub fn cookie_value(reply: &Reply, name: &str) -> Option<String> {
+    let header = set_cookie(reply, name)?;
+    let value = header.split(';').next()?.split_once('=')?.1.to_owned();
+    Some(value)
+}
+
 /// `{"detail":"<text>"}`.
 pub fn detail(text: &str) -> String {
     format!("{{\"detail\":{}}}", serde_json::to_string(text).unwrap())
