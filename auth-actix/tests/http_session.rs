@@ -45,6 +45,15 @@ async fn basic_first(request: AuthRequest) -> HttpResponse {
     HttpResponse::Ok().body(request.user().to_string())
 }
 
+/// Behind the `AuthPipeline` middleware: the body as the handler gets it.
+async fn echo(request: AuthRequest, body: web::Bytes) -> HttpResponse {
+    HttpResponse::Ok().body(format!(
+        "{} {}",
+        request.user(),
+        String::from_utf8_lossy(&body)
+    ))
+}
+
 /// What login will write: the user id (as Django: a string) and the hash.
 async fn log_in_as(session: Session, path: web::Path<(i32, String)>) -> HttpResponse {
     let (id, hash) = path.into_inner();
@@ -102,7 +111,12 @@ macro_rules! app {
                 .route("/", web::to(whoami))
                 .route("/private", web::to(private))
                 .route("/basic-first", web::to(basic_first))
-                .route("/as/{id}/{hash}", web::post().to(log_in_as)),
+                .route("/as/{id}/{hash}", web::post().to(log_in_as))
+                .service(
+                    web::scope("/scoped")
+                        .wrap(auth_actix::AuthPipeline::new())
+                        .route("/echo", web::post().to(echo)),
+                ),
         )
         .await
     };
@@ -306,6 +320,51 @@ async fn unsafe_methods_need_the_csrf_token() {
         with_cookies(TestRequest::get().uri("/private"), &session)
     );
     assert_eq!(reply.status, 200);
+}
+
+#[actix_web::test]
+async fn the_middleware_reads_the_form_field_and_keeps_the_body() {
+    let f = fixture();
+    let app = app!(f, settings(&f.store));
+    let session = login!(&app, f.alice);
+    let secret = CsrfSecret::generate();
+    let cookies = format!("{session}; csrftoken={}", secret.as_str());
+    let form = format!("note=hello+world&csrfmiddlewaretoken={}", secret.mask());
+    let reply = send!(
+        &app,
+        with_cookies(TestRequest::post().uri("/scoped/echo"), &cookies)
+            .insert_header((CONTENT_TYPE, "application/x-www-form-urlencoded"))
+            .set_payload(form.clone())
+    );
+    assert_eq!((reply.status, reply.body), (200, format!("alice {form}")));
+    let reply = send!(
+        &app,
+        with_cookies(TestRequest::post().uri("/scoped/echo"), &cookies)
+            .insert_header((CONTENT_TYPE, "application/x-www-form-urlencoded"))
+            .set_payload("note=no+token")
+    );
+    assert_eq!(
+        reply.summary(),
+        (403, None, csrf_failed("CSRF token missing.").as_str())
+    );
+    // A form over the body limit is refused while looking for the field.
+    let small = AuthSettings::builder()
+        .store(f.store.clone())
+        .secret_key(SECRET)
+        .body_limit(40)
+        .build()
+        .unwrap();
+    let app = app!(f, small);
+    let reply = send!(
+        &app,
+        with_cookies(TestRequest::post().uri("/"), &cookies)
+            .insert_header((CONTENT_TYPE, "application/x-www-form-urlencoded"))
+            .set_payload(form)
+    );
+    assert_eq!(
+        (reply.status, reply.body.as_str()),
+        (413, r#"{"detail":"Request body is too large."}"#)
+    );
 }
 
 #[actix_web::test]
