@@ -1,1 +1,90 @@
-fn main() {}
+//! The quickstart: one command, nothing to install.
+//!
+//! ```text
+//! cargo run -p examples --bin quickstart
+//! ```
+//!
+//! It opens (or creates) the SQLite file `quickstart.sqlite3` in the current
+//! directory, creates the tables, creates the user `demo` and its API token if
+//! they are missing, starts a server on `127.0.0.1:8000`, and prints `curl`
+//! lines to try each way of logging in.
+//!
+//! `DATABASE_URL`, `BIND_ADDR`, `WORKERS`, `SECRET_KEY` and `RUST_LOG` change
+//! the defaults (see `examples::config`); `BIND_ADDR=127.0.0.1:0` picks a free
+//! port.
+
+use std::process::ExitCode;
+
+use actix_web::{get, App, HttpServer};
+use auth_actix::prelude::*;
+use auth_actix::{keyword, DynAuthentication};
+use examples::config::{self, DemoAccount};
+
+/// The demo account. Its password is printed on purpose: this is a demo.
+const DEMO_USERNAME: &str = "demo";
+const DEMO_PASSWORD: &str = "demo-password";
+
+/// Who you are, and how you proved it.
+#[get("/api/me/")]
+#[api_view(GET)]
+#[permission_classes(IsAuthenticated)]
+async fn me(request: AuthRequest) -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({
+        "user": request.user().to_string(),
+        "authenticated_by": request.successful_authenticator(),
+    }))
+}
+
+fn instructions(base: &str, database: &str, account: &DemoAccount) -> String {
+    let token = &account.token;
+    let password_note = if account.password_works {
+        format!(
+            "Demo user: {DEMO_USERNAME}, password: {DEMO_PASSWORD}\n\
+             (printed on purpose because this is a demo account; never print real passwords)"
+        )
+    } else {
+        format!(
+            "Demo user: {DEMO_USERNAME} (its password is no longer {DEMO_PASSWORD}: \
+             it was changed, so the Basic line below will answer 401)"
+        )
+    };
+    format!(
+        "\nDatabase: {database}\n\n\
+         {password_note}\n\
+         Demo token: {token}\n\n\
+         Basic authentication:\n\
+         \x20 curl -u {DEMO_USERNAME}:{DEMO_PASSWORD} {base}/api/me/\n\n\
+         Token authentication:\n\
+         \x20 curl -H 'Authorization: Token {token}' {base}/api/me/\n\n\
+         No credentials (401, with the challenge of the first default class, Basic):\n\
+         \x20 curl -i {base}/api/me/\n\n\
+         Press Ctrl-C to stop.\n"
+    )
+}
+
+fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let database = config::database_url("quickstart.sqlite3");
+    let store = config::open_store(&database)?;
+    let account = config::demo_account(&store, DEMO_USERNAME, DEMO_PASSWORD)?;
+    let settings = AuthSettings::builder()
+        .store(store)
+        .default_authentication_classes([
+            DynAuthentication::new(BasicAuthentication),
+            DynAuthentication::new(TokenAuthentication::<keyword::Token>::new()),
+        ])
+        .build()?;
+    config::serve(
+        "quickstart",
+        move |addr, workers| {
+            let server = HttpServer::new(move || App::new().app_data(settings.clone()).service(me))
+                .workers(workers)
+                .bind(addr)?;
+            Ok((server.addrs(), server.run()))
+        },
+        |base| instructions(base, &database, &account),
+    )
+}
+
+fn main() -> ExitCode {
+    config::exit_on_error("quickstart", run)
+}

@@ -1,0 +1,81 @@
+//! `drf_parity`: every behaviour of Django REST framework's authentication and
+//! permissions on one server (the views are listed in `examples::parity`).
+//!
+//! ```text
+//! drf_parity [serve]                  migrate, then serve (the default)
+//! drf_parity migrate
+//! drf_parity createuser <username> --password <pw> [--email E] [--staff] [--superuser] [--inactive]
+//! drf_parity create-token [-r] <username>
+//! drf_parity help                     every command
+//! ```
+//!
+//! | variable | default |
+//! |---|---|
+//! | `DATABASE_URL` | `./drf_parity.sqlite3` (`sqlite:///abs/path`, `postgres://…`, `mysql://…` accepted) |
+//! | `BIND_ADDR` | `127.0.0.1:8000` |
+//! | `SECRET_KEY` | random, with a warning (key material for the session cookie, at least 32 bytes) |
+//! | `WORKERS` | the number of CPUs |
+//! | `RUST_LOG` | `info` |
+//!
+//! Once the server listens it prints `drf_parity listening on http://<addr>`
+//! on standard output (useful with `BIND_ADDR=127.0.0.1:0`).
+
+use std::process::ExitCode;
+
+use actix_web::HttpServer;
+use auth_actix::auth_core::commands;
+use examples::config;
+use examples::parity::Parity;
+
+const PROGRAM: &str = "drf_parity";
+const DEFAULT_DATABASE: &str = "./drf_parity.sqlite3";
+
+fn serve(database: &str) -> Result<(), Box<dyn std::error::Error>> {
+    let key = config::secret_key()?;
+    let store = config::open_store(database)?;
+    let parity = Parity::new(store, key)?;
+    config::serve(
+        PROGRAM,
+        move |addr, workers| {
+            let server = HttpServer::new(move || parity.app())
+                .workers(workers)
+                .bind(addr)?;
+            Ok((server.addrs(), server.run()))
+        },
+        |_| String::new(),
+    )
+}
+
+fn exit_code(status: i32) -> ExitCode {
+    ExitCode::from(u8::try_from(status).unwrap_or(1))
+}
+
+fn main() -> ExitCode {
+    config::init_logging();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let database = config::database_url(DEFAULT_DATABASE);
+    let run_command = |args: &[String]| {
+        exit_code(commands::run_with_stdio(
+            PROGRAM,
+            args,
+            config::command_store(&database),
+        ))
+    };
+    match args.as_slice() {
+        [] => config::exit_on_error(PROGRAM, || serve(&database)),
+        [command] if command == "serve" => config::exit_on_error(PROGRAM, || serve(&database)),
+        [command, ..] if command == "serve" => {
+            eprintln!(
+                "usage: {PROGRAM} serve\n{PROGRAM} serve: error: serve takes no arguments \
+                 (configure it with BIND_ADDR, WORKERS, SECRET_KEY and DATABASE_URL)"
+            );
+            ExitCode::from(2)
+        }
+        [command] if matches!(command.as_str(), "help" | "--help" | "-h") => {
+            let status = run_command(&args);
+            println!("  {PROGRAM} [serve]\n      Apply migrations, then serve the parity views (the default).");
+            status
+        }
+        _ => run_command(&args),
+    }
+}

@@ -1,0 +1,245 @@
+//! `drf_parity`: every authentication and permission behaviour of Django REST
+//! framework on one server, one view each, so that anyone can check parity
+//! with DRF over HTTP.
+//!
+//! Each view answers `GET`, `POST`, `PUT` and `PATCH` with
+//! `200 {"user": "<username>" | "AnonymousUser", "auth": "<token key>" | null}`;
+//! any other method is a 405 once authentication and permissions have passed
+//! (DRF's order); `OPTIONS` answers DRF's metadata and `HEAD` is a 405, as
+//! with DRF's `@api_view(['GET', 'POST', 'PUT', 'PATCH'])`.
+//!
+//! | path | authentication | permission |
+//! |---|---|---|
+//! | `/basic/` | Basic | IsAuthenticated |
+//! | `/token/` | Token | IsAuthenticated |
+//! | `/bearer/` | Token with keyword `Bearer` | IsAuthenticated |
+//! | `/remote/` | RemoteUser from header `Remote-User`, loopback peers trusted, unknown users created | IsAuthenticated |
+//! | `/default/` | the app's defaults | the app's defaults (IsAuthenticated) |
+//! | `/basic-token/` | Basic, Token | IsAuthenticated |
+//! | `/custom/` | [`XUsernameAuthentication`] | IsAuthenticated |
+//! | `/open/` | Basic | AllowAny |
+//! | `/ro/` | Basic | IsAuthenticatedOrReadOnly |
+//! | `/admin/` | Basic | IsAdminUser |
+//! | `/admin-or-ro/` | Basic | `IsAdminUser \| ReadOnly` |
+//! | `/not-admin/` | Basic | `!IsAdminUser` |
+//! | `/deny-msg/` | Basic | IsAuthenticated, then [`DenyWithMessage`] |
+//! | `/and-deny/` | Basic | `IsAuthenticated & DenyWithMessage` (a composition shows the default message) |
+//! | `/bare/` | none: a plain actix-web handler, `200 {"ok": true}` (the benchmark baseline) | none |
+
+use std::borrow::Cow;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use actix_web::body::MessageBody;
+use actix_web::cookie::Key;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::{web, App, HttpResponse};
+use auth_actix::prelude::*;
+use auth_actix::session::{self, DieselSessionStore};
+use auth_actix::{
+    AuthStore, ConfigError, DynAuthentication, PermissionRequest, RemoteUserConfig, TrustedProxy,
+};
+use serde::Serialize;
+
+use crate::custom::XUsernameAuthentication;
+
+/// [`DenyWithMessage`]'s message.
+pub const DENY_MESSAGE: &str = "Custom: You cannot access this resource";
+
+/// A permission that always denies, with its own message (DRF's `message`
+/// attribute). An authenticated caller sees the message; an anonymous one
+/// sees "Authentication credentials were not provided." instead.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DenyWithMessage;
+
+impl Permission for DenyWithMessage {
+    fn has_permission(&self, _: &PermissionRequest<'_>) -> bool {
+        false
+    }
+
+    fn message(&self) -> Option<Cow<'static, str>> {
+        Some(DENY_MESSAGE.into())
+    }
+}
+
+auth_actix::permission_operators!(DenyWithMessage);
+
+/// The body every parity view answers: who the caller is, and the token
+/// they authenticated with.
+#[derive(Debug, Serialize)]
+struct Caller<'a> {
+    user: String,
+    auth: Option<&'a str>,
+}
+
+fn caller(request: &AuthRequest) -> HttpResponse {
+    HttpResponse::Ok().json(Caller {
+        user: request.user().to_string(),
+        auth: request
+            .auth()
+            .and_then(|auth| auth.as_token())
+            .map(|token| token.key.as_str()),
+    })
+}
+
+/// Declares a parity view: its doc comment (the `OPTIONS` description), its
+/// authentication classes and its permission classes.
+macro_rules! parity_view {
+    ($(#[doc = $doc:literal])* $name:ident, [$($auth:tt)*], [$($perm:tt)*]) => {
+        $(#[doc = $doc])*
+        #[api_view(GET, POST, PUT, PATCH)]
+        #[authentication_classes($($auth)*)]
+        #[permission_classes($($perm)*)]
+        pub async fn $name(request: AuthRequest) -> HttpResponse {
+            caller(&request)
+        }
+    };
+}
+
+parity_view!(
+    /// Basic authentication, authenticated users only.
+    basic, [BasicAuthentication], [IsAuthenticated]
+);
+parity_view!(
+    /// Token authentication, authenticated users only.
+    token, [TokenAuthentication], [IsAuthenticated]
+);
+parity_view!(
+    /// Token authentication with the `Bearer` keyword, authenticated users only.
+    bearer, [TokenAuthentication<Bearer>], [IsAuthenticated]
+);
+parity_view!(
+    /// The `Remote-User` header from a loopback proxy, authenticated users only.
+    remote, [RemoteUserAuthentication], [IsAuthenticated]
+);
+parity_view!(
+    /// Basic, then Token.
+    basic_token, [BasicAuthentication, TokenAuthentication], [IsAuthenticated]
+);
+parity_view!(
+    /// A custom class: the user named by `X-Username`.
+    custom, [XUsernameAuthentication], [IsAuthenticated]
+);
+parity_view!(
+    /// Basic authentication, open to everyone.
+    open, [BasicAuthentication], [AllowAny]
+);
+parity_view!(
+    /// Reads for everyone, writes for authenticated users.
+    ro, [BasicAuthentication], [IsAuthenticatedOrReadOnly]
+);
+parity_view!(
+    /// Staff only.
+    admin, [BasicAuthentication], [IsAdminUser]
+);
+parity_view!(
+    /// Staff, or anyone reading.
+    admin_or_ro, [BasicAuthentication], [IsAdminUser | ReadOnly]
+);
+parity_view!(
+    /// Everyone but staff.
+    not_admin, [BasicAuthentication], [!IsAdminUser]
+);
+parity_view!(
+    /// Authenticated users, then a permission that always denies with its own message.
+    deny_msg, [BasicAuthentication], [IsAuthenticated, DenyWithMessage]
+);
+parity_view!(
+    /// The same two permissions composed with `&`: a composition has no message of its own.
+    and_deny, [BasicAuthentication], [IsAuthenticated & DenyWithMessage]
+);
+
+/// The app's default authentication and permission classes.
+#[api_view(GET, POST, PUT, PATCH)]
+pub async fn default(request: AuthRequest) -> HttpResponse {
+    caller(&request)
+}
+
+/// A plain actix-web handler, outside the pipeline: the baseline the
+/// benchmarks compare the views against.
+pub async fn bare() -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({ "ok": true }))
+}
+
+/// The peers whose `Remote-User` header `/remote/` believes: this machine.
+pub fn loopback_proxies() -> [TrustedProxy; 2] {
+    [
+        TrustedProxy::from(IpAddr::V4(Ipv4Addr::LOCALHOST)),
+        TrustedProxy::from(IpAddr::V6(Ipv6Addr::LOCALHOST)),
+    ]
+}
+
+/// The app's settings: DRF's default authentication classes, `IsAuthenticated`
+/// by default, and `Remote-User` believed from loopback peers.
+pub fn settings(store: AuthStore) -> Result<AuthSettings, ConfigError> {
+    AuthSettings::builder()
+        .store(store)
+        // DRF's default authentication classes are [SessionAuthentication,
+        // BasicAuthentication]; SessionAuthentication joins the list here once
+        // it is part of auth-actix.
+        .default_authentication_classes([DynAuthentication::new(BasicAuthentication)])
+        .default_permission_classes([IsAuthenticated])
+        .remote_user(RemoteUserConfig::default().trusted_proxies(loopback_proxies()))
+        .build()
+}
+
+/// The routes, for `App::configure`.
+pub fn routes(config: &mut web::ServiceConfig) {
+    config
+        .route("/basic/", web::to(basic))
+        .route("/token/", web::to(token))
+        .route("/bearer/", web::to(bearer))
+        .route("/remote/", web::to(remote))
+        .route("/default/", web::to(default))
+        .route("/basic-token/", web::to(basic_token))
+        .route("/custom/", web::to(custom))
+        .route("/open/", web::to(open))
+        .route("/ro/", web::to(ro))
+        .route("/admin/", web::to(admin))
+        .route("/admin-or-ro/", web::to(admin_or_ro))
+        .route("/not-admin/", web::to(not_admin))
+        .route("/deny-msg/", web::to(deny_msg))
+        .route("/and-deny/", web::to(and_deny))
+        .route("/bare/", web::to(bare));
+}
+
+/// Everything the app needs, built once and shared by the workers.
+#[derive(Clone)]
+pub struct Parity {
+    settings: AuthSettings,
+    sessions: DieselSessionStore,
+    key: Key,
+}
+
+impl Parity {
+    /// The app over a migrated `store`, with session cookies protected by `key`.
+    pub fn new(store: AuthStore, key: Key) -> Result<Self, ConfigError> {
+        Ok(Parity {
+            sessions: DieselSessionStore::from(&store),
+            settings: settings(store)?,
+            key,
+        })
+    }
+
+    /// The settings in force.
+    pub fn settings(&self) -> &AuthSettings {
+        &self.settings
+    }
+
+    /// One worker's app.
+    pub fn app(
+        &self,
+    ) -> App<
+        impl ServiceFactory<
+            ServiceRequest,
+            Config = (),
+            Response = ServiceResponse<impl MessageBody>,
+            Error = actix_web::Error,
+            InitError = (),
+        >,
+    > {
+        App::new()
+            .app_data(self.settings.clone())
+            .wrap(session::django_defaults(self.sessions.clone(), self.key.clone()).build())
+            .configure(routes)
+    }
+}
