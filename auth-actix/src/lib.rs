@@ -31,7 +31,8 @@ pub use auth_macros::{api_view, authentication_classes, permission_classes};
 pub use authentication::{
     get_authorization_header, keyword, keyword::Bearer, AuthResult, Authentication,
     AuthenticationList, BasicAuthentication, DefaultAuthentication, DynAuthentication, Keyword,
-    RemoteUserAuthentication, RemoteUserConfig, TokenAuthentication, TokenStore, TrustedProxy,
+    RemoteUserAuthentication, RemoteUserConfig, SessionAuthentication, TokenAuthentication,
+    TokenStore, TrustedProxy,
 };
 pub use blocking::run_blocking;
 pub use error::ApiError;
@@ -48,7 +49,7 @@ pub mod prelude {
         api_view, authentication_classes, permission_classes, AllowAny, AuthRequest, AuthSettings,
         Authentication, BasicAuthentication, Bearer, IsAdminUser, IsAuthenticated,
         IsAuthenticatedOrReadOnly, Permission, ReadOnly, RemoteUserAuthentication,
-        TokenAuthentication,
+        SessionAuthentication, TokenAuthentication,
     };
     pub use actix_web::{web, HttpRequest, HttpResponse, Responder};
 }

@@ -7,9 +7,10 @@ use std::sync::Arc;
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
-use actix_web::{Error, ResponseError};
+use actix_web::{Error, HttpMessage, ResponseError};
 
 use crate::authentication::{AuthenticationList, DefaultAuthentication};
+use crate::parsers::{stash_payload, unstash_payload};
 use crate::pipeline::{
     authorize, finalize_error, DefaultPermissions, PermissionClasses, ViewMeta, ViewSpec,
 };
@@ -138,7 +139,7 @@ where
 
     actix_web::dev::forward_ready!(service);
 
-    fn call(&self, request: ServiceRequest) -> Self::Future {
+    fn call(&self, mut request: ServiceRequest) -> Self::Future {
         let service = self.service.clone();
         let spec = self.spec.clone();
         Box::pin(async move {
@@ -146,7 +147,21 @@ where
                 let response = missing_settings().error_response();
                 return Ok(request.into_response(response).map_into_right_body());
             };
-            let state = match authorize(request.request(), &settings, &spec).await {
+            // A form POST's body may be read by authentication (the CSRF
+            // form field); the service then gets a copy.
+            let payload = request.take_payload();
+            let stashed = match stash_payload(request.request(), payload) {
+                Some(payload) => {
+                    request.set_payload(payload);
+                    false
+                }
+                None => true,
+            };
+            let authorized = authorize(request.request(), &settings, &spec).await;
+            if stashed {
+                request.set_payload(unstash_payload(request.request()));
+            }
+            let state = match authorized {
                 Ok(state) => state,
                 Err(err) => {
                     let response = err.error_response();

@@ -15,6 +15,7 @@ use auth_core::permissions::{Denial, PermissionList, PermissionRequest};
 
 use crate::authentication::AuthenticationList;
 use crate::error::{push_json_str, ApiError};
+use crate::parsers::{stash_payload, unstash_payload};
 use crate::request::{with_state, RequestState};
 use crate::settings::{missing_settings, AuthSettings};
 
@@ -327,31 +328,39 @@ where
 {
     let mut response = match AuthSettings::from_request(&request) {
         None => missing_settings().error_response(),
-        Some(settings) => match authorize(&request, settings, spec).await {
-            Err(err) => err.error_response(),
-            Ok(state) => match spec
-                .methods
-                .as_ref()
-                .map_or(MethodRoute::Handler, |m| m.route(request.method()))
-            {
-                MethodRoute::Handler => {
-                    let response = match with_state(state, handler(request.clone(), payload)).await
-                    {
-                        Ok(responder) => responder.respond_to(&request).map_into_boxed_body(),
-                        Err(err) => HttpResponse::from_error(err),
-                    };
-                    finalize_error(response, &request, settings, spec)
-                }
-                MethodRoute::Options => metadata_response(&spec.meta, settings),
-                MethodRoute::NotAllowed => spec
-                    .error(
-                        AuthError::method_not_allowed(request.method().as_str()),
-                        &request,
-                        settings,
-                    )
-                    .error_response(),
-            },
-        },
+        Some(settings) => {
+            // A form POST's body may be read by authentication (the CSRF
+            // form field); the handler then gets a copy.
+            let payload = stash_payload(&request, payload);
+            let authorized = authorize(&request, settings, spec).await;
+            let payload = payload.unwrap_or_else(|| unstash_payload(&request));
+            match authorized {
+                Err(err) => err.error_response(),
+                Ok(state) => match spec
+                    .methods
+                    .as_ref()
+                    .map_or(MethodRoute::Handler, |m| m.route(request.method()))
+                {
+                    MethodRoute::Handler => {
+                        let response = match with_state(state, handler(request.clone(), payload))
+                            .await
+                        {
+                            Ok(responder) => responder.respond_to(&request).map_into_boxed_body(),
+                            Err(err) => HttpResponse::from_error(err),
+                        };
+                        finalize_error(response, &request, settings, spec)
+                    }
+                    MethodRoute::Options => metadata_response(&spec.meta, settings),
+                    MethodRoute::NotAllowed => spec
+                        .error(
+                            AuthError::method_not_allowed(request.method().as_str()),
+                            &request,
+                            settings,
+                        )
+                        .error_response(),
+                },
+            }
+        }
     };
     if let Some(methods) = &spec.methods {
         response

@@ -10,11 +10,14 @@ use actix_web::{web, HttpRequest};
 use auth_core::error::AuthError;
 use auth_core::identity::{Auth, Identity, UnauthenticatedUser};
 use auth_core::permissions::{AllowAny, DynPermission, Permission};
+use auth_core::sessions::SecretKey;
 use auth_core::AuthStore;
 
 use crate::authentication::{
-    Authentication, BasicAuthentication, DynAuthentication, RemoteUserConfig, TokenStore,
+    Authentication, BasicAuthentication, DynAuthentication, RemoteUserConfig,
+    SessionAuthentication, TokenStore,
 };
+use crate::csrf::{CsrfConfig, CsrfConfigError};
 use crate::error::ApiError;
 
 /// Replaces the JSON body of every error response (status and headers stay DRF's).
@@ -31,6 +34,12 @@ pub enum ConfigError {
         "the Basic realm {0:?} cannot be sent in a WWW-Authenticate header (no control characters)"
     )]
     InvalidRealm(String),
+    /// `SECRET_KEY` (or a fallback) is empty.
+    #[error("the secret key must not be empty")]
+    EmptySecretKey,
+    /// The CSRF settings are not usable.
+    #[error("CSRF settings: {0}")]
+    Csrf(CsrfConfigError),
 }
 
 /// The pipeline's settings (DRF's `REST_FRAMEWORK` dict), registered once as
@@ -68,6 +77,11 @@ struct Inner {
     renders: Vec<String>,
     parses: Vec<String>,
     body_limit: usize,
+    secret_key: Option<SecretKey>,
+    secret_key_fallbacks: Vec<SecretKey>,
+    csrf: CsrfConfig,
+    /// An empty secret key given to the builder, reported by `build`.
+    empty_secret_key: bool,
     extensions: HashMap<TypeId, Arc<dyn Any + Send + Sync>>,
 }
 
@@ -159,6 +173,29 @@ impl AuthSettings {
         self.0.body_limit
     }
 
+    /// `SECRET_KEY`: what session auth hashes are derived with. Session
+    /// authentication and login need it: without one they answer a 500 that
+    /// says so.
+    pub fn secret_key(&self) -> Result<&SecretKey, AuthError> {
+        self.0.secret_key.as_ref().ok_or_else(|| {
+            misconfigured(
+                "no secret key in AuthSettings: call AuthSettings::builder().secret_key(..) (Django's SECRET_KEY)",
+            )
+        })
+    }
+
+    /// `SECRET_KEY_FALLBACKS`: older keys whose session hashes still log in
+    /// (and are then upgraded to the current key).
+    pub fn secret_key_fallbacks(&self) -> &[SecretKey] {
+        &self.0.secret_key_fallbacks
+    }
+
+    /// Django's CSRF settings (cookie, header, trusted origins), used by
+    /// session authentication and the login, logout and csrf views.
+    pub fn csrf(&self) -> &CsrfConfig {
+        &self.0.csrf
+    }
+
     /// A value stored with [`AuthSettingsBuilder::extension`] (configuration
     /// for classes that live outside this crate, such as a session class).
     pub fn extension<T: Any + Send + Sync>(&self) -> Option<&T> {
@@ -178,6 +215,8 @@ impl fmt::Debug for AuthSettings {
             .field("has_store", &self.0.store.is_some())
             .field("basic_realm", &self.0.basic_realm)
             .field("remote_user", &self.0.remote_user)
+            .field("has_secret_key", &self.0.secret_key.is_some())
+            .field("csrf", &self.0.csrf)
             .finish_non_exhaustive()
     }
 }
@@ -209,12 +248,14 @@ pub struct AuthSettingsBuilder {
 }
 
 impl Default for AuthSettingsBuilder {
-    /// DRF's defaults, except that the default authentication list is
-    /// `[BasicAuthentication]` until a session class exists (DRF's is
-    /// `[SessionAuthentication, BasicAuthentication]`).
+    /// DRF's defaults: `[SessionAuthentication, BasicAuthentication]`,
+    /// `[AllowAny]`, `AnonymousUser`.
     fn default() -> Self {
         let inner = Inner {
-            authentication_classes: vec![DynAuthentication::new(BasicAuthentication)],
+            authentication_classes: vec![
+                DynAuthentication::new(SessionAuthentication),
+                DynAuthentication::new(BasicAuthentication),
+            ],
             permission_classes: vec![DynPermission::new(AllowAny)],
             unauthenticated_user: UnauthenticatedUser::AnonymousUser,
             unauthenticated_token: None,
@@ -236,6 +277,10 @@ impl Default for AuthSettingsBuilder {
             .map(str::to_owned)
             .to_vec(),
             body_limit: crate::parsers::DEFAULT_BODY_LIMIT,
+            secret_key: None,
+            secret_key_fallbacks: Vec::new(),
+            csrf: CsrfConfig::default(),
+            empty_secret_key: false,
             extensions: HashMap::new(),
         };
         AuthSettingsBuilder { inner }
@@ -336,6 +381,39 @@ impl AuthSettingsBuilder {
         self
     }
 
+    /// Django's `SECRET_KEY`, from configuration (never from the source
+    /// code): session auth hashes are derived from it. Changing it logs
+    /// everyone out, unless the old key is kept as a fallback.
+    pub fn secret_key(mut self, key: impl Into<String>) -> Self {
+        match SecretKey::new(key) {
+            Some(key) => self.inner.secret_key = Some(key),
+            None => self.inner.empty_secret_key = true,
+        }
+        self
+    }
+
+    /// Django's `SECRET_KEY_FALLBACKS`: previous keys, for rotating the key
+    /// without logging everyone out.
+    pub fn secret_key_fallbacks<K: Into<String>>(
+        mut self,
+        keys: impl IntoIterator<Item = K>,
+    ) -> Self {
+        self.inner.secret_key_fallbacks.clear();
+        for key in keys {
+            match SecretKey::new(key) {
+                Some(key) => self.inner.secret_key_fallbacks.push(key),
+                None => self.inner.empty_secret_key = true,
+            }
+        }
+        self
+    }
+
+    /// Django's CSRF settings (default: Django's defaults).
+    pub fn csrf(mut self, config: CsrfConfig) -> Self {
+        self.inner.csrf = config;
+        self
+    }
+
     /// Store configuration for a class defined elsewhere (read back with
     /// [`AuthSettings::extension`]).
     pub fn extension<T: Any + Send + Sync>(mut self, value: T) -> Self {
@@ -352,6 +430,10 @@ impl AuthSettingsBuilder {
         if HeaderValue::from_str(&format!("Basic realm=\"{}\"", inner.basic_realm)).is_err() {
             return Err(ConfigError::InvalidRealm(inner.basic_realm));
         }
+        if inner.empty_secret_key {
+            return Err(ConfigError::EmptySecretKey);
+        }
+        inner.csrf.validate().map_err(ConfigError::Csrf)?;
         inner.anonymous = Arc::new(Identity::unauthenticated(
             inner.unauthenticated_user,
             inner.unauthenticated_token.clone(),
@@ -377,7 +459,11 @@ mod tests {
         assert_eq!(s.unauthenticated_user(), UnauthenticatedUser::AnonymousUser);
         assert!(s.unauthenticated_token().is_none());
         assert_eq!(s.permission_classes().len(), 1);
-        assert_eq!(s.authentication_classes().len(), 1);
+        assert_eq!(
+            format!("{:?}", s.authentication_classes()),
+            r#"[DynAuthentication("SessionAuthentication"), DynAuthentication("BasicAuthentication")]"#
+        );
+        assert!(s.secret_key().is_err());
         assert!(s.store().is_err());
         assert!(s.token_store().is_err());
     }
@@ -389,6 +475,38 @@ mod tests {
             .build()
             .unwrap_err();
         assert_eq!(err, ConfigError::InvalidRealm("a\nb".into()));
+    }
+
+    #[test]
+    fn secret_keys_are_checked_and_hidden() {
+        let err = AuthSettings::builder().secret_key("").build().unwrap_err();
+        assert_eq!(err, ConfigError::EmptySecretKey);
+        let err = AuthSettings::builder()
+            .secret_key("k")
+            .secret_key_fallbacks(["old", ""])
+            .build()
+            .unwrap_err();
+        assert_eq!(err, ConfigError::EmptySecretKey);
+        let s = AuthSettings::builder()
+            .secret_key("s3cret-key-value")
+            .secret_key_fallbacks(["old-key-value"])
+            .build()
+            .unwrap();
+        assert!(s.secret_key().is_ok());
+        assert_eq!(s.secret_key_fallbacks().len(), 1);
+        let shown = format!("{s:?}");
+        assert!(
+            !shown.contains("s3cret-key-value") && !shown.contains("old-key-value"),
+            "{shown}"
+        );
+        let err = AuthSettings::builder()
+            .csrf(CsrfConfig {
+                trusted_origins: vec!["example.com".into()],
+                ..CsrfConfig::default()
+            })
+            .build()
+            .unwrap_err();
+        assert!(matches!(err, ConfigError::Csrf(_)), "{err}");
     }
 
     #[test]

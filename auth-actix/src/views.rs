@@ -1,4 +1,5 @@
-//! Ready-made views: DRF's `obtain_auth_token`.
+//! Ready-made views: DRF's `obtain_auth_token`, and session `login`,
+//! `logout` and `csrf` for browser clients.
 //!
 //! Each view is a value that is both a service (registered at its usual path
 //! with `.service(view)`) and a handler (`web::resource(path).to(view)`, at
@@ -7,12 +8,23 @@
 //!
 //! ```
 //! use actix_web::{web, App};
-//! use auth_actix::views::obtain_auth_token;
+//! use auth_actix::views::{csrf, login, logout, obtain_auth_token};
 //!
 //! let app = App::new()
 //!     .service(obtain_auth_token) // POST /api-token-auth/
-//!     .service(web::resource("/token/").to(obtain_auth_token));
+//!     .service(web::resource("/token/").to(obtain_auth_token))
+//!     .service(csrf) // GET /api-auth/csrf/
+//!     .service(login) // POST /api-auth/login/
+//!     .service(logout); // POST /api-auth/logout/
 //! ```
+//!
+//! A browser client first `GET`s [`csrf`] (which sets the `csrftoken`
+//! cookie and returns a token), then `POST`s to [`login`] with the token in
+//! the `X-CSRFToken` header (or the `csrfmiddlewaretoken` form field), and
+//! sends the token with every unsafe request after that; login rotates it,
+//! so read the new cookie (or `GET` [`csrf`] again) after logging in. The
+//! session views need actix-session's middleware (see
+//! [`session`](crate::session)) and a secret key in the settings.
 //!
 //! The views run the app's `DEFAULT_AUTHENTICATION_CLASSES` first (so a bad
 //! `Authorization` header, or a logged-in session without its CSRF token,
@@ -23,18 +35,23 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use actix_session::SessionExt;
 use actix_web::dev::{AppService, HttpServiceFactory, Payload};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{web, Handler, HttpRequest, HttpResponse};
-use auth_core::error::messages;
-use auth_core::StoreError;
+use auth_core::error::{messages, AuthError};
+use auth_core::sessions::SESSION_USER_ID_KEY;
+use auth_core::{AuthStore, StoreError, User};
 
 use crate::authentication::DefaultAuthentication;
 use crate::blocking::run_blocking;
+use crate::csrf::{self as csrf_check, enforce_csrf, CSRF_FORM_FIELD};
 use crate::error::{push_json_str, ApiError};
 use crate::fields::{non_field_error, Credentials};
-use crate::parsers::{request_data, CREDENTIAL_PARSERS};
+use crate::parsers::{
+    content_type, is_form_post, parse, read_body, request_data, RequestData, CREDENTIAL_PARSERS,
+};
 use crate::pipeline::{dispatch, MethodSet, ViewCell, ViewMeta};
 use crate::settings::{missing_settings, AuthSettings};
 
@@ -66,9 +83,45 @@ fn settings_of(request: &HttpRequest) -> Result<&AuthSettings, ApiError> {
     AuthSettings::from_request(request).ok_or_else(missing_settings)
 }
 
-/// Implements `HttpServiceFactory` (at `$path`) and `Handler` for a view type.
+/// Django's `authenticate(username, password)`, then `then` with the user,
+/// in one blocking task. Wrong credentials, an inactive user, or a user
+/// deleted before `then` ran: 400 `{"non_field_errors": ["Unable to log in
+/// with provided credentials."]}` (`AuthTokenSerializer.validate`).
+async fn authenticate_and<T: Send + 'static>(
+    settings: &AuthSettings,
+    credentials: Credentials,
+    then: impl FnOnce(&AuthStore, &User) -> Result<T, StoreError> + Send + 'static,
+) -> Result<(User, T), ApiError> {
+    let store = settings.store()?.clone();
+    let outcome = run_blocking(move || {
+        let Some(user) = store.authenticate(&credentials.username, &credentials.password)? else {
+            return Ok(None);
+        };
+        match then(&store, &user) {
+            Ok(value) => Ok(Some((user, value))),
+            Err(StoreError::UserNotFound) => Ok(None),
+            Err(err) => Err(err),
+        }
+    })
+    .await?;
+    outcome.ok_or_else(|| non_field_error(messages::UNABLE_TO_LOG_IN).into())
+}
+
+/// Implements `HttpServiceFactory` (at `$path`) and `Handler` for a view
+/// type whose handler is `$run`, and declares its spec `$spec`: the default
+/// authentication classes, no permissions, the methods `$methods` (the
+/// `Allow` header `$allow`) and its `OPTIONS` name and description.
 macro_rules! view {
-    ($view:ident, $path:literal, $run:ident) => {
+    ($view:ident at $path:literal => $run:ident,
+     $spec:ident: $methods:expr, $allow:literal, $name:literal, $description:literal) => {
+        static $spec: ViewCell<DefaultAuthentication, ()> = ViewCell::new(
+            Some(MethodSet::new($methods, $allow)),
+            ViewMeta {
+                name: $name,
+                description: $description,
+            },
+        );
+
         impl $view {
             /// The path `.service(..)` registers the view at.
             pub const PATH: &'static str = $path;
@@ -113,18 +166,8 @@ macro_rules! view {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct obtain_auth_token;
 
-view!(obtain_auth_token, "/api-token-auth/", run_obtain_auth_token);
-
-static OBTAIN_AUTH_TOKEN: ViewCell<DefaultAuthentication, ()> = ViewCell::new(
-    Some(MethodSet::new(
-        MethodSet::POST | MethodSet::OPTIONS,
-        "POST, OPTIONS",
-    )),
-    ViewMeta {
-        name: "Obtain Auth Token",
-        description: "",
-    },
-);
+view!(obtain_auth_token at "/api-token-auth/" => run_obtain_auth_token,
+    OBTAIN_AUTH_TOKEN: MethodSet::POST | MethodSet::OPTIONS, "POST, OPTIONS", "Obtain Auth Token", "");
 
 /// DRF's `SimpleMetadata` for `ObtainAuthToken`, with the serializer's fields.
 const OBTAIN_AUTH_TOKEN_METADATA: &str = r#"{"name":"Obtain Auth Token","description":"","renders":["application/json"],"parses":["application/x-www-form-urlencoded","multipart/form-data","application/json"],"actions":{"POST":{"username":{"type":"string","required":true,"read_only":false,"label":"Username"},"password":{"type":"string","required":true,"read_only":false,"label":"Password"},"token":{"type":"string","required":false,"read_only":true,"label":"Token"}}}}"#;
@@ -153,27 +196,167 @@ async fn run_obtain_auth_token(request: HttpRequest, payload: Payload) -> HttpRe
             .await
             .map_err(ApiError::from)?;
             let credentials = Credentials::from_data(&data).map_err(ApiError::from)?;
-            let store = settings.store().map_err(ApiError::from)?.clone();
-            let token = run_blocking(move || {
-                let Some(user) =
-                    store.authenticate(&credentials.username, &credentials.password)?
-                else {
-                    return Ok(None);
-                };
-                match store.token_get_or_create(user.id) {
-                    Ok((token, _)) => Ok(Some(token)),
-                    // Deleted between the two queries: as if it never existed.
-                    Err(StoreError::UserNotFound) => Ok(None),
-                    Err(err) => Err(err),
-                }
+            let (_, (token, _)) = authenticate_and(settings, credentials, |store, user| {
+                store.token_get_or_create(user.id)
             })
-            .await
-            .map_err(ApiError::from)?;
-            match token {
-                Some(token) => Ok(json_response(StatusCode::OK, &[("token", &token.key)])),
-                None => Err(ApiError::from(non_field_error(messages::UNABLE_TO_LOG_IN)).into()),
-            }
+            .await?;
+            Ok(json_response(StatusCode::OK, &[("token", &token.key)]))
         },
     )
+    .await
+}
+
+// ----------------------------------------------------------------------------
+// Session views
+
+/// Django's CSRF check on the request, with `data` its parsed body (whose
+/// `csrfmiddlewaretoken` counts for a form `POST`): 403 `CSRF Failed: …`.
+fn check_csrf(
+    request: &HttpRequest,
+    settings: &AuthSettings,
+    data: Option<&RequestData>,
+) -> Result<(), AuthError> {
+    let form_token = data
+        .filter(|_| is_form_post(request))
+        .and_then(|data| data.form_field(CSRF_FORM_FIELD));
+    enforce_csrf(request, settings.csrf(), form_token.as_deref())
+        .map_err(|reason| AuthError::permission_denied_with(format!("CSRF Failed: {reason}")))
+}
+
+/// A JSON response that also carries the CSRF cookie when the request asked
+/// for one (Django's `CsrfViewMiddleware.process_response`).
+fn with_csrf_cookie(
+    request: &HttpRequest,
+    settings: &AuthSettings,
+    mut response: HttpResponse,
+) -> HttpResponse {
+    csrf_check::process_response(request, settings.csrf(), response.headers_mut());
+    response
+}
+
+/// Log in to a session: `POST` a `username` and a `password` (JSON, form
+/// or multipart); `200 {"user": "<username>"}`.
+///
+/// As Django's `LoginView`, it is CSRF-protected for every caller, logged in
+/// or not: send the token from [`csrf`] (403 `CSRF Failed: <reason>`
+/// otherwise, checked before the credentials). On success the session key is
+/// renewed (a key planted before the login is worthless), the session holds
+/// the user id and Django's session auth hash, the CSRF secret is rotated
+/// (the response sets the new `csrftoken` cookie) and `last_login` is
+/// updated. Wrong credentials or an inactive user: 400
+/// `{"non_field_errors": ["Unable to log in with provided credentials."]}`;
+/// field and body errors as [`obtain_auth_token`]'s.
+///
+/// Registered at `/api-auth/login/` by `.service(login)`. Needs the session
+/// middleware and [`AuthSettingsBuilder::secret_key`](crate::AuthSettingsBuilder::secret_key).
+#[allow(non_camel_case_types)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct login;
+
+view!(login at "/api-auth/login/" => run_login,
+    LOGIN: MethodSet::POST, "POST, OPTIONS", "Login",
+    "Log in to a session with a username and a password.");
+
+async fn run_login(request: HttpRequest, payload: Payload) -> HttpResponse {
+    dispatch(
+        LOGIN.get(),
+        request,
+        payload,
+        |request, mut payload| async move {
+            let settings = settings_of(&request)?;
+            let body = read_body(&request, &mut payload, settings.body_limit())
+                .await
+                .map_err(ApiError::from)?;
+            let data = parse(
+                content_type(&request).as_deref(),
+                &body,
+                &CREDENTIAL_PARSERS,
+            );
+            check_csrf(&request, settings, data.as_ref().ok()).map_err(ApiError::from)?;
+            let credentials =
+                Credentials::from_data(&data.map_err(ApiError::from)?).map_err(ApiError::from)?;
+            // Configuration errors before any database work.
+            settings.secret_key().map_err(ApiError::from)?;
+            // Django's `user_logged_in` signal: `update_last_login`.
+            let (user, ()) = authenticate_and(settings, credentials, |store, user| {
+                store.update_last_login(user.id)
+            })
+            .await?;
+            crate::session::login(&request, &user).map_err(ApiError::from)?;
+            let response = json_response(StatusCode::OK, &[("user", &user.username)]);
+            Ok(with_csrf_cookie(&request, settings, response))
+        },
+    )
+    .await
+}
+
+/// End the session: `POST`; `200 {"detail": "Successfully logged out."}`.
+///
+/// The session is deleted on the server, so a copy of its cookie opens
+/// nothing afterwards. A logged-in session must send its CSRF token (403
+/// `CSRF Failed: <reason>` otherwise); logging out without a session needs
+/// none. Registered at `/api-auth/logout/` by `.service(logout)`.
+#[allow(non_camel_case_types)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct logout;
+
+view!(logout at "/api-auth/logout/" => run_logout,
+    LOGOUT: MethodSet::POST, "POST, OPTIONS", "Logout", "End the session.");
+
+async fn run_logout(request: HttpRequest, payload: Payload) -> HttpResponse {
+    dispatch(
+        LOGOUT.get(),
+        request,
+        payload,
+        |request, mut payload| async move {
+            let settings = settings_of(&request)?;
+            if request.get_session().contains_key(SESSION_USER_ID_KEY) {
+                let data = if is_form_post(&request) {
+                    let body = read_body(&request, &mut payload, settings.body_limit())
+                        .await
+                        .map_err(ApiError::from)?;
+                    parse(
+                        content_type(&request).as_deref(),
+                        &body,
+                        &CREDENTIAL_PARSERS,
+                    )
+                    .ok()
+                } else {
+                    None
+                };
+                check_csrf(&request, settings, data.as_ref()).map_err(ApiError::from)?;
+            }
+            crate::session::logout(&request);
+            Ok(json_response(
+                StatusCode::OK,
+                &[("detail", "Successfully logged out.")],
+            ))
+        },
+    )
+    .await
+}
+
+/// The CSRF token for a client: `GET`; `200 {"csrftoken": "<token>"}`, a
+/// fresh 64-character masked token, and the `csrftoken` cookie (Django's
+/// `get_token`, with Django's cookie attributes from
+/// [`AuthSettings::csrf`]: `Max-Age=31449600; Path=/; SameSite=Lax`, not
+/// `HttpOnly`, so that JavaScript can also read it). Send the token back in
+/// the `X-CSRFToken` header. Registered at `/api-auth/csrf/` by
+/// `.service(csrf)`.
+#[allow(non_camel_case_types)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct csrf;
+
+view!(csrf at "/api-auth/csrf/" => run_csrf,
+    CSRF: MethodSet::GET | MethodSet::HEAD, "GET, HEAD, OPTIONS", "Csrf",
+    "A CSRF token, and its cookie.");
+
+async fn run_csrf(request: HttpRequest, payload: Payload) -> HttpResponse {
+    dispatch(CSRF.get(), request, payload, |request, _| async move {
+        let settings = settings_of(&request)?;
+        let token = csrf_check::get_token(&request, settings.csrf());
+        let response = json_response(StatusCode::OK, &[("csrftoken", &token)]);
+        Ok::<_, actix_web::Error>(with_csrf_cookie(&request, settings, response))
+    })
     .await
 }

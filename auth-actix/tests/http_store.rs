@@ -368,7 +368,7 @@ async fn a_database_error_is_a_503_never_a_pass() {
             .route("/remote", web::to(remote)),
     )
     .await;
-    let unavailable = r#"{"detail":"Service temporarily unavailable, try again later."}"#;
+    let unavailable = common::UNAVAILABLE;
     for header in [
         basic(b"alice", b"pw"),
         b"Token 0123456789abcdef0123456789abcdef01234567".to_vec(),

@@ -3,6 +3,7 @@
 //! Every random value comes straight from the operating system's CSPRNG (`getrandom`), as Django's
 //! `get_random_string` and DRF's `secrets.token_hex` do; nothing is drawn from a userspace PRNG.
 
+use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 /// Django's `RANDOM_STRING_CHARS`: the alphabet of password salts, unusable-password suffixes
@@ -78,6 +79,38 @@ pub fn random_string(len: usize, alphabet: &[u8]) -> String {
     out
 }
 
+/// Lowercase hex of `bytes`.
+pub fn hex(bytes: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        out.push(char::from(HEX[usize::from(byte >> 4)]));
+        out.push(char::from(HEX[usize::from(byte & 0x0f)]));
+    }
+    out
+}
+
+/// Django's `salted_hmac(key_salt, value, secret, algorithm="sha256")`:
+/// HMAC-SHA256 of `value`, keyed with SHA-256(`key_salt` + `secret`).
+pub fn salted_hmac_sha256(key_salt: &[u8], value: &[u8], secret: &[u8]) -> [u8; 32] {
+    let key = Sha256::new()
+        .chain_update(key_salt)
+        .chain_update(secret)
+        .finalize();
+    // RFC 2104 with a 32-byte key, zero-padded to SHA-256's 64-byte block.
+    let mut block = [0u8; 64];
+    block[..32].copy_from_slice(&key);
+    let inner = Sha256::new()
+        .chain_update(block.map(|b| b ^ 0x36))
+        .chain_update(value)
+        .finalize();
+    Sha256::new()
+        .chain_update(block.map(|b| b ^ 0x5c))
+        .chain_update(inner)
+        .finalize()
+        .into()
+}
+
 /// Constant-time equality (the contents never leak through timing; the length may).
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.ct_eq(b).into()
@@ -87,6 +120,24 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 mod tests {
     use super::*;
     use std::collections::{HashMap, HashSet};
+
+    #[test]
+    fn salted_hmac_is_djangos() {
+        // Django 5.2: salted_hmac(salt, value, secret=..., algorithm="sha256").hexdigest()
+        let salt = b"django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash";
+        assert_eq!(
+            hex(&salted_hmac_sha256(
+                salt,
+                b"pbkdf2_sha256$1500000$2YmPVSi7siDF0YXtAeMKHj$clzvKv4FLYsn0ZOChEykO4Fci1aYgkc61nEcWkJO0l0=",
+                "django-insecure-key-é".as_bytes(),
+            )),
+            "20003f54118064fa4d289fc166918fd4eba8afdcf4e3023e85a723a328a3f590"
+        );
+        assert_eq!(
+            hex(&salted_hmac_sha256(salt, b"!unusable", &[b'x'; 100])),
+            "258034bf02da25910c53fa08bf090db78a6b0ecc3147c3a0dc6ce1ed5bdf4e5a"
+        );
+    }
 
     #[test]
     fn token_key_is_40_lowercase_hex() {

@@ -119,14 +119,51 @@ fn check_data(data: &str) -> Result<(), StoreError> {
 
 /// The stored form of a key: lowercase hex SHA-256.
 fn key_hash(key: &str) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let digest = Sha256::digest(key.as_bytes());
-    let mut out = String::with_capacity(64);
-    for byte in digest {
-        out.push(char::from(HEX[usize::from(byte >> 4)]));
-        out.push(char::from(HEX[usize::from(byte & 0x0f)]));
+    crypto::hex(&Sha256::digest(key.as_bytes()))
+}
+
+/// The `key_salt` of Django's `AbstractBaseUser.get_session_auth_hash`.
+pub const SESSION_AUTH_HASH_SALT: &str =
+    "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash";
+
+/// Django's `SECRET_KEY` (or one of `SECRET_KEY_FALLBACKS`): the secret the
+/// session auth hash is derived with. `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretKey(String);
+
+impl fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretKey(..)")
     }
-    out
+}
+
+impl SecretKey {
+    /// A secret key; `None` when it is empty (Django refuses to start then).
+    pub fn new(key: impl Into<String>) -> Option<Self> {
+        let key = key.into();
+        (!key.is_empty()).then_some(SecretKey(key))
+    }
+
+    /// Django's `user.get_session_auth_hash()` for a user whose stored
+    /// password is `password_hash`: `salted_hmac(SESSION_AUTH_HASH_SALT,
+    /// password_hash, secret=SECRET_KEY, algorithm="sha256").hexdigest()`.
+    /// It changes when the password does, which ends the user's sessions.
+    pub fn session_auth_hash(&self, password_hash: &str) -> String {
+        crypto::hex(&crypto::salted_hmac_sha256(
+            SESSION_AUTH_HASH_SALT.as_bytes(),
+            password_hash.as_bytes(),
+            self.0.as_bytes(),
+        ))
+    }
+
+    /// Whether `session_hash` (from a session) is this key's hash of
+    /// `password_hash`, compared in constant time.
+    pub fn verifies(&self, session_hash: &str, password_hash: &str) -> bool {
+        crypto::constant_time_eq(
+            session_hash.as_bytes(),
+            self.session_auth_hash(password_hash).as_bytes(),
+        )
+    }
 }
 
 /// A live session row. `Debug` shows neither the key nor the state.
@@ -416,6 +453,20 @@ mod tests {
             key_hash("abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
+    }
+
+    #[test]
+    fn session_auth_hash_is_djangos() {
+        // Django 5.2: User(password=...).get_session_auth_hash() with this SECRET_KEY.
+        let key = SecretKey::new("django-insecure-key-é").unwrap();
+        let password = "pbkdf2_sha256$1500000$2YmPVSi7siDF0YXtAeMKHj$clzvKv4FLYsn0ZOChEykO4Fci1aYgkc61nEcWkJO0l0=";
+        let hash = "20003f54118064fa4d289fc166918fd4eba8afdcf4e3023e85a723a328a3f590";
+        assert_eq!(key.session_auth_hash(password), hash);
+        assert!(key.verifies(hash, password));
+        assert!(!key.verifies(hash, "pbkdf2_sha256$1500000$other"));
+        assert!(!key.verifies("", password));
+        assert!(SecretKey::new("").is_none());
+        assert_eq!(format!("{key:?}"), "SecretKey(..)");
     }
 
     #[test]

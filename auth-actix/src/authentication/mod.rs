@@ -36,6 +36,7 @@
 mod basic;
 pub(crate) mod parse;
 mod remote_user;
+pub(crate) mod session;
 mod token;
 
 use std::borrow::Cow;
@@ -52,6 +53,7 @@ use crate::settings::AuthSettings;
 
 pub use basic::BasicAuthentication;
 pub use remote_user::{RemoteUserAuthentication, RemoteUserConfig, TrustedProxy};
+pub use session::SessionAuthentication;
 pub use token::{keyword, Keyword, TokenAuthentication, TokenStore};
 
 /// What an authentication class returns.

@@ -38,7 +38,11 @@ pub(crate) fn loads(text: &str, max_depth: usize) -> Result<Document, JsonError>
 /// Where a `JSONDecodeError` happened, as Python formats it:
 /// `<msg>: line L column C (char N)`, positions in code points.
 fn decode_error(text: &str, msg: &str, byte_pos: usize) -> JsonError {
-    let before = &text[..byte_pos.min(text.len())];
+    let mut end = byte_pos.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let before = &text[..end];
     let pos = before.chars().count();
     let lineno = before.matches('\n').count() + 1;
     let colno = match before.rfind('\n') {

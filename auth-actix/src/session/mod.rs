@@ -50,9 +50,16 @@
 //!
 //! Every query runs on actix-web's blocking thread pool (`web::block`), with
 //! the pool connection taken inside it; nothing waits on an async worker.
-//! When the database cannot be reached the middleware answers an empty 500
-//! (actix-session turns every store error into one); the error is logged
-//! without the session key.
+//!
+//! # When the store is down
+//!
+//! actix-session answers an empty 500 when its store fails. Wrap the session
+//! middleware in [`FailClosed`] to answer DRF's 503 JSON instead
+//! (`{"detail": "Service temporarily unavailable, try again later."}`): a
+//! session that cannot be loaded stops the request before any handler runs
+//! (it is never treated as anonymous), and a login whose session cannot be
+//! saved is not reported as a success. The error is logged without the
+//! session key.
 //!
 //! # The Redis store
 //!
@@ -79,7 +86,9 @@
 //! logged in until it expires, and renewing gives no protection either.
 //! Do not use it for session authentication.
 
+mod auth;
 mod diesel_store;
+mod fail_closed;
 
 pub use actix_session::config::{
     BrowserSession, CookieContentSecurity, PersistentSession, SessionLifecycle, TtlExtensionPolicy,
@@ -90,8 +99,10 @@ pub use actix_session::storage::SessionStore;
 pub use actix_session::{
     Session, SessionExt, SessionGetError, SessionInsertError, SessionMiddleware, SessionStatus,
 };
+pub use auth::{change_password, login, logout, update_session_auth_hash};
 pub use auth_core::sessions::{SESSION_BACKEND_KEY, SESSION_HASH_KEY, SESSION_USER_ID_KEY};
 pub use diesel_store::{session_user_id, DieselSessionStore, SessionStoreError};
+pub use fail_closed::FailClosed;
 
 use actix_session::config::SessionMiddlewareBuilder;
 use actix_web::cookie::{time::Duration, Key, SameSite};

@@ -119,7 +119,24 @@ macro_rules! send {
 }
 
 /// Read a whole response.
-pub async fn read<B: MessageBody>(response: ServiceResponse<B>) -> Reply {
+pub async fn read<B: MessageBody + 'static>(response: ServiceResponse<B>) -> Reply {
+    read_response(response.map_into_boxed_body().into_parts().1).await
+}
+
+/// Send a request through an app; an error the app returns (as middleware
+/// does) is read as the response actix-web would send for it.
+#[macro_export]
+macro_rules! send_or_error {
+    ($app:expr, $req:expr) => {
+        match actix_web::dev::Service::call($app, $req.to_request()).await {
+            Ok(response) => $crate::common::read(response).await,
+            Err(error) => $crate::common::read_response(error.error_response()).await,
+        }
+    };
+}
+
+/// Read a whole `HttpResponse`.
+pub async fn read_response(response: actix_web::HttpResponse) -> Reply {
     let status = response.status().as_u16();
     let headers = response.headers().clone();
     let body = actix_web::body::to_bytes(response.into_body())
@@ -140,6 +157,23 @@ pub fn with_auth(req: TestRequest, value: &[u8]) -> TestRequest {
     ))
 }
 
+/// The `Set-Cookie` header of a response for the cookie `name`, whole.
+pub fn set_cookie(reply: &Reply, name: &str) -> Option<String> {
+    reply
+        .headers
+        .get_all("set-cookie")
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(str::to_owned)
+}
+
+/// The value of the cookie `name` set by a response.
+pub fn cookie_value(reply: &Reply, name: &str) -> Option<String> {
+    let header = set_cookie(reply, name)?;
+    let value = header.split(';').next()?.split_once('=')?.1.to_owned();
+    Some(value)
+}
+
 /// `{"detail":"<text>"}`.
 pub fn detail(text: &str) -> String {
     format!("{{\"detail\":{}}}", serde_json::to_string(text).unwrap())
@@ -147,3 +181,4 @@ pub fn detail(text: &str) -> String {
 
 pub const NOT_PROVIDED: &str = "Authentication credentials were not provided.";
 pub const DENIED: &str = "You do not have permission to perform this action.";
+pub const UNAVAILABLE: &str = r#"{"detail":"Service temporarily unavailable, try again later."}"#;
