@@ -84,31 +84,60 @@ fn parse_workers(value: &str) -> Result<usize, EnvError> {
     }
 }
 
-/// The cookie key: derived from `SECRET_KEY`, or random (with a warning) when
-/// it is unset.
-pub fn secret_key() -> Result<Key, EnvError> {
-    secret_key_from(var("SECRET_KEY").as_deref())
+/// `SECRET_KEY`: the key material of the session cookie and of Django's
+/// session auth hashes. Random (with a warning) when it is unset.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    /// `secret`, if it is long enough (at least [`MIN_SECRET_KEY_LEN`] bytes).
+    pub fn new(secret: &str) -> Result<Self, EnvError> {
+        if secret.len() < MIN_SECRET_KEY_LEN {
+            return Err(EnvError(format!(
+                "SECRET_KEY must be at least {MIN_SECRET_KEY_LEN} bytes of random text (it is {}); \
+                 make one with e.g. `openssl rand -hex 32`",
+                secret.len()
+            )));
+        }
+        Ok(Secret(secret.to_owned()))
+    }
+
+    /// A random secret, from the operating system's CSPRNG.
+    pub fn random() -> Result<Self, EnvError> {
+        let key = Key::try_generate()
+            .ok_or_else(|| EnvError("the system has no randomness for a SECRET_KEY".into()))?;
+        let hex: String = key.master().iter().map(|b| format!("{b:02x}")).collect();
+        Ok(Secret(hex))
+    }
+
+    /// The key that encrypts and authenticates the session cookie.
+    pub fn cookie_key(&self) -> Key {
+        Key::derive_from(self.0.as_bytes())
+    }
+
+    /// The text, for `AuthSettingsBuilder::secret_key` (Django's `SECRET_KEY`).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
 }
 
-fn secret_key_from(secret: Option<&str>) -> Result<Key, EnvError> {
-    match secret {
-        Some(secret) if secret.len() >= MIN_SECRET_KEY_LEN => {
-            Ok(Key::derive_from(secret.as_bytes()))
-        }
-        Some(secret) => Err(EnvError(format!(
-            "SECRET_KEY must be at least {MIN_SECRET_KEY_LEN} bytes of random text (it is {}); \
-             make one with e.g. `openssl rand -hex 32`",
-            secret.len()
-        ))),
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(..)")
+    }
+}
+
+/// `SECRET_KEY`, or a random secret (with a warning) when it is unset.
+pub fn secret_key() -> Result<Secret, EnvError> {
+    match var("SECRET_KEY") {
+        Some(secret) => Secret::new(&secret),
         None => {
             tracing::warn!(
                 "SECRET_KEY is not set: using a random key, so every session ends when the \
                  server restarts and nodes cannot share sessions; set SECRET_KEY (at least \
                  {MIN_SECRET_KEY_LEN} random bytes) to keep them"
             );
-            Key::try_generate().ok_or_else(|| {
-                EnvError("SECRET_KEY is not set and the system has no randomness for one".into())
-            })
+            Secret::random()
         }
     }
 }
@@ -225,12 +254,13 @@ mod tests {
     }
 
     #[test]
-    fn secret_keys_are_long_enough_and_deterministic() {
-        let secret = "x".repeat(MIN_SECRET_KEY_LEN);
-        let a = secret_key_from(Some(&secret)).unwrap();
-        let b = secret_key_from(Some(&secret)).unwrap();
-        assert_eq!(a.master(), b.master());
-        let Err(err) = secret_key_from(Some("short")) else {
+    fn secrets_are_long_enough_and_deterministic() {
+        let text = "x".repeat(MIN_SECRET_KEY_LEN);
+        let a = Secret::new(&text).unwrap();
+        let b = Secret::new(&text).unwrap();
+        assert_eq!(a.cookie_key().master(), b.cookie_key().master());
+        assert_eq!(a.expose(), text);
+        let Err(err) = Secret::new("short") else {
             panic!("a short SECRET_KEY is refused");
         };
         assert!(err.to_string().contains("at least 32 bytes"), "{err}");
@@ -238,7 +268,9 @@ mod tests {
             !err.to_string().contains("short"),
             "the secret is never echoed"
         );
-        let random = secret_key_from(None).unwrap();
-        assert_ne!(random.master(), a.master());
+        let random = Secret::random().unwrap();
+        assert_eq!(random.expose().len(), 128);
+        assert_ne!(random.expose(), Secret::random().unwrap().expose());
+        assert_eq!(format!("{random:?}"), "Secret(..)");
     }
 }
