@@ -11,6 +11,7 @@
 
 use std::error::Error;
 use std::fmt;
+use std::future::Future;
 use std::io::{self, IsTerminal};
 use std::net::SocketAddr;
 
@@ -197,17 +198,19 @@ pub struct DemoAccount {
 /// Starts a server on actix's runtime: `start` gets `BIND_ADDR` and `WORKERS`
 /// and returns the bound addresses and the server
 /// (`HttpServer::new(..).workers(workers).bind(addr)`, then `addrs()` and
-/// `run()`). Prints `<program> listening on http://<addr>` and then
-/// `banner(base URL)` on standard output, and serves until stopped.
-pub fn serve<F, B>(program: &str, start: F, banner: B) -> Result<(), Box<dyn Error>>
+/// `run()`); it is async, so that it can connect to services first. Prints
+/// `<program> listening on http://<addr>` and then `banner(base URL)` on
+/// standard output, and serves until stopped.
+pub fn serve<F, Fut, B>(program: &str, start: F, banner: B) -> Result<(), Box<dyn Error>>
 where
-    F: FnOnce(&str, usize) -> io::Result<(Vec<SocketAddr>, Server)>,
+    F: FnOnce(String, usize) -> Fut,
+    Fut: Future<Output = io::Result<(Vec<SocketAddr>, Server)>>,
     B: FnOnce(&str) -> String,
 {
     let bind_addr = bind_addr();
     let workers = workers()?;
     actix_web::rt::System::new().block_on(async move {
-        let (addrs, server) = start(&bind_addr, workers)?;
+        let (addrs, server) = start(bind_addr.clone(), workers).await?;
         for addr in &addrs {
             println!("{program} listening on http://{addr}");
         }
@@ -222,6 +225,19 @@ where
         server.await
     })?;
     Ok(())
+}
+
+/// The `curl` lines of a session login against `auth_actix::views`' `csrf`,
+/// `login` and `logout` at their usual paths, with a cookie jar
+/// `cookies.txt`: what a browser does, Django's CSRF rules included.
+pub fn session_curl_lines(base: &str, username: &str, password: &str) -> String {
+    let token = r#""X-CSRFToken: $(awk '$6 == "csrftoken" {print $7}' cookies.txt)""#;
+    format!(
+        "  curl -s -c cookies.txt {base}/api-auth/csrf/\n  \
+         curl -b cookies.txt -c cookies.txt -H {token} -d username={username} -d password={password} {base}/api-auth/login/\n  \
+         curl -b cookies.txt {base}/api/me/\n  \
+         curl -b cookies.txt -c cookies.txt -X POST -H {token} {base}/api-auth/logout/\n"
+    )
 }
 
 /// Runs `main` and turns its error into a message on stderr and exit status 1.

@@ -36,10 +36,10 @@ fn serve(database: &str) -> Result<(), Box<dyn std::error::Error>> {
     let parity = Parity::new(store, &secret)?;
     config::serve(
         PROGRAM,
-        move |addr, workers| {
+        move |addr, workers| async move {
             let server = HttpServer::new(move || parity.app())
                 .workers(workers)
-                .bind(addr)?;
+                .bind(addr.as_str())?;
             Ok((server.addrs(), server.run()))
         },
         |_| String::new(),

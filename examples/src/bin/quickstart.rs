@@ -51,6 +51,7 @@ fn instructions(base: &str, database: &str, account: &DemoAccount) -> String {
              it was changed, so the lines that send it will fail)"
         )
     };
+    let session = config::session_curl_lines(base, DEMO_USERNAME, DEMO_PASSWORD);
     format!(
         "\nDatabase: {database}\n\n\
          {password_note}\n\
@@ -65,10 +66,7 @@ fn instructions(base: &str, database: &str, account: &DemoAccount) -> String {
          \x20 curl -i {base}/api/me/\n\n\
          Session login, as a browser does it (Django's CSRF rules: fetch the token and its\n\
          cookie, then send both with the credentials; the session cookie is HttpOnly):\n\
-         \x20 curl -s -c cookies.txt {base}/api-auth/csrf/\n\
-         \x20 curl -b cookies.txt -c cookies.txt -H \"X-CSRFToken: $(awk '$6 == \"csrftoken\" {{print $7}}' cookies.txt)\" -d username={DEMO_USERNAME} -d password={DEMO_PASSWORD} {base}/api-auth/login/\n\
-         \x20 curl -b cookies.txt {base}/api/me/\n\
-         \x20 curl -b cookies.txt -c cookies.txt -X POST -H \"X-CSRFToken: $(awk '$6 == \"csrftoken\" {{print $7}}' cookies.txt)\" {base}/api-auth/logout/\n\n\
+         {session}\n\
          Press Ctrl-C to stop.\n"
     )
 }
@@ -92,7 +90,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         .build()?;
     config::serve(
         "quickstart",
-        move |addr, workers| {
+        move |addr, workers| async move {
             let server = HttpServer::new(move || {
                 App::new()
                     .app_data(settings.clone())
@@ -105,7 +103,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
                     .service(logout)
             })
             .workers(workers)
-            .bind(addr)?;
+            .bind(addr.as_str())?;
             Ok((server.addrs(), server.run()))
         },
         |base| instructions(base, &database, &account),
