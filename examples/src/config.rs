@@ -11,6 +11,7 @@
 
 use std::error::Error;
 use std::fmt;
+use std::future::Future;
 use std::io::{self, IsTerminal};
 use std::net::SocketAddr;
 
@@ -84,31 +85,60 @@ fn parse_workers(value: &str) -> Result<usize, EnvError> {
     }
 }
 
-/// The cookie key: derived from `SECRET_KEY`, or random (with a warning) when
-/// it is unset.
-pub fn secret_key() -> Result<Key, EnvError> {
-    secret_key_from(var("SECRET_KEY").as_deref())
+/// `SECRET_KEY`: the key material of the session cookie and of Django's
+/// session auth hashes. Random (with a warning) when it is unset.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    /// `secret`, if it is long enough (at least [`MIN_SECRET_KEY_LEN`] bytes).
+    pub fn new(secret: &str) -> Result<Self, EnvError> {
+        if secret.len() < MIN_SECRET_KEY_LEN {
+            return Err(EnvError(format!(
+                "SECRET_KEY must be at least {MIN_SECRET_KEY_LEN} bytes of random text (it is {}); \
+                 make one with e.g. `openssl rand -hex 32`",
+                secret.len()
+            )));
+        }
+        Ok(Secret(secret.to_owned()))
+    }
+
+    /// A random secret, from the operating system's CSPRNG.
+    pub fn random() -> Result<Self, EnvError> {
+        let key = Key::try_generate()
+            .ok_or_else(|| EnvError("the system has no randomness for a SECRET_KEY".into()))?;
+        let hex: String = key.master().iter().map(|b| format!("{b:02x}")).collect();
+        Ok(Secret(hex))
+    }
+
+    /// The key that encrypts and authenticates the session cookie.
+    pub fn cookie_key(&self) -> Key {
+        Key::derive_from(self.0.as_bytes())
+    }
+
+    /// The text, for `AuthSettingsBuilder::secret_key` (Django's `SECRET_KEY`).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
 }
 
-fn secret_key_from(secret: Option<&str>) -> Result<Key, EnvError> {
-    match secret {
-        Some(secret) if secret.len() >= MIN_SECRET_KEY_LEN => {
-            Ok(Key::derive_from(secret.as_bytes()))
-        }
-        Some(secret) => Err(EnvError(format!(
-            "SECRET_KEY must be at least {MIN_SECRET_KEY_LEN} bytes of random text (it is {}); \
-             make one with e.g. `openssl rand -hex 32`",
-            secret.len()
-        ))),
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(..)")
+    }
+}
+
+/// `SECRET_KEY`, or a random secret (with a warning) when it is unset.
+pub fn secret_key() -> Result<Secret, EnvError> {
+    match var("SECRET_KEY") {
+        Some(secret) => Secret::new(&secret),
         None => {
             tracing::warn!(
                 "SECRET_KEY is not set: using a random key, so every session ends when the \
                  server restarts and nodes cannot share sessions; set SECRET_KEY (at least \
                  {MIN_SECRET_KEY_LEN} random bytes) to keep them"
             );
-            Key::try_generate().ok_or_else(|| {
-                EnvError("SECRET_KEY is not set and the system has no randomness for one".into())
-            })
+            Secret::random()
         }
     }
 }
@@ -168,17 +198,19 @@ pub struct DemoAccount {
 /// Starts a server on actix's runtime: `start` gets `BIND_ADDR` and `WORKERS`
 /// and returns the bound addresses and the server
 /// (`HttpServer::new(..).workers(workers).bind(addr)`, then `addrs()` and
-/// `run()`). Prints `<program> listening on http://<addr>` and then
-/// `banner(base URL)` on standard output, and serves until stopped.
-pub fn serve<F, B>(program: &str, start: F, banner: B) -> Result<(), Box<dyn Error>>
+/// `run()`); it is async, so that it can connect to services first. Prints
+/// `<program> listening on http://<addr>` and then `banner(base URL)` on
+/// standard output, and serves until stopped.
+pub fn serve<F, Fut, B>(program: &str, start: F, banner: B) -> Result<(), Box<dyn Error>>
 where
-    F: FnOnce(&str, usize) -> io::Result<(Vec<SocketAddr>, Server)>,
+    F: FnOnce(String, usize) -> Fut,
+    Fut: Future<Output = io::Result<(Vec<SocketAddr>, Server)>>,
     B: FnOnce(&str) -> String,
 {
     let bind_addr = bind_addr();
     let workers = workers()?;
     actix_web::rt::System::new().block_on(async move {
-        let (addrs, server) = start(&bind_addr, workers)?;
+        let (addrs, server) = start(bind_addr.clone(), workers).await?;
         for addr in &addrs {
             println!("{program} listening on http://{addr}");
         }
@@ -193,6 +225,19 @@ where
         server.await
     })?;
     Ok(())
+}
+
+/// The `curl` lines of a session login against `auth_actix::views`' `csrf`,
+/// `login` and `logout` at their usual paths, with a cookie jar
+/// `cookies.txt`: what a browser does, Django's CSRF rules included.
+pub fn session_curl_lines(base: &str, username: &str, password: &str) -> String {
+    let token = r#""X-CSRFToken: $(awk '$6 == "csrftoken" {print $7}' cookies.txt)""#;
+    format!(
+        "  curl -s -c cookies.txt {base}/api-auth/csrf/\n  \
+         curl -b cookies.txt -c cookies.txt -H {token} -d username={username} -d password={password} {base}/api-auth/login/\n  \
+         curl -b cookies.txt {base}/api/me/\n  \
+         curl -b cookies.txt -c cookies.txt -X POST -H {token} {base}/api-auth/logout/\n"
+    )
 }
 
 /// Runs `main` and turns its error into a message on stderr and exit status 1.
@@ -225,12 +270,13 @@ mod tests {
     }
 
     #[test]
-    fn secret_keys_are_long_enough_and_deterministic() {
-        let secret = "x".repeat(MIN_SECRET_KEY_LEN);
-        let a = secret_key_from(Some(&secret)).unwrap();
-        let b = secret_key_from(Some(&secret)).unwrap();
-        assert_eq!(a.master(), b.master());
-        let Err(err) = secret_key_from(Some("short")) else {
+    fn secrets_are_long_enough_and_deterministic() {
+        let text = "x".repeat(MIN_SECRET_KEY_LEN);
+        let a = Secret::new(&text).unwrap();
+        let b = Secret::new(&text).unwrap();
+        assert_eq!(a.cookie_key().master(), b.cookie_key().master());
+        assert_eq!(a.expose(), text);
+        let Err(err) = Secret::new("short") else {
             panic!("a short SECRET_KEY is refused");
         };
         assert!(err.to_string().contains("at least 32 bytes"), "{err}");
@@ -238,7 +284,9 @@ mod tests {
             !err.to_string().contains("short"),
             "the secret is never echoed"
         );
-        let random = secret_key_from(None).unwrap();
-        assert_ne!(random.master(), a.master());
+        let random = Secret::random().unwrap();
+        assert_eq!(random.expose().len(), 128);
+        assert_ne!(random.expose(), Secret::random().unwrap().expose());
+        assert_eq!(format!("{random:?}"), "Secret(..)");
     }
 }

@@ -8,6 +8,7 @@
 //! | `bearer_token` | token authentication with the `Bearer` keyword |
 //! | `scope_middleware` | the pipeline as a middleware on a scope, without attributes |
 //! | `postgres` | an existing (Django) PostgreSQL database (cargo feature `postgres`) |
+//! | `redis_sessions` | session login with the sessions in Redis (cargo feature `redis`) |
 //!
 //! Run one with `cargo run -p examples --bin <name>`. The modules here are the
 //! pieces the binaries share, public so the tests can build the same apps.

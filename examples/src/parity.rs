@@ -13,9 +13,11 @@
 //! | `/basic/` | Basic | IsAuthenticated |
 //! | `/token/` | Token | IsAuthenticated |
 //! | `/bearer/` | Token with keyword `Bearer` | IsAuthenticated |
+//! | `/session/` | Session | IsAuthenticated |
 //! | `/remote/` | RemoteUser from header `Remote-User`, loopback peers trusted, unknown users created | IsAuthenticated |
-//! | `/default/` | the app's defaults | the app's defaults (IsAuthenticated) |
+//! | `/default/` | the app's defaults (Session, Basic) | the app's defaults (IsAuthenticated) |
 //! | `/basic-token/` | Basic, Token | IsAuthenticated |
+//! | `/token-session/` | Token, Session | IsAuthenticated |
 //! | `/custom/` | [`XUsernameAuthentication`] | IsAuthenticated |
 //! | `/open/` | Basic | AllowAny |
 //! | `/ro/` | Basic | IsAuthenticatedOrReadOnly |
@@ -25,6 +27,12 @@
 //! | `/deny-msg/` | Basic | IsAuthenticated, then [`DenyWithMessage`] |
 //! | `/and-deny/` | Basic | `IsAuthenticated & DenyWithMessage` (a composition shows the default message) |
 //! | `/bare/` | none: a plain actix-web handler, `200 {"ok": true}` (the benchmark baseline) | none |
+//!
+//! `/api-token-auth/` is DRF's `obtain_auth_token`: `POST {"username", "password"}` (JSON,
+//! urlencoded or multipart) answers `{"token": "<key>"}`. `/csrf/` answers
+//! `{"csrftoken": "<masked token>"}` and sets the `csrftoken` cookie; `/login/` (a `POST`
+//! with the credentials and that token) starts a session, `{"user": "<username>"}`;
+//! `/logout/` ends it on the server.
 
 use std::borrow::Cow;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -34,12 +42,15 @@ use actix_web::cookie::Key;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{web, App, HttpResponse};
 use auth_actix::prelude::*;
+use auth_actix::session::FailClosed;
 use auth_actix::session::{self, DieselSessionStore};
+use auth_actix::views::{csrf, login, logout, obtain_auth_token};
 use auth_actix::{
     AuthStore, ConfigError, DynAuthentication, PermissionRequest, RemoteUserConfig, TrustedProxy,
 };
 use serde::Serialize;
 
+use crate::config::Secret;
 use crate::custom::XUsernameAuthentication;
 
 /// [`DenyWithMessage`]'s message.
@@ -108,6 +119,14 @@ parity_view!(
     bearer, [TokenAuthentication<Bearer>], [IsAuthenticated]
 );
 parity_view!(
+    /// Session authentication (Django's CSRF rules for unsafe methods), authenticated users only.
+    session, [SessionAuthentication], [IsAuthenticated]
+);
+parity_view!(
+    /// Token, then Session.
+    token_session, [TokenAuthentication, SessionAuthentication], [IsAuthenticated]
+);
+parity_view!(
     /// The `Remote-User` header from a loopback proxy, authenticated users only.
     remote, [RemoteUserAuthentication], [IsAuthenticated]
 );
@@ -168,15 +187,17 @@ pub fn loopback_proxies() -> [TrustedProxy; 2] {
     ]
 }
 
-/// The app's settings: DRF's default authentication classes, `IsAuthenticated`
-/// by default, and `Remote-User` believed from loopback peers.
-pub fn settings(store: AuthStore) -> Result<AuthSettings, ConfigError> {
+/// The app's settings: DRF's default authentication classes (Session, then
+/// Basic), `IsAuthenticated` by default, Django's `SECRET_KEY` for session
+/// hashes, and `Remote-User` believed from loopback peers.
+pub fn settings(store: AuthStore, secret: &Secret) -> Result<AuthSettings, ConfigError> {
     AuthSettings::builder()
         .store(store)
-        // DRF's default authentication classes are [SessionAuthentication,
-        // BasicAuthentication]; SessionAuthentication joins the list here once
-        // it is part of auth-actix.
-        .default_authentication_classes([DynAuthentication::new(BasicAuthentication)])
+        .secret_key(secret.expose())
+        .default_authentication_classes([
+            DynAuthentication::new(SessionAuthentication),
+            DynAuthentication::new(BasicAuthentication),
+        ])
         .default_permission_classes([IsAuthenticated])
         .remote_user(RemoteUserConfig::default().trusted_proxies(loopback_proxies()))
         .build()
@@ -188,9 +209,11 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/basic/", web::to(basic))
         .route("/token/", web::to(token))
         .route("/bearer/", web::to(bearer))
+        .route("/session/", web::to(session))
         .route("/remote/", web::to(remote))
         .route("/default/", web::to(default))
         .route("/basic-token/", web::to(basic_token))
+        .route("/token-session/", web::to(token_session))
         .route("/custom/", web::to(custom))
         .route("/open/", web::to(open))
         .route("/ro/", web::to(ro))
@@ -199,7 +222,11 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/not-admin/", web::to(not_admin))
         .route("/deny-msg/", web::to(deny_msg))
         .route("/and-deny/", web::to(and_deny))
-        .route("/bare/", web::to(bare));
+        .route("/bare/", web::to(bare))
+        .service(obtain_auth_token)
+        .service(web::resource("/csrf/").to(csrf))
+        .service(web::resource("/login/").to(login))
+        .service(web::resource("/logout/").to(logout));
 }
 
 /// Everything the app needs, built once and shared by the workers.
@@ -211,12 +238,13 @@ pub struct Parity {
 }
 
 impl Parity {
-    /// The app over a migrated `store`, with session cookies protected by `key`.
-    pub fn new(store: AuthStore, key: Key) -> Result<Self, ConfigError> {
+    /// The app over a migrated `store`; `secret` keys the session cookie and
+    /// the session auth hashes.
+    pub fn new(store: AuthStore, secret: &Secret) -> Result<Self, ConfigError> {
         Ok(Parity {
             sessions: DieselSessionStore::from(&store),
-            settings: settings(store)?,
-            key,
+            settings: settings(store, secret)?,
+            key: secret.cookie_key(),
         })
     }
 
@@ -240,6 +268,8 @@ impl Parity {
         App::new()
             .app_data(self.settings.clone())
             .wrap(session::django_defaults(self.sessions.clone(), self.key.clone()).build())
+            // Outside the session middleware: a session store outage is a 503.
+            .wrap(FailClosed)
             .configure(routes)
     }
 }

@@ -3,13 +3,13 @@
 //! The real binary is started and probed in `drf_parity_binary.rs`.
 
 use actix_web::body::MessageBody;
-use actix_web::cookie::Key;
 use actix_web::dev::ServiceResponse;
 use actix_web::http::Method;
 use actix_web::test::{call_service, init_service, TestRequest};
 use auth_actix::auth_core::{Hashers, NewUser, PoolConfig};
 use auth_actix::AuthStore;
 use base64::Engine;
+use examples::config::Secret;
 use examples::parity::{Parity, DENY_MESSAGE};
 
 const NOT_PROVIDED: &str = "Authentication credentials were not provided.";
@@ -57,7 +57,8 @@ fn fixture() -> Fixture {
 
 impl Fixture {
     fn parity(&self) -> Parity {
-        Parity::new(self.store.clone(), Key::generate()).expect("valid settings")
+        Parity::new(self.store.clone(), &Secret::random().expect("a secret"))
+            .expect("valid settings")
     }
 }
 
@@ -68,6 +69,7 @@ struct Reply {
     challenge: Option<String>,
     allow: Option<String>,
     content_type: Option<String>,
+    set_cookies: Vec<String>,
     body: String,
 }
 
@@ -92,6 +94,11 @@ async fn read<B: MessageBody>(response: ServiceResponse<B>) -> Reply {
         header("allow"),
         header("content-type"),
     );
+    let set_cookies = response
+        .headers()
+        .get_all("set-cookie")
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .collect();
     let body = actix_web::body::to_bytes(response.into_body())
         .await
         .unwrap_or_default();
@@ -100,6 +107,7 @@ async fn read<B: MessageBody>(response: ServiceResponse<B>) -> Reply {
         challenge,
         allow,
         content_type,
+        set_cookies,
         body: String::from_utf8_lossy(&body).into_owned(),
     }
 }
@@ -356,10 +364,11 @@ async fn default_and_multi_class_views() {
     let token = |key: &str| authorization(&format!("Token {key}"));
     #[rustfmt::skip]
     let cases = vec![
-        // The app's defaults: Basic, then IsAuthenticated.
-        case("GET", "/default/", vec![], 401, Some(BASIC), detail(NOT_PROVIDED)),
+        // The app's defaults: Session (no challenge, so 403s), Basic; IsAuthenticated.
+        case("GET", "/default/", vec![], 403, None, detail(NOT_PROVIDED)),
         case("POST", "/default/", vec![alice()], 200, None, caller("alice", None)),
-        case("GET", "/default/", vec![token(&f.alice_key)], 401, Some(BASIC), detail(NOT_PROVIDED)),
+        case("GET", "/default/", vec![basic("alice", "nope")], 403, None, detail(INVALID_BASIC)),
+        case("GET", "/default/", vec![token(&f.alice_key)], 403, None, detail(NOT_PROVIDED)),
         case("DELETE", "/default/", vec![alice()], 405, None, not_allowed("DELETE")),
         // Basic, then Token: either works; the challenge is the first class's.
         case("GET", "/basic-token/", vec![], 401, Some(BASIC), detail(NOT_PROVIDED)),
@@ -464,4 +473,302 @@ async fn bare_view_has_no_machinery() {
             "{method} {headers:?}"
         );
     }
+}
+
+/// A POST to `obtain_auth_token` with `body` as `content_type`.
+fn login(content_type: &str, body: &str) -> TestRequest {
+    TestRequest::post()
+        .uri("/api-token-auth/")
+        .insert_header(("Content-Type", content_type))
+        .set_payload(body.to_owned())
+}
+
+#[actix_web::test]
+async fn obtain_auth_token_answers_drfs_bodies() {
+    let f = fixture();
+    let app = init_service(f.parity().app()).await;
+    let json = "application/json";
+    let form = "application/x-www-form-urlencoded";
+    let token = format!(r#"{{"token":"{}"}}"#, f.alice_key);
+    let unable = r#"{"non_field_errors":["Unable to log in with provided credentials."]}"#;
+    let required =
+        r#"{"username":["This field is required."],"password":["This field is required."]}"#;
+    let multipart = "--B\r\nContent-Disposition: form-data; name=\"username\"\r\n\r\nalice\r\n\
+                     --B\r\nContent-Disposition: form-data; name=\"password\"\r\n\r\nalice-pw\r\n--B--\r\n";
+    #[rustfmt::skip]
+    let cases: Vec<(&str, &str, u16, &str)> = vec![
+        // The key made earlier comes back, in every body format.
+        (json, r#"{"username":"alice","password":"alice-pw"}"#, 200, &token),
+        (form, "username=alice&password=alice-pw", 200, &token),
+        ("multipart/form-data; boundary=B", multipart, 200, &token),
+        // The username is trimmed; the password is kept as sent.
+        (json, r#"{"username":" alice ","password":"alice-pw"}"#, 200, &token),
+        (json, r#"{"username":"alice","password":" alice-pw"}"#, 400, unable),
+        (json, r#"{"username":"alice","password":"nope"}"#, 400, unable),
+        (json, r#"{"username":"sleepy","password":"sleepy-pw"}"#, 400, unable),
+        (json, r#"{"username":"nobody","password":"pw"}"#, 400, unable),
+        (json, "{}", 400, required),
+        (json, r#"{"username":"alice"}"#, 400, r#"{"password":["This field is required."]}"#),
+        (json, r#"{"username":"","password":""}"#, 400, r#"{"username":["This field may not be blank."],"password":["This field may not be blank."]}"#),
+        (json, r#"{"username":null,"password":null}"#, 400, r#"{"username":["This field may not be null."],"password":["This field may not be null."]}"#),
+        (json, r#"{"username":true,"password":["x"]}"#, 400, r#"{"username":["Not a valid string."],"password":["Not a valid string."]}"#),
+        (json, "[]", 400, r#"{"non_field_errors":["Invalid data. Expected a dictionary, but got list."]}"#),
+        (json, "\"alice\"", 400, r#"{"non_field_errors":["Invalid data. Expected a dictionary, but got str."]}"#),
+        (json, "{", 400, r#"{"detail":"JSON parse error - Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"}"#),
+        ("text/plain", r#"{"username":"alice","password":"alice-pw"}"#, 415, r#"{"detail":"Unsupported media type \"text/plain\" in request."}"#),
+    ];
+    for (content_type, body, status, expected) in cases {
+        let reply = send!(&app, login(content_type, body));
+        assert_eq!(
+            (reply.status, reply.body.as_str()),
+            (status, expected),
+            "{content_type} {body:?}"
+        );
+        assert_eq!(reply.allow.as_deref(), Some("POST, OPTIONS"));
+        assert_eq!(reply.content_type.as_deref(), Some("application/json"));
+    }
+    let reply = send!(&app, TestRequest::get().uri("/api-token-auth/"));
+    assert_eq!(
+        (reply.status, reply.body.as_str()),
+        (405, r#"{"detail":"Method \"GET\" not allowed."}"#)
+    );
+    // The app's default authentication runs first: a bad Basic header fails
+    // before any password is looked at (a 403: Session, first, has no challenge).
+    let reply = send!(
+        &app,
+        login(json, r#"{"username":"alice","password":"alice-pw"}"#)
+            .insert_header(("Authorization", "Basic"))
+    );
+    assert_eq!(
+        (
+            reply.status,
+            reply.challenge.as_deref(),
+            reply.body.as_str()
+        ),
+        (
+            403,
+            None,
+            detail("Invalid basic header. No credentials provided.").as_str()
+        )
+    );
+    // A user without a token gets one, the same on every login.
+    let newcomer = f
+        .store
+        .create_user(NewUser::new("newcomer", Some("newcomer-pw".into())))
+        .expect("a user");
+    assert!(f.store.token_for_user(newcomer.id).unwrap().is_none());
+    let credentials = r#"{"username":"newcomer","password":"newcomer-pw"}"#;
+    let first = send!(&app, login(json, credentials));
+    let second = send!(&app, login(json, credentials));
+    let key = f
+        .store
+        .token_for_user(newcomer.id)
+        .unwrap()
+        .expect("made")
+        .key;
+    assert_eq!(first.body, format!(r#"{{"token":"{key}"}}"#));
+    assert_eq!((first.status, &first.body), (second.status, &second.body));
+    // The token works on the token views.
+    let reply = send!(
+        &app,
+        request("GET", "/token/", &[authorization(&format!("Token {key}"))])
+    );
+    assert_eq!(
+        (reply.status, reply.body),
+        (200, caller("newcomer", Some(&key)))
+    );
+}
+
+/// A browser's cookies, enough for these tests.
+#[derive(Default, Clone)]
+struct Jar(std::collections::BTreeMap<String, String>);
+
+impl Jar {
+    /// Keeps what the response set; drops what it expired.
+    fn update(&mut self, reply: &Reply) {
+        for cookie in &reply.set_cookies {
+            let pair = cookie.split(';').next().unwrap_or_default();
+            let Some((name, value)) = pair.split_once('=') else {
+                continue;
+            };
+            let expired = value.is_empty() || cookie.to_ascii_lowercase().contains("max-age=0");
+            if expired {
+                self.0.remove(name);
+            } else {
+                self.0.insert(name.to_owned(), value.to_owned());
+            }
+        }
+    }
+
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str)
+    }
+
+    /// The request, with the cookies.
+    fn on(&self, request: TestRequest) -> TestRequest {
+        if self.0.is_empty() {
+            return request;
+        }
+        let cookies: Vec<String> = self.0.iter().map(|(n, v)| format!("{n}={v}")).collect();
+        request.insert_header(("Cookie", cookies.join("; ")))
+    }
+}
+
+fn csrf_failed(reason: &str) -> String {
+    detail(&format!("CSRF Failed: {reason}"))
+}
+
+#[actix_web::test]
+async fn session_views_with_login_csrf_and_logout() {
+    let f = fixture();
+    let app = init_service(f.parity().app()).await;
+    let mut jar = Jar::default();
+    let credentials = r#"{"username":"alice","password":"alice-pw"}"#;
+    let post_login = |jar: &Jar, token: Option<&str>, body: &str| {
+        let mut req = jar.on(TestRequest::post()
+            .uri("/login/")
+            .insert_header(("Content-Type", "application/json"))
+            .set_payload(body.to_owned()));
+        if let Some(token) = token {
+            req = req.insert_header(("X-CSRFToken", token.to_owned()));
+        }
+        req
+    };
+
+    // Login is CSRF-protected for everyone, as Django's LoginView.
+    let reply = send!(&app, post_login(&jar, None, credentials));
+    assert_eq!(
+        (reply.status, reply.body),
+        (403, csrf_failed("CSRF cookie not set."))
+    );
+
+    // /csrf/: a masked token and the cookie holding its secret.
+    let reply = send!(&app, jar.on(TestRequest::get().uri("/csrf/")));
+    jar.update(&reply);
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let body: serde_json::Value = serde_json::from_str(&reply.body).expect("JSON");
+    let token = body["csrftoken"].as_str().expect("a token").to_owned();
+    assert_eq!(token.len(), 64);
+    assert!(token.bytes().all(|b| b.is_ascii_alphanumeric()));
+    let secret = jar
+        .get("csrftoken")
+        .expect("the csrftoken cookie")
+        .to_owned();
+    assert_eq!(secret.len(), 32);
+
+    let reply = send!(&app, post_login(&jar, None, credentials));
+    assert_eq!(
+        (reply.status, reply.body),
+        (403, csrf_failed("CSRF token missing."))
+    );
+    let wrong = r#"{"username":"alice","password":"nope"}"#;
+    let reply = send!(&app, post_login(&jar, Some(&token), wrong));
+    assert_eq!(
+        (reply.status, reply.body.as_str()),
+        (
+            400,
+            r#"{"non_field_errors":["Unable to log in with provided credentials."]}"#
+        )
+    );
+    assert!(jar.get("sessionid").is_none());
+
+    let reply = send!(&app, post_login(&jar, Some(&token), credentials));
+    jar.update(&reply);
+    assert_eq!(
+        (reply.status, reply.body.as_str()),
+        (200, r#"{"user":"alice"}"#)
+    );
+    let session_cookie = jar.get("sessionid").expect("a session").to_owned();
+    let rotated = jar.get("csrftoken").expect("a CSRF cookie").to_owned();
+    assert_ne!(rotated, secret, "login rotates the CSRF secret");
+
+    // Safe methods need no token.
+    for path in ["/session/", "/token-session/", "/default/"] {
+        let reply = send!(&app, jar.on(request("GET", path, &[])));
+        assert_eq!(
+            (reply.status, reply.body),
+            (200, caller("alice", None)),
+            "{path}"
+        );
+    }
+    // Unsafe ones need the token of the current secret.
+    let reply = send!(&app, jar.on(request("POST", "/session/", &[])));
+    assert_eq!(
+        (reply.status, reply.challenge, reply.body),
+        (403, None, csrf_failed("CSRF token missing."))
+    );
+    let stale = ("X-CSRFToken".to_owned(), token.clone());
+    let reply = send!(&app, jar.on(request("PUT", "/session/", &[stale])));
+    assert_eq!(
+        (reply.status, reply.body),
+        (
+            403,
+            csrf_failed("CSRF token from the 'X-Csrftoken' HTTP header incorrect.")
+        )
+    );
+    let current = ("X-CSRFToken".to_owned(), rotated.clone());
+    for method in ["POST", "PUT", "PATCH"] {
+        let reply = send!(
+            &app,
+            jar.on(request(method, "/session/", std::slice::from_ref(&current)))
+        );
+        assert_eq!((reply.status, reply.body), (200, caller("alice", None)));
+    }
+    let reply = send!(
+        &app,
+        jar.on(request(
+            "DELETE",
+            "/session/",
+            std::slice::from_ref(&current)
+        ))
+    );
+    assert_eq!((reply.status, reply.body), (405, not_allowed("DELETE")));
+    // Token comes first on /token-session/, and needs no CSRF token.
+    let boss_token = authorization(&format!("Token {}", f.boss_key));
+    let reply = send!(
+        &app,
+        jar.on(request("POST", "/token-session/", &[boss_token]))
+    );
+    assert_eq!(
+        (reply.status, reply.body),
+        (200, caller("boss", Some(&f.boss_key)))
+    );
+    // A session user on a Basic-only view is not authenticated there.
+    let reply = send!(&app, jar.on(request("GET", "/basic/", &[])));
+    assert_eq!(
+        (reply.status, reply.challenge.as_deref()),
+        (401, Some(BASIC))
+    );
+
+    // Without the cookie: anonymous, and Session has no challenge.
+    let reply = send!(&app, request("GET", "/session/", &[]));
+    assert_eq!(
+        (reply.status, reply.challenge, reply.body),
+        (403, None, detail(NOT_PROVIDED))
+    );
+    let reply = send!(&app, request("GET", "/token-session/", &[]));
+    assert_eq!(
+        (reply.status, reply.challenge.as_deref()),
+        (401, Some("Token"))
+    );
+
+    // Logout needs the token too, and ends the session on the server.
+    let reply = send!(&app, jar.on(request("POST", "/logout/", &[])));
+    assert_eq!(
+        (reply.status, reply.body),
+        (403, csrf_failed("CSRF token missing."))
+    );
+    let reply = send!(&app, jar.on(request("POST", "/logout/", &[current])));
+    jar.update(&reply);
+    assert_eq!(
+        (reply.status, reply.body.as_str()),
+        (200, r#"{"detail":"Successfully logged out."}"#)
+    );
+    assert!(jar.get("sessionid").is_none());
+    // A copy of the old cookie opens nothing.
+    let replayed = TestRequest::get()
+        .uri("/session/")
+        .insert_header(("Cookie", format!("sessionid={session_cookie}")));
+    let reply = send!(&app, replayed);
+    assert_eq!((reply.status, reply.body), (403, detail(NOT_PROVIDED)));
 }

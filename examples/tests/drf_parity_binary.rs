@@ -159,11 +159,11 @@ fn the_binary_manages_its_database_and_serves_the_views() {
         )
     );
     assert!(
-        response.has_header("www-authenticate", "basic realm=\"api\""),
+        response.has_header("www-authenticate", "Basic realm=\"api\""),
         "{}",
         response.head
     );
-    assert!(response.has_header("allow", "get, post, put, patch, options"));
+    assert!(response.has_header("allow", "GET, POST, PUT, PATCH, OPTIONS"));
     assert_eq!(
         call("PATCH", "/admin/", &[("Authorization", &alice)]),
         (
@@ -179,6 +179,17 @@ fn the_binary_manages_its_database_and_serves_the_views() {
     assert_eq!(
         call("GET", "/remote/", &[("Remote-User", "carol")]),
         (200, caller("carol", None))
+    );
+    let response = http(
+        &server.addr,
+        "POST",
+        "/api-token-auth/",
+        &[("Content-Type", "application/json")],
+        r#"{"username":"alice","password":"alice pw"}"#,
+    );
+    assert_eq!(
+        (response.status, response.body),
+        (200, format!(r#"{{"token":"{alice_key}"}}"#))
     );
     assert_eq!(
         call("GET", "/bare/", &[]),

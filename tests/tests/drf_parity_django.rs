@@ -10,10 +10,10 @@
 #![cfg(feature = "sqlite")]
 
 use actix_web::body::MessageBody;
-use actix_web::cookie::Key;
 use actix_web::dev::ServiceResponse;
 use actix_web::test::{call_service, init_service, TestRequest};
 use base64::Engine;
+use examples::config::Secret;
 use examples::parity::Parity;
 use integration_tests::{connect, fixture, TempSqlite};
 use serde_json::Value;
@@ -94,7 +94,8 @@ async fn django_users_and_tokens_work_in_drf_parity() {
     let db = TempSqlite::copy_of(&fixture("django52.sqlite3"));
     let store = connect(&db.url());
     store.migrate().expect("our migrate on Django's database");
-    let parity = Parity::new(store, Key::generate()).expect("valid settings");
+    let secret = Secret::random().expect("a secret");
+    let parity = Parity::new(store, &secret).expect("valid settings");
     let app = init_service(parity.app()).await;
     let users = manifest();
     assert!(users.len() >= 10, "the whole manifest: {users:?}");

@@ -43,10 +43,10 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let settings = AuthSettings::builder().store(store).build()?;
     config::serve(
         "bearer_token",
-        move |addr, workers| {
+        move |addr, workers| async move {
             let server = HttpServer::new(move || App::new().app_data(settings.clone()).service(me))
                 .workers(workers)
-                .bind(addr)?;
+                .bind(addr.as_str())?;
             Ok((server.addrs(), server.run()))
         },
         |base| {

@@ -34,11 +34,11 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let settings = AuthSettings::builder().store(store).build()?;
     config::serve(
         "custom_authentication",
-        move |addr, workers| {
+        move |addr, workers| async move {
             let server =
                 HttpServer::new(move || App::new().app_data(settings.clone()).service(whoami))
                     .workers(workers)
-                    .bind(addr)?;
+                    .bind(addr.as_str())?;
             Ok((server.addrs(), server.run()))
         },
         |base| {

@@ -31,15 +31,15 @@ const PROGRAM: &str = "drf_parity";
 const DEFAULT_DATABASE: &str = "./drf_parity.sqlite3";
 
 fn serve(database: &str) -> Result<(), Box<dyn std::error::Error>> {
-    let key = config::secret_key()?;
+    let secret = config::secret_key()?;
     let store = config::open_store(database)?;
-    let parity = Parity::new(store, key)?;
+    let parity = Parity::new(store, &secret)?;
     config::serve(
         PROGRAM,
-        move |addr, workers| {
+        move |addr, workers| async move {
             let server = HttpServer::new(move || parity.app())
                 .workers(workers)
-                .bind(addr)?;
+                .bind(addr.as_str())?;
             Ok((server.addrs(), server.run()))
         },
         |_| String::new(),

@@ -69,10 +69,10 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let database = parsed.redacted();
     config::serve(
         "postgres",
-        move |addr, workers| {
+        move |addr, workers| async move {
             let server = HttpServer::new(move || App::new().app_data(settings.clone()).service(me))
                 .workers(workers)
-                .bind(addr)?;
+                .bind(addr.as_str())?;
             Ok((server.addrs(), server.run()))
         },
         |base| {

@@ -52,7 +52,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let settings = AuthSettings::builder().store(store).build()?;
     config::serve(
         "scope_middleware",
-        move |addr, workers| {
+        move |addr, workers| async move {
             let server = HttpServer::new(move || {
                 let pipeline = AuthPipeline::new()
                     .authentication_classes((
@@ -72,7 +72,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
                     )
             })
             .workers(workers)
-            .bind(addr)?;
+            .bind(addr.as_str())?;
             Ok((server.addrs(), server.run()))
         },
         |base| {

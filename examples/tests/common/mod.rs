@@ -87,15 +87,34 @@ pub fn start(bin: &str, env: &[(&str, &str)], dir: &Path) -> Server {
 #[derive(Debug)]
 pub struct Response {
     pub status: u16,
-    /// The head, lower-cased.
+    /// The status line and the headers, as received.
     pub head: String,
     pub body: String,
 }
 
 impl Response {
-    /// Whether the head has the header line `name: value` (lower-case both).
+    /// Whether the head has the header line `name: value` (compared
+    /// case-insensitively).
     pub fn has_header(&self, name: &str, value: &str) -> bool {
-        self.head.contains(&format!("\r\n{name}: {value}\r\n"))
+        self.head
+            .to_ascii_lowercase()
+            .contains(&format!("\r\n{name}: {value}\r\n").to_ascii_lowercase())
+    }
+
+    /// The `name=value` pairs of the `Set-Cookie` headers.
+    pub fn cookies(&self) -> Vec<(String, String)> {
+        self.head
+            .split("\r\n")
+            .filter_map(|line| {
+                let (name, value) = line.split_once(':')?;
+                if !name.eq_ignore_ascii_case("set-cookie") {
+                    return None;
+                }
+                let pair = value.trim().split(';').next()?;
+                let (name, value) = pair.split_once('=')?;
+                Some((name.to_owned(), value.to_owned()))
+            })
+            .collect()
     }
 }
 
@@ -133,7 +152,7 @@ pub fn http(
         .unwrap_or_else(|| panic!("no status in {head:?}"));
     Response {
         status,
-        head: format!("{}\r\n", head.to_ascii_lowercase()),
+        head: format!("{head}\r\n"),
         body: body.to_owned(),
     }
 }
