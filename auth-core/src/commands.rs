@@ -55,11 +55,17 @@ pub enum StoreSource {
 }
 
 impl StoreSource {
-    /// A URL with the default pool settings.
+    /// A URL with pool settings for a one-shot command: the defaults, but no idle
+    /// connection kept in reserve. A reserve connection is opened by r2d2's background
+    /// thread, which can still be inside libpq when the process exits after the command,
+    /// and libpq's clean-up at exit then races it (seen as a crash at exit on PostgreSQL).
     pub fn url(url: impl Into<String>) -> Self {
         StoreSource::Url {
             url: url.into(),
-            config: PoolConfig::default(),
+            config: PoolConfig {
+                min_idle: Some(0),
+                ..PoolConfig::default()
+            },
         }
     }
 

@@ -17,7 +17,6 @@ use std::net::SocketAddr;
 
 use actix_web::cookie::Key;
 use actix_web::dev::Server;
-use auth_actix::auth_core::commands::StoreSource;
 use auth_actix::auth_core::{NewUser, PoolConfig};
 use auth_actix::{AuthStore, StoreError};
 
@@ -140,20 +139,6 @@ pub fn secret_key() -> Result<Secret, EnvError> {
             );
             Secret::random()
         }
-    }
-}
-
-/// Where a management command (`migrate`, `createuser`, …) finds its store:
-/// `url`, with no connection kept idle. A short-lived process must not leave
-/// the pool opening a replacement connection in the background when it exits
-/// (with libpq that races the TLS library's exit-time cleanup and can crash).
-pub fn command_store(url: &str) -> StoreSource {
-    StoreSource::Url {
-        url: url.to_owned(),
-        config: PoolConfig {
-            min_idle: Some(0),
-            ..PoolConfig::default()
-        },
     }
 }
 

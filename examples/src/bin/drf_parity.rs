@@ -23,7 +23,7 @@
 use std::process::ExitCode;
 
 use actix_web::HttpServer;
-use auth_actix::auth_core::commands;
+use auth_actix::auth_core::commands::{self, StoreSource};
 use examples::config;
 use examples::parity::Parity;
 
@@ -58,7 +58,7 @@ fn main() -> ExitCode {
         exit_code(commands::run_with_stdio(
             PROGRAM,
             args,
-            config::command_store(&database),
+            StoreSource::url(database.as_str()),
         ))
     };
     match args.as_slice() {
