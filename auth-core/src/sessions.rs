@@ -280,10 +280,11 @@ impl SessionDb {
         }
         let hash = key_hash(key);
         let mut conn = self.connection()?;
-        let row: Option<(String, SessionRecord)> = live_row(hash.clone(), now_utc())
-            .select((actix_auth_session::key_hash, SessionRecord::as_select()))
-            .first(&mut conn)
-            .optional()?;
+        let row: Option<(String, SessionRecord)> =
+            db::on_backend!(&mut *conn, |c| live_row(hash.clone(), now_utc())
+                .select((actix_auth_session::key_hash, SessionRecord::as_select()))
+                .first(c)
+                .optional()?);
         // The column is compared exactly on every backend; re-checking costs
         // nothing and keeps that true whatever collation a DBA sets.
         Ok(row

@@ -287,10 +287,10 @@ impl AuthStore {
         if !models::storable(username) {
             return Ok(None);
         }
-        let candidates: Vec<User> = auth_user::table
+        let candidates: Vec<User> = db::on_backend!(conn, |c| auth_user::table
             .filter(auth_user::username.eq(username))
             .select(User::as_select())
-            .load(conn)?;
+            .load(c)?);
         Ok(candidates
             .into_iter()
             .find(|u| crypto::constant_time_eq(u.username.as_bytes(), username.as_bytes())))
@@ -299,11 +299,11 @@ impl AuthStore {
     /// The user with primary key `id`, active or not.
     pub fn user_by_id(&self, id: i32) -> Result<Option<User>, StoreError> {
         let mut conn = self.connection()?;
-        Ok(auth_user::table
+        Ok(db::on_backend!(&mut *conn, |c| auth_user::table
             .find(id)
             .select(User::as_select())
-            .first(&mut conn)
-            .optional()?)
+            .first(c)
+            .optional()?))
     }
 
     /// Django's `UserManager.create_user`: validates the username as the
@@ -578,11 +578,11 @@ impl AuthStore {
             return Ok(None);
         }
         let mut conn = self.connection()?;
-        let rows: Vec<(Token, User)> = authtoken_token::table
+        let rows: Vec<(Token, User)> = db::on_backend!(&mut *conn, |c| authtoken_token::table
             .inner_join(auth_user::table)
             .filter(authtoken_token::key.eq(key))
             .select((Token::as_select(), User::as_select()))
-            .load(&mut conn)?;
+            .load(c)?);
         Ok(rows
             .into_iter()
             .find(|(token, _)| crypto::constant_time_eq(token.key.as_bytes(), key.as_bytes())))

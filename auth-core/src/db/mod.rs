@@ -11,6 +11,7 @@ mod pool;
 pub mod schema;
 mod url;
 
+pub(crate) use connection::on_backend;
 pub use connection::{AnyConnection, MultiBackend};
 pub use pool::{build_pool, get, ConnectionManager, DbPool, PoolConfig, PooledConnection};
 pub use url::{Backend, DatabaseUrl};
