@@ -6,7 +6,7 @@ use std::time::Duration;
 use diesel::r2d2::{self, ManageConnection, R2D2Connection};
 use diesel::Connection;
 
-use super::{AnyConnection, Backend, DatabaseUrl};
+use super::{AnyConnection, DatabaseUrl};
 use crate::store::StoreError;
 
 /// The connection pool. Cheap to clone (it is an `Arc` inside).
@@ -170,13 +170,8 @@ pub fn build_pool(url: &str, config: &PoolConfig) -> Result<DbPool, StoreError> 
     }
     let url = DatabaseUrl::parse(url)?;
     let memory = url.is_memory();
-    // r2d2 pings (`SELECT 1`) every connection it hands out. That finds a
-    // server connection that died while idle; a SQLite connection is a file
-    // handle the ping cannot tell anything about, so SQLite skips it.
-    let ping = url.backend() != Backend::Sqlite;
     let manager = ConnectionManager::new(url, config);
     let builder = r2d2::Pool::builder()
-        .test_on_check_out(ping)
         .connection_timeout(config.connection_timeout)
         .error_handler(Box::new(TracingErrorHandler));
     let builder = if memory {
