@@ -187,6 +187,8 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+pub mod server;
+
 /// Direct reads of a SQLite file, bypassing the stores: what a migration changed.
 #[cfg(feature = "sqlite")]
 pub mod sqlite {

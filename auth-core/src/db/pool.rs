@@ -3,6 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use diesel::connection::SimpleConnection;
 use diesel::r2d2::{self, ManageConnection, R2D2Connection};
 use diesel::Connection;
 
@@ -59,6 +60,11 @@ impl Default for PoolConfig {
 /// Timestamps are stored as naive UTC, as Django does with `USE_TZ = True`;
 /// the UTC session time zone makes PostgreSQL's `timestamp with time zone`
 /// and MySQL's `datetime(6)` read and write the same instants Django does.
+///
+/// A checked-out connection is first tested (on SQLite by reading the
+/// schema version from the file, which a connection that once found the file
+/// unreadable keeps failing; elsewhere by a round trip), so a broken
+/// connection is replaced rather than handed out.
 pub struct ConnectionManager {
     url: DatabaseUrl,
     sqlite_busy_timeout: Duration,
@@ -136,7 +142,16 @@ impl ManageConnection for ConnectionManager {
     }
 
     fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), r2d2::Error> {
-        conn.ping().map_err(r2d2::Error::QueryError)
+        let checked = match conn {
+            // `SELECT 1` never reads the file: a connection that met a
+            // damaged or replaced file (SQLITE_NOTADB) answers it, yet fails
+            // every real query for good, even once the file is whole again.
+            #[cfg(feature = "sqlite")]
+            AnyConnection::Sqlite(conn) => conn.batch_execute("PRAGMA schema_version"),
+            #[allow(unreachable_patterns)]
+            conn => conn.ping(),
+        };
+        checked.map_err(r2d2::Error::QueryError)
     }
 
     fn has_broken(&self, conn: &mut AnyConnection) -> bool {
@@ -144,13 +159,16 @@ impl ManageConnection for ConnectionManager {
     }
 }
 
-/// Reports connection failures the pool sees in the background.
+/// Reports each failed connect or connection check at `debug`: the pool
+/// retries until its timeout, so one unavailable database makes many of
+/// them. The request that gives up logs the failure once, with the cause
+/// ([`get`] puts it in the error).
 #[derive(Debug, Clone, Copy)]
 struct TracingErrorHandler;
 
 impl r2d2::HandleError<r2d2::Error> for TracingErrorHandler {
     fn handle_error(&self, error: r2d2::Error) {
-        tracing::warn!(%error, "database connection failed");
+        tracing::debug!(%error, "database connection failed");
     }
 }
 
@@ -197,7 +215,10 @@ pub fn build_pool(url: &str, config: &PoolConfig) -> Result<DbPool, StoreError> 
 }
 
 /// Checks a connection out of `pool`, mapping a timeout or a failed connect to
-/// [`StoreError::Unavailable`].
+/// [`StoreError::Unavailable`]. Its message carries the cause when r2d2
+/// reports one, e.g. `timed out waiting for connection: file is not a
+/// database` (r2d2 hands the latest failure to one waiting request; others
+/// waiting at the same moment see the bare timeout).
 pub fn get(pool: &DbPool) -> Result<PooledConnection, StoreError> {
     pool.get()
         .map_err(|e| StoreError::Unavailable(e.to_string()))
