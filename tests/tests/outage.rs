@@ -275,12 +275,12 @@ fn sqlite_file_replaced_by_garbage() {
 
     // Everything into the main file first: the write-ahead log would otherwise still hold the
     // rows, and the pool's connections would go on reading them from it.
-    checkpoint(db.path());
+    integration_tests::sqlite::checkpoint(db.path());
     let original = std::fs::read(db.path()).expect("read the database");
-    overwrite_in_place(db.path(), &vec![0x5a; original.len()]);
+    integration_tests::sqlite::overwrite_in_place(db.path(), &vec![0x5a; original.len()]);
     check_down(&calls, &browser, &logs, &["file is not a database"]);
 
-    overwrite_in_place(db.path(), &original);
+    integration_tests::sqlite::overwrite_in_place(db.path(), &original);
     let took = check_recovers(&calls, Duration::from_secs(10));
     eprintln!("sqlite: the service resumed {took:?} after the file came back");
     // The session made before the outage still works.
@@ -385,27 +385,4 @@ fn postgres_stopped_and_started() {
         calls.session(&browser).summary(),
         (200, caller(&username, None).as_str())
     );
-}
-
-/// Writes `bytes` over the file's contents without replacing the file: connections that hold it
-/// open see the change.
-fn overwrite_in_place(path: &std::path::Path, bytes: &[u8]) {
-    use std::io::Write;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .open(path)
-        .expect("open the database file");
-    file.write_all(bytes).expect("overwrite the database file");
-    file.sync_all().expect("sync the database file");
-}
-
-/// Moves every page of the write-ahead log into the database file and empties the log, from a
-/// connection of its own (so that no pooled connection is left with the pages in its cache).
-fn checkpoint(path: &std::path::Path) {
-    use diesel::{Connection, RunQueryDsl, SqliteConnection};
-    let mut conn = SqliteConnection::establish(path.to_str().expect("a UTF-8 path"))
-        .expect("open the database");
-    diesel::sql_query("PRAGMA wal_checkpoint(TRUNCATE)")
-        .execute(&mut conn)
-        .expect("checkpoint");
 }
