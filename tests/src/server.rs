@@ -7,8 +7,9 @@ use std::sync::{mpsc, Arc, Mutex, OnceLock};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use actix_web::dev::ServerHandle;
-use actix_web::HttpServer;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServerHandle, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::{App, HttpServer};
 use examples::parity::Parity;
 
 /// A running server; stopped when dropped.
@@ -21,10 +22,26 @@ pub struct Server {
 impl Server {
     /// Serves `parity`'s app with `workers` workers on an ephemeral loopback port.
     pub fn start(parity: Parity, workers: usize) -> Server {
+        Server::serve(move || parity.app(), workers)
+    }
+
+    /// Serves the apps `app` makes (one a worker) on an ephemeral loopback port.
+    pub fn serve<F, T, B>(app: F, workers: usize) -> Server
+    where
+        F: Fn() -> App<T> + Send + Clone + 'static,
+        T: ServiceFactory<
+                ServiceRequest,
+                Config = (),
+                Response = ServiceResponse<B>,
+                Error = actix_web::Error,
+                InitError = (),
+            > + 'static,
+        B: MessageBody + 'static,
+    {
         let (sender, receiver) = mpsc::channel();
         let thread = std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
-                let server = HttpServer::new(move || parity.app())
+                let server = HttpServer::new(app)
                     .workers(workers)
                     .disable_signals()
                     .bind("127.0.0.1:0")?;
