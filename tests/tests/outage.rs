@@ -20,6 +20,9 @@ const UNAVAILABLE: &str = r#"{"detail":"Service temporarily unavailable, try aga
 const SECRET_KEY: &str = "an outage test key, long enough for the cookie key";
 const PASSWORD: &str = "outage-password-1";
 
+/// Simultaneous requests during an outage.
+const BURST: usize = 8;
+
 /// The suites share the process's log capture: one at a time.
 static SERIAL: Mutex<()> = Mutex::new(());
 
@@ -227,6 +230,25 @@ fn check_down(calls: &Calls<'_>, browser: &Browser, logs: &Logs, causes: &[&str]
         1,
         "login: one log line for the failure"
     );
+    // Many at once: each is a 503, each logged once.
+    let replies: Vec<Response> = std::thread::scope(|scope| {
+        let calls: Vec<_> = (0..BURST).map(|_| scope.spawn(|| calls.token())).collect();
+        calls
+            .into_iter()
+            .map(|call| call.join().expect("a request thread"))
+            .collect()
+    });
+    for reply in &replies {
+        assert_eq!(reply.summary(), (503, UNAVAILABLE), "burst: {reply:?}");
+    }
+    let events = logs.take();
+    let burst = problems(&events);
+    assert_eq!(burst.len(), BURST, "burst: one line each:\n{burst:#?}");
+    let with_cause = burst
+        .iter()
+        .filter(|line| causes.iter().any(|c| line.contains(c)))
+        .count();
+    assert_eq!(with_cause, BURST, "burst: each with its cause: {burst:#?}");
     // No database needed: served as usual.
     assert_eq!(calls.bare().summary(), (200, r#"{"ok":true}"#));
     assert_eq!(
