@@ -193,7 +193,7 @@ async fn the_same_key_on_every_login_and_at_any_path() {
 async fn concurrent_first_logins_make_one_token() {
     let (store, _dir) = store();
     let app = Rc::new(token_app!(settings(&store)));
-    let tasks: Vec<_> = (0..32)
+    let tasks: Vec<_> = (0..64)
         .map(|_| {
             let app = app.clone();
             actix_web::rt::spawn(async move {

@@ -512,3 +512,64 @@ fn clearsessions_deletes_only_expired_sessions() {
         "usage: manage clearsessions\nmanage clearsessions: error: unrecognized arguments: extra\n"
     );
 }
+
+per_backend!(concurrent_create_token_reset_leaves_one_token);
+
+/// `create-token -r` run by many processes at once for one user (each command opens its own
+/// pool, as a process would): every run succeeds, exactly one token row remains, and its key is
+/// one of those printed.
+fn concurrent_create_token_reset_leaves_one_token(db: &TestDb) {
+    use auth_core::db::schema::authtoken_token;
+    use diesel::prelude::*;
+    use std::sync::{Arc, Barrier};
+
+    const RUNS: usize = 32;
+    let store = db.migrated();
+    let username = common::username("reset");
+    assert_eq!(
+        cmd(&store, &["createuser", &username, "--password", "pw"], "").code,
+        0
+    );
+    for with_existing in [false, true] {
+        if with_existing {
+            assert_eq!(cmd(&store, &["create-token", &username], "").code, 0);
+        }
+        let barrier = Arc::new(Barrier::new(RUNS));
+        let runs: Vec<_> = (0..RUNS)
+            .map(|_| {
+                let (barrier, url, username) = (barrier.clone(), db.url.clone(), username.clone());
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    run_with(
+                        StoreSource::url(url),
+                        &["create-token", "-r", &username],
+                        "",
+                    )
+                })
+            })
+            .collect();
+        let mut printed = Vec::new();
+        for run in runs {
+            let out = run.join().expect("a command thread");
+            assert_eq!((out.code, out.stderr.as_str()), (0, ""), "{}", out.stdout);
+            let key = out
+                .stdout
+                .strip_prefix("Generated token ")
+                .and_then(|rest| rest.strip_suffix(&format!(" for user {username}\n")))
+                .unwrap_or_else(|| panic!("unexpected output {:?}", out.stdout));
+            printed.push(key.to_owned());
+        }
+        let user = store.user_by_username(&username).unwrap().expect("user");
+        let rows: Vec<String> = authtoken_token::table
+            .filter(authtoken_token::user_id.eq(user.id))
+            .select(authtoken_token::key)
+            .load(&mut store.connection().unwrap())
+            .unwrap();
+        assert_eq!(rows.len(), 1, "one token row: {rows:?}");
+        assert!(
+            printed.contains(&rows[0]),
+            "the stored key {} was printed by a run",
+            rows[0]
+        );
+    }
+}

@@ -187,7 +187,9 @@ pub fn redact(url: &str) -> String {
     }
 }
 
-/// Direct reads of a SQLite file, bypassing the stores: what a migration changed.
+pub mod server;
+
+/// Direct access to a SQLite file, bypassing the stores: what a migration changed, and damage.
 #[cfg(feature = "sqlite")]
 pub mod sqlite {
     use std::path::Path;
@@ -230,6 +232,28 @@ pub mod sqlite {
             .into_iter()
             .map(|l| l.line)
             .collect()
+    }
+
+    /// Moves every page of the write-ahead log into the database file and empties the log, from
+    /// a connection of its own (a pooled connection would keep the pages in its cache).
+    ///
+    /// Then the main file alone holds the data, and damaging it damages the database.
+    pub fn checkpoint(path: &Path) {
+        diesel::sql_query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&mut open(path))
+            .expect("checkpoint");
+    }
+
+    /// Writes `bytes` over the file's contents without replacing the file, so that connections
+    /// holding it open see the change.
+    pub fn overwrite_in_place(path: &Path, bytes: &[u8]) {
+        use std::io::Write;
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .expect("open the database file");
+        file.write_all(bytes).expect("overwrite the database file");
+        file.sync_all().expect("sync the database file");
     }
 
     /// Every object in the file's schema, sorted.

@@ -227,7 +227,7 @@ fn a_password_change_ends_the_other_sessions(db: &TestDb) {
     });
 }
 
-/// 32 first logins at once through `obtain_auth_token`: one key, one row.
+/// 64 first logins at once through `obtain_auth_token`: one key, one row.
 fn concurrent_token_logins(db: &TestDb) {
     let store = db.migrated();
     let carol = user(&store, "carol");
@@ -237,7 +237,7 @@ fn concurrent_token_logins(db: &TestDb) {
             DieselSessionStore::from(&store),
             Key::generate()
         ));
-        let tasks: Vec<_> = (0..32)
+        let tasks: Vec<_> = (0..64)
             .map(|_| {
                 let app = app.clone();
                 let username = carol.username.clone();

@@ -1,8 +1,10 @@
 //! The r2d2 pool of [`AnyConnection`]s and the per-connection session setup.
 
 use std::fmt;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
+use diesel::connection::SimpleConnection;
 use diesel::r2d2::{self, ManageConnection, R2D2Connection};
 use diesel::Connection;
 
@@ -59,6 +61,11 @@ impl Default for PoolConfig {
 /// Timestamps are stored as naive UTC, as Django does with `USE_TZ = True`;
 /// the UTC session time zone makes PostgreSQL's `timestamp with time zone`
 /// and MySQL's `datetime(6)` read and write the same instants Django does.
+///
+/// A checked-out connection is first tested (on SQLite by reading the
+/// schema version from the file, which a connection that once found the file
+/// unreadable keeps failing; elsewhere by a round trip), so a broken
+/// connection is replaced rather than handed out.
 pub struct ConnectionManager {
     url: DatabaseUrl,
     sqlite_busy_timeout: Duration,
@@ -136,7 +143,16 @@ impl ManageConnection for ConnectionManager {
     }
 
     fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), r2d2::Error> {
-        conn.ping().map_err(r2d2::Error::QueryError)
+        let checked = match conn {
+            // `SELECT 1` never reads the file: a connection that met a
+            // damaged or replaced file (SQLITE_NOTADB) answers it, yet fails
+            // every real query for good, even once the file is whole again.
+            #[cfg(feature = "sqlite")]
+            AnyConnection::Sqlite(conn) => conn.batch_execute("PRAGMA schema_version"),
+            #[allow(unreachable_patterns)]
+            conn => conn.ping(),
+        };
+        checked.map_err(r2d2::Error::QueryError)
     }
 
     fn has_broken(&self, conn: &mut AnyConnection) -> bool {
@@ -144,15 +160,45 @@ impl ManageConnection for ConnectionManager {
     }
 }
 
-/// Reports connection failures the pool sees in the background.
-#[derive(Debug, Clone, Copy)]
-struct TracingErrorHandler;
+/// Reports each failed connect or connection check at `debug`, and keeps the
+/// latest as [`LATEST_FAILURE`]: the pool retries until its timeout, so one
+/// unavailable database makes many of them. The request that gives up logs
+/// the failure once, with the cause ([`get`] puts it in the error).
+#[derive(Debug, Clone)]
+struct TracingErrorHandler {
+    /// The database, redacted.
+    database: Arc<str>,
+}
 
 impl r2d2::HandleError<r2d2::Error> for TracingErrorHandler {
     fn handle_error(&self, error: r2d2::Error) {
-        tracing::warn!(%error, "database connection failed");
+        let message = error.to_string();
+        tracing::debug!(database = %self.database, error = %message, "database connection failed");
+        *LATEST_FAILURE.lock().unwrap_or_else(|e| e.into_inner()) = Some(Failure {
+            at: Instant::now(),
+            database: self.database.clone(),
+            message,
+        });
     }
 }
+
+/// A failed connect or connection check.
+struct Failure {
+    at: Instant,
+    database: Arc<str>,
+    message: String,
+}
+
+/// The latest connection failure of any pool in the process.
+///
+/// r2d2 hands its latest failure to one of the requests that time out
+/// together; the others get a bare "timed out waiting for connection". r2d2
+/// gives no way from a pool to its manager or handler, so [`get`] gives those
+/// the cause from here, naming the database it came from.
+static LATEST_FAILURE: Mutex<Option<Failure>> = Mutex::new(None);
+
+/// r2d2's message for a timeout that carries no cause.
+const BARE_TIMEOUT: &str = "timed out waiting for connection";
 
 /// Parses `url`, builds a pool and checks that one connection can be had.
 ///
@@ -170,10 +216,13 @@ pub fn build_pool(url: &str, config: &PoolConfig) -> Result<DbPool, StoreError> 
     }
     let url = DatabaseUrl::parse(url)?;
     let memory = url.is_memory();
+    let database = url.redacted();
     let manager = ConnectionManager::new(url, config);
     let builder = r2d2::Pool::builder()
         .connection_timeout(config.connection_timeout)
-        .error_handler(Box::new(TracingErrorHandler));
+        .error_handler(Box::new(TracingErrorHandler {
+            database: database.into(),
+        }));
     let builder = if memory {
         builder
             .max_size(1)
@@ -197,8 +246,27 @@ pub fn build_pool(url: &str, config: &PoolConfig) -> Result<DbPool, StoreError> 
 }
 
 /// Checks a connection out of `pool`, mapping a timeout or a failed connect to
-/// [`StoreError::Unavailable`].
+/// [`StoreError::Unavailable`], with the cause in its message: r2d2's, e.g.
+/// `timed out waiting for connection: file is not a database`, or when r2d2
+/// gave it to another request timing out at the same moment, the latest
+/// connection failure seen within the pool's timeout, e.g. `timed out waiting
+/// for connection (latest connection failure, sqlite:///srv/db.sqlite3: file
+/// is not a database)`.
 pub fn get(pool: &DbPool) -> Result<PooledConnection, StoreError> {
-    pool.get()
-        .map_err(|e| StoreError::Unavailable(e.to_string()))
+    pool.get().map_err(|e| {
+        let message = e.to_string();
+        if message != BARE_TIMEOUT {
+            return StoreError::Unavailable(message);
+        }
+        let latest = LATEST_FAILURE.lock().unwrap_or_else(|e| e.into_inner());
+        match latest.as_ref() {
+            Some(failure) if failure.at.elapsed() <= pool.connection_timeout() * 2 => {
+                StoreError::Unavailable(format!(
+                    "{message} (latest connection failure, {}: {})",
+                    failure.database, failure.message
+                ))
+            }
+            _ => StoreError::Unavailable(message),
+        }
+    })
 }

@@ -1,0 +1,410 @@
+//! Database outages under a running `drf_parity` server: every request that needs the database
+//! is a 503 `{"detail": "Service temporarily unavailable, try again later."}` (never an anonymous
+//! pass, never a 500, never a dropped connection), logged once with its cause; requests that do
+//! not need it still succeed; and the service resumes by itself when the database is back.
+//!
+//! SQLite always runs: the database file is overwritten in place with garbage, then restored.
+//! PostgreSQL runs when `TEST_POSTGRES_URL`, `TEST_POSTGRES_STOP` and `TEST_POSTGRES_START` are
+//! set (the last two are shell commands that stop and start that server).
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use auth_actix::auth_core::{Hashers, NewUser, PoolConfig};
+use auth_actix::AuthStore;
+use examples::config::Secret;
+use examples::parity::Parity;
+use integration_tests::server::{basic, problems, Logs, Response, Server};
+
+const UNAVAILABLE: &str = r#"{"detail":"Service temporarily unavailable, try again later."}"#;
+const SECRET_KEY: &str = "an outage test key, long enough for the cookie key";
+const PASSWORD: &str = "outage-password-1";
+
+/// Simultaneous requests during an outage.
+const BURST: usize = 8;
+
+/// The suites share the process's log capture: one at a time.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn pool_config() -> PoolConfig {
+    PoolConfig {
+        max_size: 4,
+        connection_timeout: Duration::from_secs(2),
+        ..PoolConfig::default()
+    }
+}
+
+/// A migrated store with cheap hashing and `username` (password [`PASSWORD`]) with a token.
+fn store_with_user(url: &str, username: &str) -> (AuthStore, String) {
+    let store = AuthStore::connect(url, &pool_config())
+        .expect("connect")
+        .with_hashers(Hashers {
+            pbkdf2_iterations: 1_000,
+        });
+    store.migrate().expect("migrate");
+    let user = store
+        .create_user(NewUser::new(username, Some(PASSWORD.to_owned())))
+        .expect("create the user");
+    let key = store.token_get_or_create(user.id).expect("a token").0.key;
+    (store, key)
+}
+
+/// A browser's session: the cookies it holds.
+#[derive(Debug, Default, Clone)]
+struct Browser {
+    csrftoken: Option<String>,
+    sessionid: Option<String>,
+}
+
+impl Browser {
+    fn cookie_header(&self) -> String {
+        let mut pairs = Vec::new();
+        if let Some(csrf) = &self.csrftoken {
+            pairs.push(format!("csrftoken={csrf}"));
+        }
+        if let Some(session) = &self.sessionid {
+            pairs.push(format!("sessionid={session}"));
+        }
+        pairs.join("; ")
+    }
+
+    fn keep(&mut self, reply: &Response) {
+        if let Some(csrf) = reply.cookie("csrftoken") {
+            self.csrftoken = Some(csrf);
+        }
+        if let Some(session) = reply.cookie("sessionid") {
+            self.sessionid = Some(session);
+        }
+    }
+}
+
+/// The requests of the scenario, each a name and a closure sending it.
+struct Calls<'a> {
+    server: &'a Server,
+    username: &'a str,
+    key: &'a str,
+}
+
+impl Calls<'_> {
+    fn token(&self) -> Response {
+        let auth = format!("Token {}", self.key);
+        self.server
+            .send("GET", "/token/", &[("Authorization", &auth)], "")
+    }
+
+    fn basic(&self) -> Response {
+        let auth = basic(self.username, PASSWORD);
+        self.server
+            .send("GET", "/basic/", &[("Authorization", &auth)], "")
+    }
+
+    fn obtain_auth_token(&self) -> Response {
+        let body = format!(
+            r#"{{"username":"{}","password":"{PASSWORD}"}}"#,
+            self.username
+        );
+        self.server.send(
+            "POST",
+            "/api-token-auth/",
+            &[("Content-Type", "application/json")],
+            &body,
+        )
+    }
+
+    /// `/csrf/`, then a login with its token: the browser then holds a session.
+    fn login(&self, browser: &mut Browser) -> Response {
+        let reply = self.server.send("GET", "/csrf/", &[], "");
+        assert_eq!(reply.status, 200, "{reply:?}");
+        browser.keep(&reply);
+        let token: serde_json::Value = serde_json::from_str(&reply.body).expect("JSON");
+        let token = token["csrftoken"]
+            .as_str()
+            .expect("a CSRF token")
+            .to_owned();
+        self.login_with(browser, &token)
+    }
+
+    fn login_with(&self, browser: &mut Browser, csrf_token: &str) -> Response {
+        let cookies = browser.cookie_header();
+        let body = format!(
+            r#"{{"username":"{}","password":"{PASSWORD}"}}"#,
+            self.username
+        );
+        let reply = self.server.send(
+            "POST",
+            "/login/",
+            &[
+                ("Content-Type", "application/json"),
+                ("Cookie", &cookies),
+                ("X-CSRFToken", csrf_token),
+            ],
+            &body,
+        );
+        browser.keep(&reply);
+        reply
+    }
+
+    fn session(&self, browser: &Browser) -> Response {
+        let cookies = browser.cookie_header();
+        self.server
+            .send("GET", "/session/", &[("Cookie", &cookies)], "")
+    }
+
+    fn bare(&self) -> Response {
+        self.server.send("GET", "/bare/", &[], "")
+    }
+
+    fn open(&self) -> Response {
+        self.server.send("GET", "/open/", &[], "")
+    }
+}
+
+fn caller(username: &str, key: Option<&str>) -> String {
+    match key {
+        Some(key) => format!(r#"{{"user":"{username}","auth":"{key}"}}"#),
+        None => format!(r#"{{"user":"{username}","auth":null}}"#),
+    }
+}
+
+/// Every credentialed request succeeds; the browser ends up logged in.
+fn check_healthy(calls: &Calls<'_>, browser: &mut Browser) {
+    let user = calls.username;
+    assert_eq!(
+        calls.token().summary(),
+        (200, caller(user, Some(calls.key)).as_str())
+    );
+    assert_eq!(calls.basic().summary(), (200, caller(user, None).as_str()));
+    assert_eq!(
+        calls.obtain_auth_token().summary(),
+        (200, format!(r#"{{"token":"{}"}}"#, calls.key).as_str())
+    );
+    let reply = calls.login(browser);
+    assert_eq!(
+        reply.summary(),
+        (200, format!(r#"{{"user":"{user}"}}"#).as_str())
+    );
+    assert_eq!(
+        calls.session(browser).summary(),
+        (200, caller(user, None).as_str())
+    );
+}
+
+/// Every request that needs the database is a 503 with the exact body, logged once as an error
+/// whose text contains one of `causes`; the rest still answer.
+fn check_down(calls: &Calls<'_>, browser: &Browser, logs: &Logs, causes: &[&str]) {
+    logs.take();
+    let failing: [(&str, &dyn Fn() -> Response); 4] = [
+        ("token", &|| calls.token()),
+        ("basic", &|| calls.basic()),
+        ("obtain_auth_token", &|| calls.obtain_auth_token()),
+        ("session", &|| calls.session(browser)),
+    ];
+    for (name, call) in failing {
+        let reply = call();
+        assert_eq!(reply.summary(), (503, UNAVAILABLE), "{name}: {reply:?}");
+        assert_eq!(
+            reply.header("content-type"),
+            Some("application/json"),
+            "{name}"
+        );
+        let events = logs.take();
+        let problems = problems(&events);
+        assert_eq!(
+            problems.len(),
+            1,
+            "{name}: one log line for the failure, not {}:\n{problems:#?}",
+            problems.len()
+        );
+        let line = problems[0];
+        assert!(
+            line.trim_start().starts_with("ERROR") && causes.iter().any(|c| line.contains(c)),
+            "{name}: an error naming the cause (one of {causes:?}): {line}"
+        );
+    }
+    // A login: the CSRF cookie is served without the database, the login itself needs it.
+    let mut fresh = Browser::default();
+    let reply = calls.login(&mut fresh);
+    assert_eq!(reply.summary(), (503, UNAVAILABLE), "login: {reply:?}");
+    assert_eq!(
+        problems(&logs.take()).len(),
+        1,
+        "login: one log line for the failure"
+    );
+    // Many at once: each is a 503, each logged once.
+    let replies: Vec<Response> = std::thread::scope(|scope| {
+        let calls: Vec<_> = (0..BURST).map(|_| scope.spawn(|| calls.token())).collect();
+        calls
+            .into_iter()
+            .map(|call| call.join().expect("a request thread"))
+            .collect()
+    });
+    for reply in &replies {
+        assert_eq!(reply.summary(), (503, UNAVAILABLE), "burst: {reply:?}");
+    }
+    let events = logs.take();
+    let burst = problems(&events);
+    assert_eq!(burst.len(), BURST, "burst: one line each:\n{burst:#?}");
+    let with_cause = burst
+        .iter()
+        .filter(|line| causes.iter().any(|c| line.contains(c)))
+        .count();
+    assert_eq!(with_cause, BURST, "burst: each with its cause: {burst:#?}");
+    // No database needed: served as usual.
+    assert_eq!(calls.bare().summary(), (200, r#"{"ok":true}"#));
+    assert_eq!(
+        calls.open().summary(),
+        (200, caller("AnonymousUser", None).as_str())
+    );
+    assert!(problems(&logs.take()).is_empty());
+}
+
+/// Waits (up to `within`) until every credentialed request succeeds again.
+fn check_recovers(calls: &Calls<'_>, within: Duration) -> Duration {
+    let start = Instant::now();
+    loop {
+        let reply = calls.token();
+        if reply.status == 200 {
+            break;
+        }
+        assert_eq!(reply.summary(), (503, UNAVAILABLE), "while recovering");
+        assert!(
+            start.elapsed() < within,
+            "the service did not resume within {within:?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let took = start.elapsed();
+    let mut browser = Browser::default();
+    check_healthy(calls, &mut browser);
+    took
+}
+
+#[test]
+fn sqlite_file_replaced_by_garbage() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let logs = Logs::capture();
+    let db = integration_tests::TempSqlite::new();
+    let (store, key) = store_with_user(&db.url(), "olivia");
+    let parity = Parity::new(store, &Secret::new(SECRET_KEY).unwrap()).unwrap();
+    let server = Server::start(parity, 2);
+    let calls = Calls {
+        server: &server,
+        username: "olivia",
+        key: &key,
+    };
+    let mut browser = Browser::default();
+    check_healthy(&calls, &mut browser);
+
+    // Everything into the main file first: the write-ahead log would otherwise still hold the
+    // rows, and the pool's connections would go on reading them from it.
+    integration_tests::sqlite::checkpoint(db.path());
+    let original = std::fs::read(db.path()).expect("read the database");
+    integration_tests::sqlite::overwrite_in_place(db.path(), &vec![0x5a; original.len()]);
+    check_down(&calls, &browser, &logs, &["file is not a database"]);
+
+    integration_tests::sqlite::overwrite_in_place(db.path(), &original);
+    let took = check_recovers(&calls, Duration::from_secs(10));
+    eprintln!("sqlite: the service resumed {took:?} after the file came back");
+    // The session made before the outage still works.
+    assert_eq!(
+        calls.session(&browser).summary(),
+        (200, caller("olivia", None).as_str())
+    );
+}
+
+/// Runs a shell command of the environment, panicking with its output if it fails.
+fn shell(var: &str, command: &str) {
+    let output = std::process::Command::new("sh")
+        .args(["-c", command])
+        .output()
+        .unwrap_or_else(|e| panic!("{var}: cannot run {command:?}: {e}"));
+    assert!(
+        output.status.success(),
+        "{var} ({command:?}) failed: {}\n{}{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// Starts the server again if the test ends (or fails) while it is stopped.
+struct Restart {
+    command: Option<String>,
+}
+
+impl Restart {
+    fn done(&mut self) {
+        if let Some(command) = self.command.take() {
+            shell("TEST_POSTGRES_START", &command);
+        }
+    }
+}
+
+impl Drop for Restart {
+    fn drop(&mut self) {
+        if let Some(command) = self.command.take() {
+            let _ = std::process::Command::new("sh")
+                .args(["-c", &command])
+                .status();
+        }
+    }
+}
+
+#[test]
+fn postgres_stopped_and_started() {
+    const TEST: &str = "outage::postgres_stopped_and_started";
+    let Some(url) = integration_tests::server_url(integration_tests::Backend::Postgres, TEST)
+    else {
+        return;
+    };
+    let (Some(stop), Some(start)) = (
+        integration_tests::env_nonempty("TEST_POSTGRES_STOP"),
+        integration_tests::env_nonempty("TEST_POSTGRES_START"),
+    ) else {
+        integration_tests::skip(
+            TEST,
+            "needs TEST_POSTGRES_STOP and TEST_POSTGRES_START (shell commands that stop and \
+             start the server of TEST_POSTGRES_URL)",
+        );
+        return;
+    };
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let logs = Logs::capture();
+    let username = integration_tests::unique_name("outage");
+    let (store, key) = store_with_user(&url, &username);
+    let parity = Parity::new(store, &Secret::new(SECRET_KEY).unwrap()).unwrap();
+    let server = Server::start(parity, 2);
+    let calls = Calls {
+        server: &server,
+        username: &username,
+        key: &key,
+    };
+    let mut browser = Browser::default();
+    check_healthy(&calls, &mut browser);
+
+    shell("TEST_POSTGRES_STOP", &stop);
+    let mut restart = Restart {
+        command: Some(start),
+    };
+    // libpq's words for a server that is gone: refused connects, or a connection it closed.
+    check_down(
+        &calls,
+        &browser,
+        &logs,
+        &[
+            "Connection refused",
+            "terminating connection",
+            "server closed the connection",
+            "the database system is shutting down",
+            "No such file or directory",
+        ],
+    );
+
+    restart.done();
+    let took = check_recovers(&calls, Duration::from_secs(60));
+    eprintln!("postgres: the service resumed {took:?} after the start command returned");
+    assert_eq!(
+        calls.session(&browser).summary(),
+        (200, caller(&username, None).as_str())
+    );
+}
