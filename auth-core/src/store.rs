@@ -181,6 +181,34 @@ fn token_of(conn: &mut AnyConnection, user_id: i32) -> QueryResult<Option<Token>
         .optional()
 }
 
+/// The token rows whose key matches `key` in the database's collation, each
+/// joined with its user: one query.
+///
+/// Run on the backend's own connection rather than through [`AnyConnection`]:
+/// the multi-backend wrapper renders the statement's SQL again on every call
+/// (to ask whether it may be cached), while a backend connection finds the
+/// prepared statement by the query's type alone. This is the hot query of
+/// every token request.
+fn token_rows(conn: &mut AnyConnection, key: &str) -> QueryResult<Vec<(Token, User)>> {
+    macro_rules! load {
+        ($conn:expr) => {
+            authtoken_token::table
+                .inner_join(auth_user::table)
+                .filter(authtoken_token::key.eq(key))
+                .select((Token::as_select(), User::as_select()))
+                .load($conn)
+        };
+    }
+    match conn {
+        #[cfg(feature = "sqlite")]
+        AnyConnection::Sqlite(conn) => load!(conn),
+        #[cfg(feature = "postgres")]
+        AnyConnection::Postgres(conn) => load!(conn),
+        #[cfg(feature = "mysql")]
+        AnyConnection::Mysql(conn) => load!(conn),
+    }
+}
+
 /// Inserts a token with `key` for `user_id`.
 fn insert_token(conn: &mut AnyConnection, user_id: i32, key: String) -> QueryResult<Token> {
     let created = now_utc();
@@ -696,11 +724,7 @@ impl AuthStore {
             return Ok(None);
         }
         let mut conn = self.connection()?;
-        let rows: Vec<(Token, User)> = authtoken_token::table
-            .inner_join(auth_user::table)
-            .filter(authtoken_token::key.eq(key))
-            .select((Token::as_select(), User::as_select()))
-            .load(&mut conn)?;
+        let rows = token_rows(&mut conn, key)?;
         Ok(rows
             .into_iter()
             .find(|(token, _)| crypto::constant_time_eq(token.key.as_bytes(), key.as_bytes())))
