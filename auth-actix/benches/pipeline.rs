@@ -8,8 +8,13 @@
 //! - **over HTTP**: one `HttpServer` worker on loopback and a keep-alive
 //!   client, which is what a deployment's throughput looks like.
 //!
+//! The token variants authenticate `Authorization: Token <key>` against a
+//! real SQLite store (a temporary file): once with the default configuration
+//! (one query on the blocking pool per request) and once with the store's
+//! token cache (a hit answered on the worker).
+//!
 //! `cargo bench -p auth-actix --bench pipeline`; the last lines print the
-//! throughput ratios (pipeline / bare) from interleaved rounds.
+//! throughput ratios (variant / bare) from interleaved rounds.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -18,7 +23,9 @@ use std::time::{Duration, Instant};
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::test::{init_service, TestRequest};
 use actix_web::{web, App, HttpResponse, HttpServer};
+use auth_actix::auth_core::{Hashers, NewUser, PoolConfig, TokenCacheConfig};
 use auth_actix::prelude::*;
+use auth_actix::AuthStore;
 use criterion::{criterion_group, Criterion};
 
 async fn bare() -> HttpResponse {
@@ -48,16 +55,71 @@ async fn with_user(request: AuthRequest) -> HttpResponse {
     HttpResponse::Ok().body("ok")
 }
 
-const VARIANTS: [&str; 4] = [
+/// Token authentication required; the handler reads `request.user()`.
+#[api_view(GET)]
+#[authentication_classes(TokenAuthentication)]
+#[permission_classes(IsAuthenticated)]
+async fn token(request: AuthRequest) -> HttpResponse {
+    let _ = request.user().is_authenticated();
+    HttpResponse::Ok().body("ok")
+}
+
+const VARIANTS: [&str; 6] = [
     "bare",
     "pipeline, static lists",
     "pipeline, default lists",
     "pipeline, AuthRequest",
+    "token, SQLite",
+    "token, SQLite + token cache",
 ];
+
+/// Whether the variant sends a token.
+fn uses_token(variant: usize) -> bool {
+    variant >= 4
+}
+
+/// A migrated SQLite store with one user and her token.
+fn sqlite_store() -> (AuthStore, String, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("bench.sqlite3").display());
+    let store = AuthStore::connect(&url, &PoolConfig::default())
+        .expect("open SQLite")
+        .with_hashers(Hashers {
+            pbkdf2_iterations: 1_000,
+        });
+    store.migrate().expect("migrate");
+    let user = store
+        .create_user(NewUser::new("alice", Some("pw".into())))
+        .expect("create user");
+    let key = store.token_get_or_create(user.id).expect("token").0.key;
+    (store, key, dir)
+}
+
+/// The settings of each variant: the token variants get the store, the last
+/// one with its token cache.
+fn settings(store: &AuthStore) -> Vec<AuthSettings> {
+    (0..VARIANTS.len())
+        .map(|variant| {
+            let builder = AuthSettings::builder();
+            let builder = match variant {
+                4 => builder.store(store.clone()),
+                5 => builder.store(
+                    store
+                        .clone()
+                        .with_token_cache(TokenCacheConfig::default())
+                        .expect("cache settings"),
+                ),
+                _ => builder,
+            };
+            builder.build().expect("valid settings")
+        })
+        .collect()
+}
 
 /// An app with the variant's handler at `/`.
 fn app(
     variant: usize,
+    settings: AuthSettings,
 ) -> App<
     impl actix_web::dev::ServiceFactory<
         actix_web::dev::ServiceRequest,
@@ -67,12 +129,13 @@ fn app(
         InitError = (),
     >,
 > {
-    let app = App::new().app_data(AuthSettings::builder().build().expect("valid settings"));
+    let app = App::new().app_data(settings);
     match variant {
         0 => app.route("/", web::to(bare)),
         1 => app.route("/", web::to(static_lists)),
         2 => app.route("/", web::to(default_lists)),
-        _ => app.route("/", web::to(with_user)),
+        3 => app.route("/", web::to(with_user)),
+        _ => app.route("/", web::to(token)),
     }
 }
 
@@ -92,15 +155,20 @@ where
 /// A keep-alive HTTP/1.1 client for one server.
 struct Client {
     stream: TcpStream,
+    request: Vec<u8>,
     buffer: Vec<u8>,
 }
 
 impl Client {
-    fn connect(addr: SocketAddr) -> Client {
+    fn connect(addr: SocketAddr, token: Option<&str>) -> Client {
         let stream = TcpStream::connect(addr).expect("connect to the bench server");
         stream.set_nodelay(true).expect("TCP_NODELAY");
+        let auth = token.map_or(String::new(), |key| {
+            format!("Authorization: Token {key}\r\n")
+        });
         Client {
             stream,
+            request: format!("GET / HTTP/1.1\r\nHost: bench\r\n{auth}\r\n").into_bytes(),
             buffer: vec![0; 4096],
         }
     }
@@ -109,9 +177,7 @@ impl Client {
     fn run(&mut self, n: u64) -> Duration {
         let start = Instant::now();
         for _ in 0..n {
-            self.stream
-                .write_all(b"GET / HTTP/1.1\r\nHost: bench\r\n\r\n")
-                .expect("send");
+            self.stream.write_all(&self.request).expect("send");
             let mut read = 0;
             loop {
                 let got = self.stream.read(&mut self.buffer[read..]).expect("receive");
@@ -132,14 +198,14 @@ impl Client {
 }
 
 /// One single-worker server per variant, on loopback.
-fn start_servers() -> Vec<SocketAddr> {
+fn start_servers(settings: Vec<AuthSettings>) -> Vec<SocketAddr> {
     let (sender, receiver) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
             let mut addrs = Vec::new();
             let mut servers = Vec::new();
-            for variant in 0..VARIANTS.len() {
-                let server = HttpServer::new(move || app(variant))
+            for (variant, settings) in settings.into_iter().enumerate() {
+                let server = HttpServer::new(move || app(variant, settings.clone()))
                     .workers(1)
                     .keep_alive(Duration::from_secs(3600))
                     .client_request_timeout(Duration::from_secs(3600))
@@ -158,17 +224,32 @@ fn start_servers() -> Vec<SocketAddr> {
 }
 
 fn bench(c: &mut Criterion) {
+    let (store, key, _dir) = sqlite_store();
+    let settings = settings(&store);
     let system = actix_web::rt::System::new();
     let services: Vec<_> = (0..VARIANTS.len())
-        .map(|v| system.block_on(init_service(app(v))))
+        .map(|v| system.block_on(init_service(app(v, settings[v].clone()))))
         .collect();
-    let request = || TestRequest::get().uri("/").to_request();
-    let mut clients: Vec<Client> = start_servers().into_iter().map(Client::connect).collect();
+    let authorization = format!("Token {key}");
+    let request = |variant: usize| {
+        let request = TestRequest::get().uri("/");
+        if uses_token(variant) {
+            request.insert_header(("Authorization", authorization.as_str()))
+        } else {
+            request
+        }
+        .to_request()
+    };
+    let mut clients: Vec<Client> = start_servers(settings)
+        .into_iter()
+        .enumerate()
+        .map(|(variant, addr)| Client::connect(addr, uses_token(variant).then_some(key.as_str())))
+        .collect();
 
     let mut group = c.benchmark_group("in process");
-    for (name, service) in VARIANTS.iter().zip(&services) {
+    for (variant, (name, service)) in VARIANTS.iter().zip(&services).enumerate() {
         group.bench_function(*name, |b| {
-            b.iter_custom(|n| system.block_on(in_process(service, request, n)))
+            b.iter_custom(|n| system.block_on(in_process(service, || request(variant), n)))
         });
     }
     group.finish();
@@ -186,7 +267,7 @@ fn bench(c: &mut Criterion) {
     for round in 0..rounds {
         for variant in 0..VARIANTS.len() {
             local[round][variant] = system
-                .block_on(in_process(&services[variant], request, 2_000))
+                .block_on(in_process(&services[variant], || request(variant), 2_000))
                 .as_secs_f64();
             http[round][variant] = clients[variant].run(200).as_secs_f64();
         }

@@ -27,6 +27,8 @@ pub mod permissions;
 pub mod sessions;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub mod store;
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+pub mod token_cache;
 
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub use db::{AnyConnection, DbPool, PoolConfig};
@@ -37,3 +39,5 @@ pub use models::{NewUser, Token, User};
 pub use sessions::SessionDb;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub use store::{AuthStore, StoreError};
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+pub use token_cache::TokenCacheConfig;

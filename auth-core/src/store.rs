@@ -19,6 +19,7 @@ use crate::models::{
     self, NewUser, Token, TokenRow, User, UserRow, EMAIL_MAX_LENGTH, NAME_MAX_LENGTH,
     TOKEN_KEY_MAX_LENGTH, USERNAME_MAX_LENGTH,
 };
+use crate::token_cache::{TokenCache, TokenCacheConfig};
 
 /// Errors from the database layer.
 #[derive(Debug, thiserror::Error)]
@@ -92,6 +93,22 @@ pub struct AuthStore {
     hashers: Arc<Hashers>,
     auto_create_token: bool,
     hooks: Arc<Vec<UserCreatedHook>>,
+    token_cache: Option<Arc<TokenCache>>,
+}
+
+/// Drops a user's cached tokens when it goes out of scope: after the write,
+/// on every return path (errors included).
+struct InvalidateOnDrop<'a> {
+    cache: Option<&'a TokenCache>,
+    user_id: i32,
+}
+
+impl Drop for InvalidateOnDrop<'_> {
+    fn drop(&mut self) {
+        if let Some(cache) = self.cache {
+            cache.invalidate_user(self.user_id);
+        }
+    }
 }
 
 impl fmt::Debug for AuthStore {
@@ -104,6 +121,7 @@ impl fmt::Debug for AuthStore {
             .field("hashers", &self.hashers)
             .field("auto_create_token", &self.auto_create_token)
             .field("user_created_hooks", &self.hooks.len())
+            .field("token_cache", &self.token_cache)
             .finish()
     }
 }
@@ -217,6 +235,76 @@ impl AuthStore {
             hashers: Arc::new(Hashers::default()),
             auto_create_token: false,
             hooks: Arc::new(Vec::new()),
+            token_cache: None,
+        }
+    }
+
+    /// Turns on the in-process token cache (off by default): a key found by
+    /// [`AuthStore::token_with_user`] is answered from memory for
+    /// `config.ttl`, without a query.
+    ///
+    /// **Trade-off**: a token deleted or regenerated, or a user deactivated or
+    /// deleted, by *another process* (another node, Django, SQL) keeps working
+    /// here for up to `config.ttl`. Changes made through this store (and its
+    /// clones) take effect at once: [`token_regenerate`](Self::token_regenerate),
+    /// [`token_delete`](Self::token_delete), [`delete_user`](Self::delete_user),
+    /// [`set_active`](Self::set_active), [`set_password`](Self::set_password)
+    /// and [`update_last_login`](Self::update_last_login) drop the user's
+    /// entries before they return, whatever the outcome. Code that changes
+    /// users or tokens with its own queries calls
+    /// [`invalidate_cached_tokens`](Self::invalidate_cached_tokens). Unknown
+    /// keys are never cached, so a new token works at once. See
+    /// [`token_cache`](crate::token_cache) for the details.
+    ///
+    /// Errors: [`StoreError::Config`] when `config` is out of bounds
+    /// ([`TokenCacheConfig::validate`]).
+    pub fn with_token_cache(mut self, config: TokenCacheConfig) -> Result<Self, StoreError> {
+        self.token_cache = Some(Arc::new(TokenCache::new(config)?));
+        Ok(self)
+    }
+
+    #[cfg(test)]
+    pub(crate) fn with_token_cache_clock(
+        mut self,
+        config: TokenCacheConfig,
+        clock: crate::token_cache::Clock,
+    ) -> Result<Self, StoreError> {
+        self.token_cache = Some(Arc::new(TokenCache::with_clock(config, clock)?));
+        Ok(self)
+    }
+
+    /// The token cache's settings, `None` when it is off (the default).
+    pub fn token_cache_config(&self) -> Option<TokenCacheConfig> {
+        self.token_cache.as_deref().map(TokenCache::config)
+    }
+
+    /// Drops the cached tokens of `user_id` (nothing without a cache). Call it
+    /// after changing a user or a token with queries of your own; the store's
+    /// own methods already do.
+    pub fn invalidate_cached_tokens(&self, user_id: i32) {
+        if let Some(cache) = &self.token_cache {
+            cache.invalidate_user(user_id);
+        }
+    }
+
+    /// Empties the token cache (nothing without one).
+    pub fn clear_token_cache(&self) {
+        if let Some(cache) = &self.token_cache {
+            cache.clear();
+        }
+    }
+
+    /// The token and user for `key` from the token cache alone: `None` on a
+    /// miss, an expired entry, or without a cache. Never touches the database,
+    /// so it can run on an async worker thread.
+    pub fn cached_token_with_user(&self, key: &str) -> Option<(Token, User)> {
+        self.token_cache.as_deref()?.get(key)
+    }
+
+    fn invalidate_on_drop(&self, user_id: i32) -> InvalidateOnDrop<'_> {
+        InvalidateOnDrop {
+            cache: self.token_cache.as_deref(),
+            user_id,
         }
     }
 
@@ -398,6 +486,7 @@ impl AuthStore {
     /// Django's `set_password` + `save`: hashes `raw` with the current default
     /// hasher and stores it. [`StoreError::UserNotFound`] for an unknown id.
     pub fn set_password(&self, user_id: i32, raw: &str) -> Result<(), StoreError> {
+        let _invalidate = self.invalidate_on_drop(user_id);
         let encoded = self.hashers.make_password(raw);
         let mut conn = self.connection()?;
         let updated = diesel::update(auth_user::table.find(user_id))
@@ -411,6 +500,7 @@ impl AuthStore {
 
     /// Django's `update_last_login`: sets `last_login` to now (UTC).
     pub fn update_last_login(&self, user_id: i32) -> Result<(), StoreError> {
+        let _invalidate = self.invalidate_on_drop(user_id);
         let mut conn = self.connection()?;
         let updated = diesel::update(auth_user::table.find(user_id))
             .set(auth_user::last_login.eq(Some(now_utc())))
@@ -423,6 +513,7 @@ impl AuthStore {
 
     /// Sets `is_active`. [`StoreError::UserNotFound`] for an unknown id.
     pub fn set_active(&self, user_id: i32, active: bool) -> Result<(), StoreError> {
+        let _invalidate = self.invalidate_on_drop(user_id);
         let mut conn = self.connection()?;
         let updated = diesel::update(auth_user::table.find(user_id))
             .set(auth_user::is_active.eq(active))
@@ -439,6 +530,7 @@ impl AuthStore {
     /// Python). Rows of Django tables this crate does not know (groups,
     /// permissions, admin log) still referencing the user make this fail.
     pub fn delete_user(&self, user_id: i32) -> Result<bool, StoreError> {
+        let _invalidate = self.invalidate_on_drop(user_id);
         let mut conn = self.connection()?;
         retry_conflicts(|| {
             conn.transaction(|c| {
@@ -480,6 +572,7 @@ impl AuthStore {
     /// Compare-and-set of the stored hash, so that a rehash never overwrites a
     /// password changed in the meantime.
     fn replace_password(&self, user_id: i32, old: &str, new: &str) -> Result<bool, StoreError> {
+        let _invalidate = self.invalidate_on_drop(user_id);
         let mut conn = self.connection()?;
         let updated = diesel::update(
             auth_user::table
@@ -524,6 +617,7 @@ impl AuthStore {
     /// there was none), so concurrent calls never leave two tokens; the last
     /// one wins. [`StoreError::UserNotFound`] when the user does not exist.
     pub fn token_regenerate(&self, user_id: i32) -> Result<Token, StoreError> {
+        let _invalidate = self.invalidate_on_drop(user_id);
         let mut conn = self.connection()?;
         let mut attempt = 1;
         loop {
@@ -560,6 +654,7 @@ impl AuthStore {
 
     /// Deletes the user's token; `true` if there was one.
     pub fn token_delete(&self, user_id: i32) -> Result<bool, StoreError> {
+        let _invalidate = self.invalidate_on_drop(user_id);
         let mut conn = self.connection()?;
         let deleted =
             diesel::delete(authtoken_token::table.filter(authtoken_token::user_id.eq(user_id)))
@@ -573,7 +668,30 @@ impl AuthStore {
     /// re-checked here in constant time. Keys that cannot exist (empty, longer
     /// than 40 characters, or with a NUL character, which PostgreSQL cannot
     /// store) are rejected without a query.
+    ///
+    /// With a token cache ([`AuthStore::with_token_cache`]) a cached key is
+    /// answered without a query, and a key found in the database is cached.
     pub fn token_with_user(&self, key: &str) -> Result<Option<(Token, User)>, StoreError> {
+        if key.is_empty() || key.len() > 4 * TOKEN_KEY_MAX_LENGTH {
+            return Ok(None);
+        }
+        let Some(cache) = self.token_cache.as_deref() else {
+            return self.token_with_user_uncached(key);
+        };
+        if let Some(hit) = cache.get(key) {
+            return Ok(Some(hit));
+        }
+        // Read before the query: an invalidation meanwhile voids this row.
+        let generation = cache.generation();
+        let found = self.token_with_user_uncached(key)?;
+        if let Some((token, user)) = &found {
+            cache.insert(key, token, user, generation);
+        }
+        Ok(found)
+    }
+
+    /// `token_with_user` without the cache: always one query.
+    fn token_with_user_uncached(&self, key: &str) -> Result<Option<(Token, User)>, StoreError> {
         if key.is_empty() || key.chars().count() > TOKEN_KEY_MAX_LENGTH || !models::storable(key) {
             return Ok(None);
         }
@@ -592,6 +710,260 @@ impl AuthStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+    use std::time::{Duration, Instant};
+
+    /// A migrated private in-memory database (one pooled connection) with
+    /// cheap hashing, and an active user `alice` with a token.
+    fn memory_store() -> (AuthStore, User, Token) {
+        let store = AuthStore::connect("sqlite://:memory:", &PoolConfig::default())
+            .unwrap()
+            .with_hashers(Hashers {
+                pbkdf2_iterations: 1_000,
+            });
+        store.migrate().unwrap();
+        let user = store
+            .create_user(NewUser::new("alice", Some("pw".into())))
+            .unwrap();
+        let (token, _) = store.token_get_or_create(user.id).unwrap();
+        (store, user, token)
+    }
+
+    /// A cache whose clock moves only when told to (milliseconds).
+    fn cached(store: AuthStore, ttl_ms: u64) -> (AuthStore, Arc<AtomicU64>) {
+        let start = Instant::now();
+        let offset = Arc::new(AtomicU64::new(0));
+        let moved = Arc::clone(&offset);
+        let clock = Arc::new(move || start + Duration::from_millis(moved.load(Ordering::SeqCst)));
+        let config = TokenCacheConfig {
+            ttl: Duration::from_millis(ttl_ms),
+            capacity: 100,
+        };
+        (store.with_token_cache_clock(config, clock).unwrap(), offset)
+    }
+
+    /// Counts the queries run and the statements prepared into the cache,
+    /// leaving out the pool's check-out test (`PRAGMA schema_version`).
+    fn count_queries(store: &AuthStore) -> (Arc<AtomicUsize>, Arc<AtomicUsize>) {
+        use diesel::connection::InstrumentationEvent;
+        let started = Arc::new(AtomicUsize::new(0));
+        let prepared = Arc::new(AtomicUsize::new(0));
+        let (s, p) = (Arc::clone(&started), Arc::clone(&prepared));
+        store
+            .connection()
+            .unwrap()
+            .set_instrumentation(move |event: InstrumentationEvent<'_>| match event {
+                InstrumentationEvent::StartQuery { query, .. }
+                    if !query.to_string().starts_with("PRAGMA schema_version") =>
+                {
+                    s.fetch_add(1, Ordering::SeqCst);
+                }
+                InstrumentationEvent::CacheQuery { .. } => {
+                    p.fetch_add(1, Ordering::SeqCst);
+                }
+                _ => {}
+            });
+        (started, prepared)
+    }
+
+    /// Deletes the token behind the store's back, as another process would.
+    fn delete_token_in_sql(store: &AuthStore, key: &str) {
+        diesel::sql_query("DELETE FROM authtoken_token WHERE key = ?")
+            .bind::<diesel::sql_types::Text, _>(key)
+            .execute(&mut *store.connection().unwrap())
+            .unwrap();
+    }
+
+    #[test]
+    fn the_token_query_is_one_prepared_statement_reused() {
+        let (store, user, token) = memory_store();
+        let (started, prepared) = count_queries(&store);
+        for _ in 0..3 {
+            let (found, owner) = store.token_with_user(&token.key).unwrap().unwrap();
+            assert_eq!(
+                (found.key.as_str(), owner.id),
+                (token.key.as_str(), user.id)
+            );
+        }
+        assert_eq!(store.token_with_user("unknown").unwrap(), None);
+        // One query per lookup, prepared once and then taken from Diesel's cache.
+        assert_eq!(started.load(Ordering::SeqCst), 4);
+        assert_eq!(prepared.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn cache_is_off_by_default() {
+        let (store, _, token) = memory_store();
+        assert_eq!(store.token_cache_config(), None);
+        assert!(store.token_with_user(&token.key).unwrap().is_some());
+        assert_eq!(store.cached_token_with_user(&token.key), None);
+        assert!(format!("{store:?}").contains("token_cache: None"));
+        let err = store
+            .clone()
+            .with_token_cache(TokenCacheConfig {
+                ttl: Duration::ZERO,
+                capacity: 1,
+            })
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Config(_)), "{err:?}");
+    }
+
+    #[test]
+    fn hits_skip_the_database_until_the_ttl() {
+        let (store, user, token) = memory_store();
+        let (store, clock) = cached(store, 1_000);
+        let (started, _) = count_queries(&store);
+        let (_, owner) = store.token_with_user(&token.key).unwrap().unwrap();
+        assert_eq!(owner, user);
+        assert_eq!(started.load(Ordering::SeqCst), 1);
+        for _ in 0..5 {
+            assert_eq!(store.token_with_user(&token.key).unwrap().unwrap().1, user);
+        }
+        assert_eq!(started.load(Ordering::SeqCst), 1, "answered from the cache");
+        // Deleted by another process: still answered until the TTL ends.
+        delete_token_in_sql(&store, &token.key);
+        clock.store(999, Ordering::SeqCst);
+        assert!(store.token_with_user(&token.key).unwrap().is_some());
+        clock.store(1_000, Ordering::SeqCst);
+        assert_eq!(store.token_with_user(&token.key).unwrap(), None);
+        assert!(format!("{store:?}").contains("TokenCache { ttl: 1s, capacity: 100, len: "));
+        assert!(!format!("{store:?}").contains(&token.key));
+    }
+
+    #[test]
+    fn misses_are_not_cached() {
+        let (store, user, _) = memory_store();
+        let (store, _) = cached(store, 60_000);
+        let (started, _) = count_queries(&store);
+        let key = "0123456789abcdef0123456789abcdef01234567";
+        assert_eq!(store.token_with_user(key).unwrap(), None);
+        assert_eq!(store.cached_token_with_user(key), None);
+        // A key created since (say by another process) works at once.
+        diesel::sql_query("UPDATE authtoken_token SET key = ? WHERE user_id = ?")
+            .bind::<diesel::sql_types::Text, _>(key)
+            .bind::<diesel::sql_types::Integer, _>(user.id)
+            .execute(&mut *store.connection().unwrap())
+            .unwrap();
+        assert_eq!(store.token_with_user(key).unwrap().unwrap().1.id, user.id);
+        assert_eq!(started.load(Ordering::SeqCst), 3);
+        // Keys that cannot exist never reach the cache nor the database.
+        assert_eq!(store.token_with_user("").unwrap(), None);
+        assert_eq!(store.token_with_user(&"k".repeat(41)).unwrap(), None);
+        assert_eq!(started.load(Ordering::SeqCst), 3);
+    }
+
+    #[test]
+    fn inactive_users_are_cached_as_they_are_and_activation_invalidates() {
+        let (store, user, token) = memory_store();
+        let (store, _) = cached(store, 60_000);
+        store.set_active(user.id, false).unwrap();
+        let (_, owner) = store.token_with_user(&token.key).unwrap().unwrap();
+        assert!(!owner.is_active);
+        assert!(
+            !store
+                .cached_token_with_user(&token.key)
+                .unwrap()
+                .1
+                .is_active
+        );
+        store.set_active(user.id, true).unwrap();
+        assert_eq!(store.cached_token_with_user(&token.key), None);
+        assert!(
+            store
+                .token_with_user(&token.key)
+                .unwrap()
+                .unwrap()
+                .1
+                .is_active
+        );
+        store.set_active(user.id, false).unwrap();
+        assert!(
+            !store
+                .token_with_user(&token.key)
+                .unwrap()
+                .unwrap()
+                .1
+                .is_active
+        );
+    }
+
+    #[test]
+    fn every_change_through_the_store_invalidates() {
+        type Change = fn(&AuthStore, i32);
+        let changes: [(&str, Change); 8] = [
+            ("token_regenerate", |s, id| {
+                drop(s.token_regenerate(id).unwrap())
+            }),
+            ("token_delete", |s, id| assert!(s.token_delete(id).unwrap())),
+            ("delete_user", |s, id| assert!(s.delete_user(id).unwrap())),
+            ("set_active", |s, id| s.set_active(id, false).unwrap()),
+            ("set_password", |s, id| s.set_password(id, "new").unwrap()),
+            ("update_last_login", |s, id| {
+                s.update_last_login(id).unwrap()
+            }),
+            ("invalidate_cached_tokens", |s, id| {
+                s.invalidate_cached_tokens(id)
+            }),
+            ("clear_token_cache", |s, _| s.clear_token_cache()),
+        ];
+        for (name, change) in changes {
+            let (store, user, token) = memory_store();
+            let (store, _) = cached(store, 60_000);
+            let other = store
+                .create_user(NewUser::new("bob", Some("pw".into())))
+                .unwrap();
+            let (other_token, _) = store.token_get_or_create(other.id).unwrap();
+            for key in [&token.key, &other_token.key] {
+                assert!(store.token_with_user(key).unwrap().is_some());
+                assert!(store.cached_token_with_user(key).is_some());
+            }
+            change(&store, user.id);
+            assert_eq!(store.cached_token_with_user(&token.key), None, "{name}");
+            if name != "clear_token_cache" {
+                assert!(
+                    store.cached_token_with_user(&other_token.key).is_some(),
+                    "{name} keeps other users' entries"
+                );
+            }
+            let now = store.token_with_user(&token.key).unwrap();
+            match name {
+                "token_regenerate" | "token_delete" | "delete_user" => {
+                    assert_eq!(now, None, "{name} revokes at once")
+                }
+                "set_active" => assert!(!now.unwrap().1.is_active),
+                "set_password" => assert_ne!(now.unwrap().1.password, user.password),
+                "update_last_login" => assert!(now.unwrap().1.last_login.is_some()),
+                _ => assert_eq!(now.unwrap().1, user),
+            }
+        }
+    }
+
+    #[test]
+    fn failed_changes_still_invalidate() {
+        let (store, user, token) = memory_store();
+        let (store, _) = cached(store, 60_000);
+        assert!(store.token_with_user(&token.key).unwrap().is_some());
+        // The user vanishes behind the store's back: the update finds no row.
+        diesel::sql_query("DELETE FROM authtoken_token")
+            .execute(&mut *store.connection().unwrap())
+            .unwrap();
+        diesel::sql_query("DELETE FROM auth_user")
+            .execute(&mut *store.connection().unwrap())
+            .unwrap();
+        assert!(store.cached_token_with_user(&token.key).is_some());
+        let err = store.set_active(user.id, false).unwrap_err();
+        assert!(matches!(err, StoreError::UserNotFound), "{err:?}");
+        assert_eq!(store.cached_token_with_user(&token.key), None);
+        // And when the database itself fails.
+        let (store, user, token) = memory_store();
+        let (store, _) = cached(store, 60_000);
+        assert!(store.token_with_user(&token.key).unwrap().is_some());
+        diesel::sql_query("DROP TABLE authtoken_token")
+            .execute(&mut *store.connection().unwrap())
+            .unwrap();
+        assert!(store.token_regenerate(user.id).is_err());
+        assert_eq!(store.cached_token_with_user(&token.key), None);
+    }
 
     #[test]
     fn store_and_errors_cross_threads() {

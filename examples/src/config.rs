@@ -8,16 +8,18 @@
 //! | `WORKERS` | the number of CPUs |
 //! | `SECRET_KEY` | random at each start, with a warning (sessions then end at every restart) |
 //! | `RUST_LOG` | `info` |
+//! | `TOKEN_CACHE_TTL` | unset: no token cache (every token request queries the database); seconds, e.g. `5`, turn on the store's in-process token cache, which answers a token for up to that long without a query, so a token revoked by another process keeps working here for up to that long |
 
 use std::error::Error;
 use std::fmt;
 use std::future::Future;
 use std::io::{self, IsTerminal};
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use actix_web::cookie::Key;
 use actix_web::dev::Server;
-use auth_actix::auth_core::{NewUser, PoolConfig};
+use auth_actix::auth_core::{NewUser, PoolConfig, TokenCacheConfig};
 use auth_actix::{AuthStore, StoreError};
 
 /// The address a server binds when `BIND_ADDR` is unset.
@@ -142,9 +144,41 @@ pub fn secret_key() -> Result<Secret, EnvError> {
     }
 }
 
-/// A store on `url`, migrated (safe on a database Django already migrated).
+/// `TOKEN_CACHE_TTL`: `None` when unset (no cache, the default), else the
+/// token cache's settings with that TTL in seconds (fractions allowed).
+pub fn token_cache() -> Result<Option<TokenCacheConfig>, EnvError> {
+    var("TOKEN_CACHE_TTL")
+        .map(|value| parse_token_cache_ttl(&value))
+        .transpose()
+}
+
+fn parse_token_cache_ttl(value: &str) -> Result<TokenCacheConfig, EnvError> {
+    let max = TokenCacheConfig::MAX_TTL.as_secs();
+    let invalid = || {
+        EnvError(format!(
+            "TOKEN_CACHE_TTL must be a number of seconds above 0 and at most {max} (unset turns \
+             the token cache off), not {value:?}"
+        ))
+    };
+    let seconds: f64 = value.trim().parse().map_err(|_| invalid())?;
+    let ttl = Duration::try_from_secs_f64(seconds).map_err(|_| invalid())?;
+    let config = TokenCacheConfig::with_ttl(ttl);
+    config.validate().map_err(|_| invalid())?;
+    Ok(config)
+}
+
+/// A store on `url`, migrated (safe on a database Django already migrated),
+/// with the token cache `TOKEN_CACHE_TTL` asks for.
 pub fn open_store(url: &str) -> Result<AuthStore, Box<dyn Error>> {
-    let store = AuthStore::connect(url, &PoolConfig::default())?;
+    let mut store = AuthStore::connect(url, &PoolConfig::default())?;
+    if let Some(cache) = token_cache()? {
+        tracing::info!(
+            ttl = ?cache.ttl,
+            capacity = cache.capacity,
+            "token cache on: a token revoked by another process keeps working here for up to the TTL"
+        );
+        store = store.with_token_cache(cache)?;
+    }
     for applied in store.migrate()? {
         tracing::info!("applied migration {applied}");
     }
@@ -251,6 +285,32 @@ mod tests {
         for bad in ["0", "-1", "two", "1.5", ""] {
             let err = parse_workers(bad).unwrap_err();
             assert!(err.to_string().starts_with("WORKERS must be"), "{err}");
+        }
+    }
+
+    #[test]
+    fn token_cache_ttl_is_seconds_within_bounds() {
+        assert_eq!(
+            parse_token_cache_ttl("5"),
+            Ok(TokenCacheConfig::with_ttl(Duration::from_secs(5)))
+        );
+        assert_eq!(
+            parse_token_cache_ttl(" 0.25 ").map(|c| c.ttl),
+            Ok(Duration::from_millis(250))
+        );
+        assert_eq!(
+            parse_token_cache_ttl("3600").map(|c| c.ttl),
+            Ok(Duration::from_secs(3600))
+        );
+        for bad in ["0", "-1", "3601", "five", "inf", "NaN", "1e400"] {
+            let err = parse_token_cache_ttl(bad).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                format!(
+                    "TOKEN_CACHE_TTL must be a number of seconds above 0 and at most 3600 \
+                     (unset turns the token cache off), not {bad:?}"
+                )
+            );
         }
     }
 

@@ -43,11 +43,22 @@ pub mod keyword {
     }
 }
 
-/// Where tokens are looked up (DRF's token `model`). Called inside a blocking
-/// task; the default is the [`AuthStore`]'s `authtoken_token` table.
+/// Where tokens are looked up (DRF's token `model`); the default is the
+/// [`AuthStore`]'s `authtoken_token` table.
 pub trait TokenStore: Send + Sync + 'static {
     /// The token's user and the value for `request.auth`, by exact key.
+    /// Called inside a blocking task (it may query a database).
     fn lookup(&self, key: &str) -> Result<Option<(User, Auth)>, StoreError>;
+
+    /// An answer from memory, called on the async worker before
+    /// [`lookup`](TokenStore::lookup): `Some` is used as is, without the hop
+    /// to the blocking pool; `None` (the default) means "ask `lookup`". It
+    /// must not block. The [`AuthStore`] answers from its token cache
+    /// ([`AuthStore::with_token_cache`]) when it has one.
+    fn cached(&self, key: &str) -> Option<(User, Auth)> {
+        let _ = key;
+        None
+    }
 }
 
 impl TokenStore for AuthStore {
@@ -55,6 +66,11 @@ impl TokenStore for AuthStore {
         Ok(self
             .token_with_user(key)?
             .map(|(token, user)| (user, Auth::Token(token))))
+    }
+
+    fn cached(&self, key: &str) -> Option<(User, Auth)> {
+        self.cached_token_with_user(key)
+            .map(|(token, user)| (user, Auth::Token(token)))
     }
 }
 
@@ -133,8 +149,12 @@ impl<K: Keyword> Authentication for TokenAuthentication<K> {
         let Some(key) = Self::parse_header(get_authorization_header(request))? else {
             return Ok(None);
         };
-        // Boxed, so that views pay for the lookup's future only when there is a key.
-        Box::pin(check_key(settings.token_store()?.clone(), key.to_owned())).await
+        let store = settings.token_store()?;
+        if let Some(found) = store.cached(key) {
+            return credentials(Some(found));
+        }
+        // Boxed, so that views pay for the lookup's future only on a miss.
+        Box::pin(check_key(store.clone(), key.to_owned())).await
     }
 
     fn authenticate_header(&self, _: &HttpRequest, _: &AuthSettings) -> Option<Cow<'static, str>> {
@@ -144,7 +164,12 @@ impl<K: Keyword> Authentication for TokenAuthentication<K> {
 
 /// DRF's `authenticate_credentials`: the key's token and user, off the worker thread.
 async fn check_key(store: Arc<dyn TokenStore>, key: String) -> AuthResult {
-    match run_blocking(move || store.lookup(&key)).await? {
+    credentials(run_blocking(move || store.lookup(&key)).await?)
+}
+
+/// The outcome of a lookup, as DRF's `authenticate_credentials` words it.
+fn credentials(found: Option<(User, Auth)>) -> AuthResult {
+    match found {
         None => Err(AuthError::authentication_failed(messages::INVALID_TOKEN)),
         Some((user, _)) if !user.is_active => {
             Err(AuthError::authentication_failed(messages::USER_INACTIVE))

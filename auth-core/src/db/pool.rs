@@ -8,7 +8,7 @@ use diesel::connection::SimpleConnection;
 use diesel::r2d2::{self, ManageConnection, R2D2Connection};
 use diesel::Connection;
 
-use super::{AnyConnection, DatabaseUrl};
+use super::{AnyConnection, Backend, DatabaseUrl};
 use crate::store::StoreError;
 
 /// The connection pool. Cheap to clone (it is an `Arc` inside).
@@ -18,6 +18,25 @@ pub type DbPool = r2d2::Pool<ConnectionManager>;
 pub type PooledConnection = r2d2::PooledConnection<ConnectionManager>;
 
 /// Pool settings. `PoolConfig::default()` suits a small web service.
+///
+/// # Sizing
+///
+/// A token request holds a connection for one indexed query (well under a
+/// millisecond on a local database), so a few connections serve thousands of
+/// requests a second; the queries run on actix's blocking threads, never on
+/// the async workers, so a pool that is momentarily exhausted delays only the
+/// requests that need the database. The default of 10 suits:
+///
+/// - **SQLite** (a file in WAL mode): readers run in parallel and writers take
+///   turns on the database lock anyway, so more connections than CPU cores add
+///   only memory (each keeps its own page cache and statement cache). Every
+///   checkout reads the schema version from the file (`SELECT 1` would not
+///   touch it): a connection that once met a damaged or replaced file keeps
+///   failing even when the file is whole again, and this check replaces it.
+/// - **PostgreSQL / MySQL**: every server process of every node counts against
+///   the server's `max_connections` (100 / 151 by default), so 10 per process
+///   leaves room for several nodes. More rarely helps: past about twice the
+///   server's cores, extra connections queue inside the database instead.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PoolConfig {
     /// Most connections open at once (default 10). Requests beyond this wait
@@ -36,6 +55,14 @@ pub struct PoolConfig {
     /// SQLite only: how long a statement waits for another connection's write
     /// lock (`PRAGMA busy_timeout`, default 5 s).
     pub sqlite_busy_timeout: Duration,
+    /// PostgreSQL and MySQL only: ping a connection each time it is taken
+    /// from the pool (default `true`). The ping costs a round trip to the
+    /// server per checkout, but a connection the server dropped (a restart, an
+    /// idle timeout) is then replaced before a query fails on it. With `false`
+    /// such a connection fails its next queries (503) until it reaches
+    /// `max_lifetime`; only turn it off when the server never drops connections.
+    /// SQLite connections are always checked (see the sizing notes above).
+    pub test_on_check_out: bool,
 }
 
 impl Default for PoolConfig {
@@ -47,6 +74,7 @@ impl Default for PoolConfig {
             idle_timeout: Some(Duration::from_secs(10 * 60)),
             max_lifetime: Some(Duration::from_secs(30 * 60)),
             sqlite_busy_timeout: Duration::from_secs(5),
+            test_on_check_out: true,
         }
     }
 }
@@ -217,9 +245,14 @@ pub fn build_pool(url: &str, config: &PoolConfig) -> Result<DbPool, StoreError> 
     let url = DatabaseUrl::parse(url)?;
     let memory = url.is_memory();
     let database = url.redacted();
+    // A SQLite connection is always checked: one that met a damaged or
+    // replaced file fails every query for good, and only the check (which
+    // reads the file) finds it and has it replaced.
+    let test_on_check_out = config.test_on_check_out || url.backend() == Backend::Sqlite;
     let manager = ConnectionManager::new(url, config);
     let builder = r2d2::Pool::builder()
         .connection_timeout(config.connection_timeout)
+        .test_on_check_out(test_on_check_out)
         .error_handler(Box::new(TracingErrorHandler {
             database: database.into(),
         }));

@@ -16,6 +16,7 @@
 //! | `SECRET_KEY` | random, with a warning (key material for the session cookie, at least 32 bytes) |
 //! | `WORKERS` | the number of CPUs |
 //! | `RUST_LOG` | `info` |
+//! | `TOKEN_CACHE_TTL` | unset: no token cache; seconds (e.g. `5`): the in-process token cache, so a token revoked by another process keeps working for up to that long |
 //!
 //! Once the server listens it prints `drf_parity listening on http://<addr>`
 //! on standard output (useful with `BIND_ADDR=127.0.0.1:0`).

@@ -55,7 +55,10 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         },
         ..PoolConfig::default()
     };
-    let store = AuthStore::connect(&url, &pool)?;
+    let mut store = AuthStore::connect(&url, &pool)?;
+    if let Some(cache) = config::token_cache()? {
+        store = store.with_token_cache(cache)?;
+    }
     for applied in store.migrate()? {
         tracing::info!("applied migration {applied}");
     }
