@@ -14,10 +14,11 @@ use actix_web::cookie::Key;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::http::Method;
 use actix_web::test::{call_service, init_service, read_body, TestRequest};
-use actix_web::App;
+use actix_web::{web, App, HttpResponse};
 use auth_actix::auth_core::NewUser;
 use auth_actix::csrf::{csrf_cookie, enforce_csrf, form_token_from_urlencoded, CsrfConfig};
 use auth_actix::parsers::{parse, Parser, RequestData, Value, CREDENTIAL_PARSERS, MAX_JSON_DEPTH};
+use auth_actix::prelude::*;
 use auth_actix::session::{self, session_user_id, DieselSessionStore, FailClosed};
 use auth_actix::views::{login, obtain_auth_token};
 use auth_actix::{keyword, AuthSettings, BasicAuthentication, TokenAuthentication};
@@ -548,7 +549,7 @@ fn input() -> impl Strategy<Value = Input> {
             6 => Just("POST"),
             1 => prop::sample::select(vec!["GET", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD", "TRACE", "BREW"]),
         ],
-        prop::sample::select(vec!["/api-token-auth/", "/api-auth/login/"]),
+        prop::sample::select(vec!["/api-token-auth/", "/api-auth/login/", "/private"]),
         content_type(),
         credentials,
         prop::collection::vec(header, 0..4),
@@ -564,11 +565,20 @@ fn input() -> impl Strategy<Value = Input> {
 
 const SECRET: &str = "property-tests-secret-key-0123456789-0123456789-01";
 
-/// `obtain_auth_token` and `login` with any method, body, content type and
-/// headers answer 200, 400, 401, 403, 405, 406 (an `Accept` nothing renders),
+/// A protected view behind Basic, Session and Token, for the `Authorization`
+/// and cookie headers to go through the pipeline.
+#[api_view(GET, POST)]
+#[authentication_classes(BasicAuthentication, SessionAuthentication, TokenAuthentication)]
+#[permission_classes(IsAuthenticated)]
+async fn private(request: AuthRequest) -> HttpResponse {
+    HttpResponse::Ok().body(request.user().to_string())
+}
+
+/// `obtain_auth_token`, `login` and a protected view with any method, body,
+/// content type and headers answer 200, 400, 401, 403, 405, 406 (an `Accept` nothing renders),
 /// 413 or 415: never a 5xx.
 #[actix_web::test]
-async fn credential_views_never_answer_5xx() {
+async fn no_request_gets_a_5xx() {
     let (store, _dir) = common::sqlite_store();
     store
         .create_user(NewUser::new("alice", Some("pw".into())))
@@ -587,7 +597,8 @@ async fn credential_views_never_answer_5xx() {
             )
             .wrap(FailClosed)
             .service(login)
-            .service(obtain_auth_token),
+            .service(obtain_auth_token)
+            .route("/private", web::to(private)),
     )
     .await;
     let mut runner = TestRunner::default();
@@ -627,7 +638,7 @@ async fn credential_views_never_answer_5xx() {
     }
     // The inputs reach the interesting answers, not only one of them.
     if cases(256) >= 256 {
-        for status in [200, 400, 403, 405, 413, 415] {
+        for status in [200, 400, 401, 403, 405, 413, 415] {
             assert!(seen.contains_key(&status), "no {status} in {seen:?}");
         }
     }
