@@ -7,14 +7,17 @@
 #   target...           default: every target (`cargo fuzz list`)
 #
 # Works on a stable toolchain: cargo-fuzz passes nightly-only flags
-# (-Zsanitizer), which RUSTC_BOOTSTRAP=1 allows. cargo-fuzz is installed
+# (-Zsanitizer=...), which RUSTC_BOOTSTRAP=1 allows. Debug assertions and
+# overflow checks are on. cargo-fuzz is installed
 # (cargo install --locked) when missing. New inputs found along the way go to
 # <target dir>/corpus/<target> (not committed); a crashing input is kept in
 # fuzz/artifacts/<target>/ and its path printed.
 #
 # Environment:
-#   FUZZ_SANITIZER   cargo-fuzz's sanitizer (default: address; `none` builds
-#                    and runs faster: the crates forbid unsafe code)
+#   FUZZ_SANITIZER   cargo-fuzz's sanitizer (default: none; the crates forbid
+#                    unsafe code, and without AddressSanitizer the targets run
+#                    4 to 60 times more inputs per second; `address` checks the
+#                    dependencies' unsafe code too)
 #   FUZZ_TARGET_DIR  where to build, an absolute path (default: fuzz/target); one kept
 #                    between runs makes later builds incremental
 set -euo pipefail
@@ -34,7 +37,7 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
   cargo install cargo-fuzz --locked
 fi
 
-options=(--sanitizer "${FUZZ_SANITIZER:-address}")
+options=(--sanitizer "${FUZZ_SANITIZER:-none}")
 if [ -n "${FUZZ_TARGET_DIR:-}" ]; then
   options+=(--target-dir "$FUZZ_TARGET_DIR")
 fi
