@@ -48,7 +48,7 @@ if [ "${#targets[@]}" -eq 0 ]; then
   mapfile -t targets < <(cargo fuzz list)
 fi
 
-echo "== building ${#targets[@]} fuzz targets"
+echo "== building the fuzz targets"
 start=$(date +%s)
 cargo fuzz build "${options[@]}"
 echo "== built in $(($(date +%s) - start)) s"
