@@ -1,0 +1,27 @@
+//! `multipart/form-data` bodies: Django's `MultiPartParser` over any
+//! `Content-Type` parameters and body. Input: the parameters after
+//! `multipart/form-data;`, 0xff, the body.
+#![no_main]
+
+use auth_actix::parsers::{parse, RequestData, CREDENTIAL_PARSERS};
+use drf_actix_fuzz::fields;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let f = fields(data, 2);
+    let params = String::from_utf8_lossy(f[0]);
+    let content_type = format!("multipart/form-data;{params}");
+    match parse(Some(&content_type), f[1], &CREDENTIAL_PARSERS) {
+        Ok(RequestData::Fields(fields)) => assert!(fields.len() <= 2000),
+        Ok(RequestData::NotAMapping(_)) => panic!("a form is a mapping"),
+        Err(err) => {
+            assert_eq!(err.status(), 400);
+            let message = err.to_string();
+            assert!(
+                message.starts_with("Multipart form parse error - ")
+                    || message.starts_with("The number of fields exceeded"),
+                "{message}"
+            );
+        }
+    }
+});
