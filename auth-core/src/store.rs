@@ -68,6 +68,19 @@ impl StoreError {
 
 impl From<DieselError> for StoreError {
     fn from(e: DieselError) -> Self {
+        if !matches!(
+            e,
+            DieselError::DatabaseError(
+                DatabaseErrorKind::UniqueViolation
+                    | DatabaseErrorKind::ForeignKeyViolation
+                    | DatabaseErrorKind::NotNullViolation
+                    | DatabaseErrorKind::CheckViolation,
+                _
+            ) | DieselError::NotFound
+                | DieselError::RollbackTransaction
+        ) {
+            db::pool::note_query_failure();
+        }
         match e {
             DieselError::DatabaseError(
                 DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,

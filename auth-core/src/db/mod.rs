@@ -7,7 +7,7 @@
 
 mod connection;
 pub mod migrations;
-mod pool;
+pub(crate) mod pool;
 pub mod schema;
 mod url;
 

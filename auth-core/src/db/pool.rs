@@ -1,6 +1,8 @@
 //! The r2d2 pool of [`AnyConnection`]s and the per-connection session setup.
 
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -188,13 +190,19 @@ impl ManageConnection for ConnectionManager {
             // damaged or replaced file (SQLITE_NOTADB) answers it, yet fails
             // every real query for good, even once the file is whole again.
             // Counting the catalogue's rows reads the file; the statement is
-            // prepared once per connection and reused (a `PRAGMA` would be
-            // compiled again at every checkout).
+            // prepared once per connection and reused. It costs a read
+            // transaction, so it runs only while a query has failed lately:
+            // a sound file never needs it, and a connection that met a
+            // damaged one fails its query first, which starts the checks.
             #[cfg(feature = "sqlite")]
-            AnyConnection::Sqlite(conn) => sqlite_catalogue::sqlite_master::table
-                .count()
-                .get_result::<i64>(conn)
-                .map(drop),
+            AnyConnection::Sqlite(conn) if query_failed_lately() => {
+                sqlite_catalogue::sqlite_master::table
+                    .count()
+                    .get_result::<i64>(conn)
+                    .map(drop)
+            }
+            #[cfg(feature = "sqlite")]
+            AnyConnection::Sqlite(_) => Ok(()),
             #[allow(unreachable_patterns)]
             conn => conn.ping(),
         };
@@ -225,6 +233,34 @@ impl r2d2::HandleError<r2d2::Error> for TracingErrorHandler {
             database: self.database.clone(),
             message,
         });
+    }
+}
+
+/// How long after a failed query SQLite connections are checked at checkout.
+const CHECK_AFTER_FAILURE: Duration = Duration::from_secs(60);
+
+/// When a query last failed for a reason other than a constraint, as
+/// milliseconds since [`EPOCH`] plus one (0: never).
+static LAST_QUERY_FAILURE: AtomicU64 = AtomicU64::new(0);
+static EPOCH: OnceLock<Instant> = OnceLock::new();
+
+fn millis_since_epoch() -> u64 {
+    let epoch = EPOCH.get_or_init(Instant::now);
+    u64::try_from(epoch.elapsed().as_millis()).unwrap_or(u64::MAX - 1)
+}
+
+/// Records that a query failed (called where a Diesel error becomes a
+/// [`StoreError`]): for a while, SQLite connections are checked against
+/// their file when taken from the pool, so one that met a damaged or
+/// replaced file is found and replaced.
+pub(crate) fn note_query_failure() {
+    LAST_QUERY_FAILURE.store(millis_since_epoch() + 1, Ordering::Relaxed);
+}
+
+fn query_failed_lately() -> bool {
+    match LAST_QUERY_FAILURE.load(Ordering::Relaxed) {
+        0 => false,
+        at => millis_since_epoch().saturating_sub(at - 1) <= CHECK_AFTER_FAILURE.as_millis() as u64,
     }
 }
 
