@@ -32,8 +32,8 @@ pub type PooledConnection = r2d2::PooledConnection<ConnectionManager>;
 ///
 /// - **SQLite** (a file in WAL mode): readers run in parallel and writers take
 ///   turns on the database lock anyway, so more connections than CPU cores add
-///   only memory (each keeps its own page cache and statement cache). For a minute
-///   after any query failed, every checkout reads the file's catalogue
+///   only memory (each keeps its own page cache and statement cache). For a
+///   minute after any query failed, every checkout reads the file's catalogue
 ///   (`SELECT 1` would not touch the file): a connection that once met a
 ///   damaged or replaced file keeps failing even when the file is whole
 ///   again, and this check replaces it. The rest of the time the check is
@@ -66,7 +66,8 @@ pub struct PoolConfig {
     /// idle timeout) is then replaced before a query fails on it. With `false`
     /// such a connection fails its next queries (503) until it reaches
     /// `max_lifetime`; only turn it off when the server never drops connections.
-    /// SQLite connections are always checked (see the sizing notes above).
+    /// SQLite ignores it: its connections are checked against the file for a
+    /// minute after a query failed (see the sizing notes above).
     pub test_on_check_out: bool,
 }
 
@@ -95,10 +96,10 @@ impl Default for PoolConfig {
 /// the UTC session time zone makes PostgreSQL's `timestamp with time zone`
 /// and MySQL's `datetime(6)` read and write the same instants Django does.
 ///
-/// A checked-out connection is first tested (on SQLite, for a minute
-/// after a query failed, by counting the file's catalogue, `sqlite_master`,
-/// which a connection that once found the file unreadable keeps failing; elsewhere by a round trip), so a broken
-/// connection is replaced rather than handed out.
+/// A checked-out connection is first tested (on SQLite, for a minute after a
+/// query failed, by counting the file's catalogue, `sqlite_master`, which a
+/// connection that once found the file unreadable keeps failing; elsewhere by
+/// a round trip), so a broken connection is replaced rather than handed out.
 pub struct ConnectionManager {
     url: DatabaseUrl,
     sqlite_busy_timeout: Duration,
@@ -301,9 +302,9 @@ pub fn build_pool(url: &str, config: &PoolConfig) -> Result<DbPool, StoreError> 
     let url = DatabaseUrl::parse(url)?;
     let memory = url.is_memory();
     let database = url.redacted();
-    // A SQLite connection is always checked: one that met a damaged or
-    // replaced file fails every query for good, and only the check (which
-    // reads the file) finds it and has it replaced.
+    // r2d2 must call `is_valid` on every SQLite checkout: a connection that
+    // met a damaged or replaced file fails every query for good, and only
+    // the check there (which reads the file, after a failed query) finds it.
     let test_on_check_out = config.test_on_check_out || url.backend() == Backend::Sqlite;
     let manager = ConnectionManager::new(url, config);
     let builder = r2d2::Pool::builder()
