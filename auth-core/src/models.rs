@@ -17,6 +17,7 @@ pub struct User {
     /// Django's encoded password (`algorithm$...`). Never shown by `Debug`.
     pub password: String,
     /// Last successful login, UTC.
+    #[diesel(deserialize_as = crate::db::NullableTimestampColumn)]
     pub last_login: Option<NaiveDateTime>,
     /// Django's `is_superuser`.
     pub is_superuser: bool,
@@ -33,6 +34,7 @@ pub struct User {
     /// Inactive users cannot authenticate.
     pub is_active: bool,
     /// When the user was created, UTC.
+    #[diesel(deserialize_as = crate::db::TimestampColumn)]
     pub date_joined: NaiveDateTime,
 }
 
@@ -68,6 +70,7 @@ pub struct Token {
     /// The key, up to 40 characters (40 lowercase hex for keys we generate). Never shown by `Debug`.
     pub key: String,
     /// Creation time, UTC.
+    #[diesel(deserialize_as = crate::db::TimestampColumn)]
     pub created: NaiveDateTime,
     /// The owner (one token per user).
     pub user_id: i32,

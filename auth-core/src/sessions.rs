@@ -173,6 +173,7 @@ pub struct SessionRecord {
     /// The session state, as the web layer wrote it (a JSON object).
     pub session_data: String,
     /// When the session ends, UTC.
+    #[diesel(deserialize_as = crate::db::TimestampColumn)]
     pub expire_date: NaiveDateTime,
     /// The logged-in user, if the state names one.
     pub user_id: Option<i32>,

@@ -9,9 +9,11 @@ mod connection;
 pub mod migrations;
 pub(crate) mod pool;
 pub mod schema;
+mod timestamp;
 mod url;
 
 pub(crate) use connection::on_backend;
 pub use connection::{AnyConnection, MultiBackend};
 pub use pool::{build_pool, get, ConnectionManager, DbPool, PoolConfig, PooledConnection};
+pub use timestamp::{NullableTimestampColumn, TimestampColumn};
 pub use url::{Backend, DatabaseUrl};
