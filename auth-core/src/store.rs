@@ -708,15 +708,25 @@ impl AuthStore {
     /// With a token cache ([`AuthStore::with_token_cache`]) a cached key is
     /// answered without a query, and a key found in the database is cached.
     pub fn token_with_user(&self, key: &str) -> Result<Option<(Token, User)>, StoreError> {
+        if key.len() <= 4 * TOKEN_KEY_MAX_LENGTH {
+            if let Some(hit) = self.cached_token_with_user(key) {
+                return Ok(Some(hit));
+            }
+        }
+        self.token_with_user_queried(key)
+    }
+
+    /// [`token_with_user`](Self::token_with_user) for a caller that has just
+    /// missed the token cache ([`AuthStore::cached_token_with_user`]): always
+    /// the query, and, with a cache, what it finds is cached. This spares the
+    /// miss a second cache lookup.
+    pub fn token_with_user_queried(&self, key: &str) -> Result<Option<(Token, User)>, StoreError> {
         if key.is_empty() || key.len() > 4 * TOKEN_KEY_MAX_LENGTH {
             return Ok(None);
         }
         let Some(cache) = self.token_cache.as_deref() else {
             return self.token_with_user_uncached(key);
         };
-        if let Some(hit) = cache.get(key) {
-            return Ok(Some(hit));
-        }
         // Read before the query: an invalidation meanwhile voids this row.
         let generation = cache.generation();
         let found = self.token_with_user_uncached(key)?;
@@ -864,6 +874,24 @@ mod tests {
         assert_eq!(store.token_with_user(&token.key).unwrap(), None);
         assert!(format!("{store:?}").contains("TokenCache { ttl: 1s, capacity: 100, len: "));
         assert!(!format!("{store:?}").contains(&token.key));
+    }
+
+    /// The path after a cache miss queries without reading the cache, and
+    /// fills it for the next request.
+    #[test]
+    fn the_queried_lookup_always_queries_and_fills_the_cache() {
+        let (store, user, token) = memory_store();
+        let (store, _) = cached(store, 60_000);
+        let (started, _) = count_queries(&store);
+        assert_eq!(store.cached_token_with_user(&token.key), None);
+        for expected in 1..=2 {
+            let (_, owner) = store.token_with_user_queried(&token.key).unwrap().unwrap();
+            assert_eq!(owner, user);
+            assert_eq!(started.load(Ordering::SeqCst), expected);
+        }
+        assert_eq!(store.cached_token_with_user(&token.key).unwrap().1, user);
+        assert_eq!(store.token_with_user(&token.key).unwrap().unwrap().1, user);
+        assert_eq!(started.load(Ordering::SeqCst), 2, "the cache answered");
     }
 
     #[test]

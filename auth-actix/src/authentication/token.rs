@@ -62,9 +62,11 @@ pub trait TokenStore: Send + Sync + 'static {
 }
 
 impl TokenStore for AuthStore {
+    /// The query, caching what it finds: [`TokenAuthentication`] has already
+    /// asked [`cached`](TokenStore::cached).
     fn lookup(&self, key: &str) -> Result<Option<(User, Auth)>, StoreError> {
         Ok(self
-            .token_with_user(key)?
+            .token_with_user_queried(key)?
             .map(|(token, user)| (user, Auth::Token(token))))
     }
 
