@@ -34,7 +34,7 @@ pub use authentication::{
     RemoteUserAuthentication, RemoteUserConfig, SessionAuthentication, TokenAuthentication,
     TokenStore, TrustedProxy,
 };
-pub use blocking::run_blocking;
+pub use blocking::{run_blocking, run_query};
 pub use error::ApiError;
 pub use middleware::{AuthPipeline, AuthPipelineService};
 pub use pipeline::{

@@ -8,7 +8,7 @@ use auth_core::sessions::SESSION_HASH_KEY;
 use auth_core::User;
 
 use super::{AuthResult, Authentication};
-use crate::blocking::run_blocking;
+use crate::blocking::run_query;
 use crate::csrf::enforce_csrf;
 use crate::parsers::csrf_form_token;
 use crate::session::session_user_id;
@@ -73,7 +73,7 @@ pub(crate) async fn session_user(
     settings: &AuthSettings,
 ) -> Result<Option<User>, AuthError> {
     let store = settings.store()?.clone();
-    let Some(user) = run_blocking(move || store.user_by_id(user_id)).await? else {
+    let Some(user) = run_query(move || store.user_by_id(user_id)).await? else {
         return Ok(None);
     };
     if !user.is_active {

@@ -13,7 +13,7 @@ use auth_core::{AuthStore, StoreError};
 
 use super::parse::split_credentials;
 use super::{get_authorization_header, AuthResult, Authentication};
-use crate::blocking::run_blocking;
+use crate::blocking::run_query;
 use crate::settings::AuthSettings;
 
 /// The keyword a [`TokenAuthentication`] expects (DRF's `keyword` attribute).
@@ -166,7 +166,7 @@ impl<K: Keyword> Authentication for TokenAuthentication<K> {
 
 /// DRF's `authenticate_credentials`: the key's token and user, off the worker thread.
 async fn check_key(store: Arc<dyn TokenStore>, key: String) -> AuthResult {
-    credentials(run_blocking(move || store.lookup(&key)).await?)
+    credentials(run_query(move || store.lookup(&key)).await?)
 }
 
 /// The outcome of a lookup, as DRF's `authenticate_credentials` words it.
