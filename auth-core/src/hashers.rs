@@ -23,6 +23,11 @@
 //! Checking is deliberately slow (about a tenth of a second): run it off the async executor.
 
 mod pbkdf2_hmac;
+#[cfg(target_arch = "x86_64")]
+mod pbkdf2_lanes;
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
+mod sha256_lanes;
 
 use crate::crypto::{constant_time_eq, random_string, RANDOM_STRING_CHARS};
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
