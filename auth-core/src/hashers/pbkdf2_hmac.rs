@@ -123,7 +123,6 @@ impl<const W: usize> Engine<W> {
     }
 
     /// [`Self::pbkdf2`] always on the calling thread.
-    #[cfg(test)]
     pub(crate) fn pbkdf2_inline(&self, password: &[u8], salt: &[u8], rounds: u32, out: &mut [u8]) {
         self.pbkdf2_with(password, salt, rounds, out, false);
     }

@@ -9,7 +9,7 @@
 //! The engine is as many threads as [`std::thread::available_parallelism`], started on first use
 //! and named `pbkdf2-lanes-N`, sharing a FIFO queue of jobs (one PBKDF2 output block each: the
 //! HMAC states, `U_1` and the remaining iterations). Each thread keeps up to
-//! [`LANES`](super::sha256_lanes::LANES) jobs in flight and runs them interleaved in chunks of
+//! [`LANES`] jobs in flight and runs them interleaved in chunks of
 //! [`CHUNK`] iterations (under a millisecond), so a job that arrives while others run joins a
 //! free lane soon; finished jobs go back to their callers, free lanes are refilled from the
 //! queue, and a thread with nothing to do sleeps. A lone job runs on a one-lane loop, which is no
