@@ -14,10 +14,11 @@
 # fuzz/artifacts/<target>/ and its path printed.
 #
 # Environment:
-#   FUZZ_SANITIZER   cargo-fuzz's sanitizer (default: none; the crates forbid
-#                    unsafe code, and without AddressSanitizer the targets run
-#                    4 to 60 times more inputs per second; `address` checks the
-#                    dependencies' unsafe code too)
+#   FUZZ_SANITIZER   cargo-fuzz's sanitizer (default: none; the crates' only
+#                    unsafe code is auth-core's SHA-NI PBKDF2 kernel, intrinsics
+#                    without pointers, and without AddressSanitizer the targets
+#                    run 4 to 60 times more inputs per second; `address` checks
+#                    that and the dependencies' unsafe code too)
 #   FUZZ_TARGET_DIR  where to build, an absolute path (default: fuzz/target); one kept
 #                    between runs makes later builds incremental
 set -euo pipefail

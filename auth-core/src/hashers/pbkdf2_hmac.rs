@@ -16,6 +16,9 @@ type Block = GenericArray<u8, sha2::digest::consts::U64>;
 pub(crate) struct Engine<const W: usize> {
     iv: [u32; W],
     compress: fn(&mut [u32; W], &[Block]),
+    /// Whether long one-block derivations may go to the interleaving engine
+    /// ([`super::pbkdf2_lanes`]), which is SHA-256 only.
+    lanes: bool,
 }
 
 /// SHA-256 (FIPS 180-4 section 5.3.3 initial value).
@@ -31,6 +34,7 @@ pub(crate) const SHA256: Engine<8> = Engine {
         0x5be0_cd19,
     ],
     compress: sha2::compress256,
+    lanes: true,
 };
 
 /// SHA-1 (FIPS 180-4 section 5.3.1 initial value).
@@ -43,6 +47,7 @@ pub(crate) const SHA1: Engine<5> = Engine {
         0xc3d2_e1f0,
     ],
     compress: sha1::compress,
+    lanes: false,
 };
 
 impl<const W: usize> Engine<W> {
@@ -76,7 +81,7 @@ impl<const W: usize> Engine<W> {
     }
 
     /// The HMAC inner and outer states after absorbing `key ^ ipad` and `key ^ opad`.
-    fn hmac_states(&self, key: &[u8]) -> ([u32; W], [u32; W]) {
+    pub(crate) fn hmac_states(&self, key: &[u8]) -> ([u32; W], [u32; W]) {
         let mut padded = [0u8; 64];
         if key.len() > 64 {
             let digest = self.finish(self.iv, 0, key);
@@ -109,10 +114,30 @@ impl<const W: usize> Engine<W> {
 
     /// PBKDF2-HMAC of `password` and `salt` with `rounds` iterations, filling `out`.
     ///
-    /// `rounds` below 1 counts as 1 (callers reject 0 before getting here).
+    /// `rounds` below 1 counts as 1 (callers reject 0 before getting here). A SHA-256 output of
+    /// one block with at least [`MIN_ROUNDS`](super::pbkdf2_lanes::MIN_ROUNDS) iterations is
+    /// derived on the shared engine when the CPU has SHA-NI, so that concurrent checks share a
+    /// core's SHA unit; the result is the same.
     pub(crate) fn pbkdf2(&self, password: &[u8], salt: &[u8], rounds: u32, out: &mut [u8]) {
+        self.pbkdf2_with(password, salt, rounds, out, self.lanes);
+    }
+
+    /// [`Self::pbkdf2`] always on the calling thread.
+    pub(crate) fn pbkdf2_inline(&self, password: &[u8], salt: &[u8], rounds: u32, out: &mut [u8]) {
+        self.pbkdf2_with(password, salt, rounds, out, false);
+    }
+
+    fn pbkdf2_with(
+        &self,
+        password: &[u8],
+        salt: &[u8],
+        rounds: u32,
+        out: &mut [u8],
+        offload: bool,
+    ) {
         #[cfg(test)]
         count_rounds(u64::from(rounds.max(1)) * out.chunks(Self::OUTPUT_LEN).len() as u64);
+        let offload = offload && out.len() <= Self::OUTPUT_LEN;
         let (inner, outer) = self.hmac_states(password);
         let mut msg = Vec::with_capacity(salt.len() + 4);
         for (index, chunk) in out.chunks_mut(Self::OUTPUT_LEN).enumerate() {
@@ -127,10 +152,16 @@ impl<const W: usize> Engine<W> {
             let mut u = outer;
             (self.compress)(&mut u, core::slice::from_ref(&outer_block));
             let mut acc = u;
+            let mut round = 1;
+            if offload {
+                if let Some(done) = offload_rounds(&inner, &outer, &u, rounds) {
+                    acc = done;
+                    round = rounds;
+                }
+            }
             // U_j = HMAC(password, U_{j-1}): two compressions from the precomputed states.
             // Plain `while` loops and indexing: in an unoptimised (debug) build every iterator
             // step is a function call, which would make this loop several times slower there.
-            let mut round = 1;
             while round < rounds {
                 store_be(&u, inner_block.as_mut_slice());
                 let mut state = inner;
@@ -149,6 +180,38 @@ impl<const W: usize> Engine<W> {
             write_words(&acc, &mut bytes);
             chunk.copy_from_slice(&bytes[..chunk.len()]);
         }
+    }
+}
+
+/// The rest of a one-block PBKDF2-HMAC-SHA256 after `U_1` (`u`) on the interleaving engine:
+/// `U_1 ^ ... ^ U_rounds`, or `None` to compute it here (too few rounds to be worth a hand-off, no
+/// SHA-NI or not x86-64, or the engine is unavailable).
+fn offload_rounds<const W: usize>(
+    inner: &[u32; W],
+    outer: &[u32; W],
+    u: &[u32; W],
+    rounds: u32,
+) -> Option<[u32; W]> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use super::pbkdf2_lanes;
+        if rounds < pbkdf2_lanes::MIN_ROUNDS {
+            return None;
+        }
+        let words = |s: &[u32; W]| <[u32; 8]>::try_from(s.as_slice()).ok();
+        let chain = super::sha256_lanes::Chain {
+            inner: words(inner)?,
+            outer: words(outer)?,
+            u: words(u)?,
+            acc: words(u)?,
+        };
+        let acc = pbkdf2_lanes::run(chain, rounds - 1)?;
+        <[u32; W]>::try_from(acc.as_slice()).ok()
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (inner, outer, u, rounds);
+        None
     }
 }
 
