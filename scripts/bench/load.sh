@@ -110,7 +110,7 @@ expect_ok() {
 load() {
     local label=$1 path=$2 duration=$3 connections=$4 header=$5 args=() report rps p99 bad
     [[ -z "$header" ]] || args=(-H "$header")
-    report=$(wrk -t1 -c"$connections" -d"${duration}s" --latency "${args[@]}" "$URL$path")
+    report=$(wrk -t1 -c"$connections" -d"${duration}s" --timeout 30s --latency "${args[@]}" "$URL$path")
     if bad=$(grep -E 'Non-2xx|Socket errors' <<<"$report"); then
         echo "$report" >&2
         echo "load.sh: $label: $bad" >&2
@@ -136,8 +136,10 @@ measure() {
             esac
         done
     done
-    # PBKDF2 takes every core: as many connections as workers keeps the queue short.
+    # PBKDF2 takes every core: as many connections as workers keeps the queue short. Then four
+    # times as many, so that concurrent checks can share a core (DRF's sync workers just queue).
     load "$prefix/basic" /basic/ "$BASIC_DURATION" "$WORKERS" "$basic_header"
+    load "$prefix/basic-busy" /basic/ "$BASIC_DURATION" "$((4 * WORKERS))" "$basic_header"
 }
 
 echo "== drf_parity (default settings), $WORKERS workers, SQLite" >&2
@@ -193,7 +195,8 @@ OUR_ITERATIONS = 1_500_000
 
 lines = [
     f"Load benchmark: {workers} server workers, wrk -t1 -c{conns}, {duration} s per run, "
-    f"median of {rounds} interleaved rounds (/basic/: one run, -c{workers}).",
+    f"median of {rounds} interleaved rounds (/basic/: one run, -c{workers}; "
+    f"/basic-busy/: one run, -c{4 * int(workers)}).",
     "",
     "| endpoint | req/s | p99 (ms) | × /bare/ (same server) |" + (" × DRF |" if "drf/bare" in med else ""),
     "|---|---:|---:|---:|" + ("---:|" if "drf/bare" in med else ""),
@@ -206,24 +209,25 @@ def row(label, base):
         drf = med.get(f"drf/{name}")
         text += f" {med[label] / drf:.1f} |" if drf and not label.startswith("drf/") else " |"
     return text
-for label in ["ours/bare", "ours/open", "ours/token", "ours/basic", "cached/bare", "cached/token"]:
+for label in ["ours/bare", "ours/open", "ours/token", "ours/basic", "ours/basic-busy", "cached/bare", "cached/token"]:
     if label in med:
         lines.append(row(label, label.split("/")[0] + "/bare"))
-for label in ["drf/bare", "drf/open", "drf/token", "drf/basic"]:
+for label in ["drf/bare", "drf/open", "drf/token", "drf/basic", "drf/basic-busy"]:
     if label in med:
         lines.append(row(label, "drf/bare"))
 lines.append("")
 lines.append(f"Peak RSS of drf_parity (VmHWM): {ours_rss} MiB default, {cached_rss} MiB with the token cache.")
 if drf_rss:
     lines.append(f"Peak RSS of the DRF gunicorn workers (sum of VmHWM): {drf_rss} MiB.")
-if "drf/basic" in med and drf_iters:
-    ours = med["ours/basic"] * OUR_ITERATIONS
-    theirs = med["drf/basic"] * int(drf_iters)
-    lines.append(
-        f"PBKDF2 iterations per second through /basic/: ours {ours / 1e6:.1f} M "
-        f"({OUR_ITERATIONS} per request), DRF {theirs / 1e6:.1f} M ({drf_iters} per request): "
-        f"{ours / theirs:.2f}×."
-    )
+for name, conns_used in [("basic", int(workers)), ("basic-busy", 4 * int(workers))]:
+    if med.get(f"drf/{name}") and drf_iters:
+        ours = med[f"ours/{name}"] * OUR_ITERATIONS
+        theirs = med[f"drf/{name}"] * int(drf_iters)
+        lines.append(
+            f"PBKDF2 iterations per second through /basic/ at -c{conns_used}: ours {ours / 1e6:.1f} M "
+            f"({OUR_ITERATIONS} per request), DRF {theirs / 1e6:.1f} M ({drf_iters} per request): "
+            f"{ours / theirs:.2f}×."
+        )
 text = "\n".join(lines) + "\n"
 open(out, "w").write(text)
 print(text)
