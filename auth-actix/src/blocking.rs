@@ -1,25 +1,6 @@
-//! Blocking work (queries, password hashing) off the actix worker threads.
-//!
-//! Two ways off the worker:
-//!
-//! - [`run_blocking`]: one task on actix's blocking thread pool (`web::block`)
-//!   per call. For work that can take long, such as a password hash.
-//! - [`run_query`]: for one short query (a token or a session's user). Each
-//!   worker thread keeps a queue of such queries, drained by as few blocking
-//!   tasks ("runners") as keep up. A runner takes queries one at a time until
-//!   the queue is empty. Under load, queries arriving while a runner is busy
-//!   join its queue instead of waking a thread each: `web::block` per query
-//!   wakes a pool thread and puts one to sleep again for every query (two
-//!   futex calls and two context switches), which cost more than the query
-//!   itself. Measured with `scripts/bench/load.sh`, token requests were about
-//!   40 % faster this way.
-//!
-//!   A query never waits long for a slow neighbour: a new runner is started
-//!   whenever a query is queued, or a queued query's caller looks again (every
-//!   [`STALL`] while it waits), and no runner has begun a query within the
-//!   last [`STALL`]. A query that stalls (a database outage that makes the pool
-//!   wait for a connection, a custom store calling out) therefore delays the
-//!   queries queued behind it by about a millisecond, not by its duration.
+//! Blocking work (queries, password hashing) off the actix worker threads:
+//! [`run_blocking`] for work that can take long, [`run_query`] for one short
+//! query.
 
 use std::collections::VecDeque;
 use std::future::Future;
@@ -53,8 +34,25 @@ where
     }
 }
 
-/// Run `work`, one short query, on this worker's query queue (see the
-/// [module docs](self)). Failures are 503s exactly as with [`run_blocking`].
+/// Run `work`, one short query (a token, a session's user, the session
+/// store's reads and writes), off the worker thread. Failures are 503s
+/// exactly as with [`run_blocking`].
+///
+/// Each worker thread keeps a queue of such queries, drained by as few
+/// blocking tasks ("runners") as keep up; a runner takes queries one at a
+/// time until the queue is empty. Under load, queries arriving while a runner
+/// is busy join its queue instead of waking a thread each: one `web::block`
+/// task per query wakes a pool thread and puts one to sleep again every time
+/// (two futex calls and two context switches), which cost more than the query
+/// itself. Measured with `scripts/bench/load.sh`, this halved the server's CPU
+/// time per uncached token request.
+///
+/// A query never waits long for a slow neighbour: a new runner is started
+/// whenever a query is queued, or a queued query's caller looks again (every
+/// 500 µs while it waits), and no runner has begun a query within the last
+/// 500 µs. A query that stalls (a database outage that makes the pool wait for
+/// a connection, a custom store calling out) therefore delays the queries
+/// queued behind it by about a millisecond, not by its duration.
 pub async fn run_query<T, F>(work: F) -> Result<T, AuthError>
 where
     F: FnOnce() -> Result<T, StoreError> + Send + 'static,
@@ -68,6 +66,33 @@ async fn run_on<T, F>(lane: &Arc<Lane>, work: F) -> Result<T, AuthError>
 where
     F: FnOnce() -> Result<T, StoreError> + Send + 'static,
     T: Send + 'static,
+{
+    match on_lane(lane, work).await {
+        Some(result) => outcome(result),
+        None => {
+            // The job was dropped without sending: it panicked.
+            tracing::error!("authentication query panicked");
+            Err(AuthError::service_unavailable())
+        }
+    }
+}
+
+/// Run `work`, one short database operation, on this worker's query queue
+/// (as [`run_query`] does); `None` if it panicked, or was dropped because the
+/// runtime is shutting down.
+pub(crate) async fn on_worker_lane<R, F>(work: F) -> Option<R>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    let lane = LANE.with(Arc::clone);
+    on_lane(&lane, work).await
+}
+
+async fn on_lane<R, F>(lane: &Arc<Lane>, work: F) -> Option<R>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
 {
     let (send, mut receive) = oneshot::channel();
     lane.submit(Box::new(move || {
@@ -89,14 +114,7 @@ where
         Poll::Pending
     })
     .await;
-    match received {
-        Ok(result) => outcome(result),
-        Err(_) => {
-            // The job was dropped without sending: it panicked.
-            tracing::error!("authentication query panicked");
-            Err(AuthError::service_unavailable())
-        }
-    }
+    received.ok()
 }
 
 fn outcome<T>(result: Result<T, StoreError>) -> Result<T, AuthError> {

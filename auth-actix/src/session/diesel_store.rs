@@ -5,10 +5,11 @@ use std::collections::HashMap;
 
 use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
 use actix_web::cookie::time::Duration;
-use actix_web::web;
 use auth_core::db::DbPool;
 use auth_core::sessions::{SessionDb, SESSION_USER_ID_KEY};
 use auth_core::{AuthStore, StoreError};
+
+use crate::blocking::on_worker_lane;
 
 /// The state actix-session keeps per session: JSON-encoded values by name.
 type State = HashMap<String, String>;
@@ -21,8 +22,9 @@ pub enum SessionStoreError {
     /// The database failed or could not be reached.
     #[error("session store: {0}")]
     Store(#[from] StoreError),
-    /// actix-web's blocking thread pool is shutting down.
-    #[error("session store: the blocking thread pool is gone")]
+    /// The query panicked, or actix-web's blocking thread pool is shutting
+    /// down.
+    #[error("session store: the blocking task failed")]
     Blocking,
 }
 
@@ -82,16 +84,17 @@ impl DieselSessionStore {
         &self.db
     }
 
-    /// Runs `op` on the blocking thread pool.
+    /// Runs `op`, one short query, off the worker thread on the worker's
+    /// query queue (as token lookups do: see [`run_query`](crate::run_query)).
     async fn run<T, F>(&self, op: F) -> Result<T, SessionStoreError>
     where
         F: FnOnce(&SessionDb) -> Result<T, StoreError> + Send + 'static,
         T: Send + 'static,
     {
         let db = self.db.clone();
-        match web::block(move || op(&db)).await {
-            Ok(result) => result.map_err(SessionStoreError::from),
-            Err(_) => Err(SessionStoreError::Blocking),
+        match on_worker_lane(move || op(&db)).await {
+            Some(result) => result.map_err(SessionStoreError::from),
+            None => Err(SessionStoreError::Blocking),
         }
     }
 

@@ -48,8 +48,9 @@
 //! }
 //! ```
 //!
-//! Every query runs on actix-web's blocking thread pool (`web::block`), with
-//! the pool connection taken inside it; nothing waits on an async worker.
+//! Every query runs on actix-web's blocking thread pool, through the worker's
+//! queue of short queries ([`run_query`](crate::run_query) explains it), with
+//! the pool connection taken there; nothing waits on an async worker.
 //!
 //! # When the store is down
 //!
