@@ -328,6 +328,11 @@ impl AuthStore {
     /// miss, an expired entry, or without a cache. Never touches the database,
     /// so it can run on an async worker thread.
     pub fn cached_token_with_user(&self, key: &str) -> Option<(Token, User)> {
+        // A key longer than any stored one (40 characters of up to 4 bytes)
+        // is not worth hashing.
+        if key.is_empty() || key.len() > 4 * TOKEN_KEY_MAX_LENGTH {
+            return None;
+        }
         self.token_cache.as_deref()?.get(key)
     }
 
@@ -708,10 +713,8 @@ impl AuthStore {
     /// With a token cache ([`AuthStore::with_token_cache`]) a cached key is
     /// answered without a query, and a key found in the database is cached.
     pub fn token_with_user(&self, key: &str) -> Result<Option<(Token, User)>, StoreError> {
-        if key.len() <= 4 * TOKEN_KEY_MAX_LENGTH {
-            if let Some(hit) = self.cached_token_with_user(key) {
-                return Ok(Some(hit));
-            }
+        if let Some(hit) = self.cached_token_with_user(key) {
+            return Ok(Some(hit));
         }
         self.token_with_user_queried(key)
     }
@@ -721,9 +724,6 @@ impl AuthStore {
     /// the query, and, with a cache, what it finds is cached. This spares the
     /// miss a second cache lookup.
     pub fn token_with_user_queried(&self, key: &str) -> Result<Option<(Token, User)>, StoreError> {
-        if key.is_empty() || key.len() > 4 * TOKEN_KEY_MAX_LENGTH {
-            return Ok(None);
-        }
         let Some(cache) = self.token_cache.as_deref() else {
             return self.token_with_user_uncached(key);
         };
