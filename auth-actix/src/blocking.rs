@@ -215,7 +215,8 @@ impl Lane {
 }
 
 /// A runner; dropping it (after its loop, or unrun when the runtime shuts
-/// down) removes it from the lane and starts a replacement if jobs remain.
+/// down) removes it from the lane, and the last one to go drops the jobs
+/// still queued so that their callers stop waiting.
 struct RunnerGuard {
     lane: Arc<Lane>,
     id: u64,
@@ -247,18 +248,20 @@ impl Drop for RunnerGuard {
         // Normally already removed by `run`; if the task never ran, its queued
         // jobs are dropped with the lane's remaining ones only when nobody
         // else is left to run them.
-        let orphaned = {
+        let orphaned: Vec<Job> = {
             let mut state = self.lane.lock();
             let before = state.runners.len();
             state.runners.retain(|&(id, _)| id != self.id);
-            state.runners.len() < before && state.runners.is_empty()
+            if state.runners.len() < before && state.runners.is_empty() {
+                // The runtime is going away: fail the waiting queries rather
+                // than leave them pending forever.
+                state.queue.drain(..).collect()
+            } else {
+                Vec::new()
+            }
         };
-        if orphaned {
-            // The runtime is going away: fail the waiting queries rather than
-            // leave them pending forever.
-            let jobs: Vec<Job> = self.lane.lock().queue.drain(..).collect();
-            drop(jobs);
-        }
+        // Dropped outside the lock: each drops its caller's result sender.
+        drop(orphaned);
     }
 }
 
@@ -282,23 +285,34 @@ mod tests {
         assert_eq!(run_query(|| Ok("ok")).await.unwrap(), "ok");
     }
 
+    /// A query on `lane` that holds its runner until the returned sender
+    /// fires (or ten seconds pass), then answers `answer()`.
+    fn held_query<T: Send + 'static>(
+        lane: &Arc<Lane>,
+        answer: impl FnOnce() -> T + Send + 'static,
+    ) -> (
+        std::sync::mpsc::Sender<()>,
+        actix_web::rt::task::JoinHandle<Result<T, AuthError>>,
+    ) {
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        let lane = Arc::clone(lane);
+        let query = actix_web::rt::spawn(async move {
+            run_on(&lane, move || {
+                let _ = held.recv_timeout(Duration::from_secs(10));
+                Ok(answer())
+            })
+            .await
+        });
+        (release, query)
+    }
+
     /// Queries arriving while a runner is busy join its queue: one runner
     /// drains a burst, one query after the other, never on the worker thread.
     #[actix_web::test]
     async fn a_burst_shares_one_runner() {
         let lane = Arc::new(Lane::new(Duration::from_secs(60)));
         let worker = std::thread::current().id();
-        let (release, held) = std::sync::mpsc::channel::<()>();
-        let first = actix_web::rt::spawn({
-            let lane = Arc::clone(&lane);
-            async move {
-                run_on(&lane, move || {
-                    let _ = held.recv_timeout(Duration::from_secs(10));
-                    Ok(std::thread::current().id())
-                })
-                .await
-            }
-        });
+        let (release, first) = held_query(&lane, || std::thread::current().id());
         actix_web::rt::task::yield_now().await;
         let lanes: Vec<_> = (0..31).map(|_| Arc::clone(&lane)).collect();
         let rest =
@@ -342,11 +356,7 @@ mod tests {
     /// stall window: they get a runner of their own.
     #[actix_web::test]
     async fn a_stalled_query_does_not_block_later_ones() {
-        let (release, stalled) = std::sync::mpsc::channel::<()>();
-        let slow = actix_web::rt::spawn(run_query(move || {
-            let _ = stalled.recv_timeout(Duration::from_secs(10));
-            Ok("slow")
-        }));
+        let (release, slow) = held_query(&LANE.with(Arc::clone), || "slow");
         actix_web::rt::time::sleep(STALL * 4).await;
         let started = Instant::now();
         assert_eq!(run_query(|| Ok("fast")).await.unwrap(), "fast");
@@ -364,17 +374,7 @@ mod tests {
     #[actix_web::test]
     async fn queued_queries_are_rescued_from_a_stalled_one() {
         let lane = Arc::new(Lane::new(STALL));
-        let (release, stalled) = std::sync::mpsc::channel::<()>();
-        let slow = actix_web::rt::spawn({
-            let lane = Arc::clone(&lane);
-            async move {
-                run_on(&lane, move || {
-                    let _ = stalled.recv_timeout(Duration::from_secs(10));
-                    Ok("slow")
-                })
-                .await
-            }
-        });
+        let (release, slow) = held_query(&lane, || "slow");
         actix_web::rt::task::yield_now().await;
         // Queued at once, behind the stalled query: no runner of its own yet.
         let started = Instant::now();
