@@ -736,7 +736,9 @@ impl AuthStore {
         Ok(found)
     }
 
-    /// `token_with_user` without the cache: always one query.
+    /// `token_with_user` without the cache: one query, or none for a key no
+    /// stored token can have (empty, longer than a key, or holding a NUL,
+    /// which PostgreSQL cannot store).
     fn token_with_user_uncached(&self, key: &str) -> Result<Option<(Token, User)>, StoreError> {
         if key.is_empty() || key.chars().count() > TOKEN_KEY_MAX_LENGTH || !models::storable(key) {
             return Ok(None);
