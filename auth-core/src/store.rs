@@ -86,9 +86,33 @@ impl From<DieselError> for StoreError {
                 DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
                 info,
             ) => StoreError::Unavailable(info.message().to_owned()),
+            DieselError::DatabaseError(DatabaseErrorKind::Unknown, info)
+                if connection_lost(info.message()) =>
+            {
+                StoreError::Unavailable(info.message().to_owned())
+            }
             other => StoreError::Database(other),
         }
     }
+}
+
+/// Whether an error Diesel could not classify is the server going away: the
+/// MySQL and MariaDB client libraries report a lost connection (client
+/// errors 2002, 2003, 2006 and 2013, server errors 1053 and 1927, MySQL's
+/// 4031) only by message, as an unknown kind, where PostgreSQL's becomes
+/// `ClosedConnection`. Matched on the texts both libraries use, which name
+/// MySQL only in MySQL's.
+fn connection_lost(message: &str) -> bool {
+    const LOST: [&str; 6] = [
+        "server has gone away",                  // 2006
+        "lost connection to",                    // 2013
+        "can't connect to",                      // 2002, 2003
+        "server shutdown in progress",           // 1053
+        "connection was killed",                 // 1927 (MariaDB)
+        "client was disconnected by the server", // 4031 (MySQL 8)
+    ];
+    let message = message.to_ascii_lowercase();
+    LOST.iter().any(|lost| message.contains(lost))
 }
 
 /// Hook called (inside the creating transaction) after a user row is inserted.
@@ -1078,5 +1102,43 @@ mod tests {
         let query = StoreError::from(DieselError::NotFound);
         assert!(!query.is_unavailable());
         assert_eq!(query.to_string(), "database error: Record not found");
+    }
+
+    /// MySQL and MariaDB report a lost server only by message, as an unknown
+    /// kind: those messages are unavailability too, other unknown errors are
+    /// not.
+    #[test]
+    fn mysql_lost_connections_are_unavailable() {
+        fn unknown(message: &str) -> StoreError {
+            StoreError::from(DieselError::DatabaseError(
+                DatabaseErrorKind::Unknown,
+                Box::new(message.to_owned()),
+            ))
+        }
+        for message in [
+            "MySQL server has gone away",
+            "Server has gone away",
+            "Lost connection to MySQL server during query",
+            "Lost connection to server during query",
+            "Lost connection to server at 'handshake: reading initial communication packet', system error: 104",
+            "Can't connect to server on '127.0.0.1' (115)",
+            "Can't connect to local server through socket '/run/mysqld/mysqld.sock' (2)",
+            "Server shutdown in progress",
+            "Connection was killed",
+            "The client was disconnected by the server because of inactivity. See wait_timeout and interactive_timeout for configuring this behavior.",
+        ] {
+            let err = unknown(message);
+            assert!(err.is_unavailable(), "{message}");
+            assert_eq!(err.to_string(), format!("database unavailable: {message}"));
+        }
+        for message in [
+            "Table 'test.auth_user' doesn't exist",
+            "You have an error in your SQL syntax",
+            "Deadlock found when trying to get lock; try restarting transaction",
+        ] {
+            let err = unknown(message);
+            assert!(!err.is_unavailable(), "{message}");
+            assert_eq!(err.to_string(), format!("database error: {message}"));
+        }
     }
 }
