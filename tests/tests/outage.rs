@@ -5,7 +5,12 @@
 //!
 //! SQLite always runs: the database file is overwritten in place with garbage, then restored.
 //! PostgreSQL runs when `TEST_POSTGRES_URL`, `TEST_POSTGRES_STOP` and `TEST_POSTGRES_START` are
-//! set (the last two are shell commands that stop and start that server).
+//! set, and MySQL/MariaDB when `TEST_MYSQL_URL`, `TEST_MYSQL_STOP` and `TEST_MYSQL_START` are: the
+//! last two of each are shell commands that stop and start that server (`.ci/run`'s `outage` step
+//! has both pairs). The stop command must return only once the server is gone, and the start
+//! command may return before it accepts connections (the test waits up to a minute). Nothing
+//! else may use the server meanwhile. If the test fails while the server is stopped, it runs the
+//! start command before it ends.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -312,7 +317,8 @@ fn sqlite_file_replaced_by_garbage() {
     );
 }
 
-/// Runs a shell command of the environment, panicking with its output if it fails.
+/// Runs a shell command of the environment (`var` names it in the panic), panicking with its
+/// output if it fails.
 fn shell(var: &str, command: &str) {
     let output = std::process::Command::new("sh")
         .args(["-c", command])
@@ -329,13 +335,15 @@ fn shell(var: &str, command: &str) {
 
 /// Starts the server again if the test ends (or fails) while it is stopped.
 struct Restart {
+    /// The variable holding `command`, for the panic of a failed start.
+    var: &'static str,
     command: Option<String>,
 }
 
 impl Restart {
     fn done(&mut self) {
         if let Some(command) = self.command.take() {
-            shell("TEST_POSTGRES_START", &command);
+            shell(self.var, &command);
         }
     }
 }
@@ -350,21 +358,37 @@ impl Drop for Restart {
     }
 }
 
-#[test]
-fn postgres_stopped_and_started() {
-    const TEST: &str = "outage::postgres_stopped_and_started";
-    let Some(url) = integration_tests::server_url(integration_tests::Backend::Postgres, TEST)
-    else {
+/// A database server the environment lets a test stop and start.
+struct StoppableServer {
+    backend: integration_tests::Backend,
+    /// The test's name, for its skip line.
+    test: &'static str,
+    /// The variables holding the shell commands that stop and start the server.
+    stop_var: &'static str,
+    start_var: &'static str,
+    /// The client library's words for a server that is gone: one of them is in every logged
+    /// failure.
+    causes: &'static [&'static str],
+}
+
+/// The server of `server.backend`'s test URL stopped under a running `drf_parity`, then started:
+/// every credentialed request fails closed while it is down, and the service resumes once it is
+/// back. Skips (printing why) unless the URL and both commands are set.
+fn server_stopped_and_started(server: &StoppableServer) {
+    let Some(url) = integration_tests::server_url(server.backend, server.test) else {
         return;
     };
     let (Some(stop), Some(start)) = (
-        integration_tests::env_nonempty("TEST_POSTGRES_STOP"),
-        integration_tests::env_nonempty("TEST_POSTGRES_START"),
+        integration_tests::env_nonempty(server.stop_var),
+        integration_tests::env_nonempty(server.start_var),
     ) else {
+        let url_var = integration_tests::env_var(server.backend).unwrap_or_default();
         integration_tests::skip(
-            TEST,
-            "needs TEST_POSTGRES_STOP and TEST_POSTGRES_START (shell commands that stop and \
-             start the server of TEST_POSTGRES_URL)",
+            server.test,
+            &format!(
+                "needs {} and {} (shell commands that stop and start the server of {url_var})",
+                server.stop_var, server.start_var
+            ),
         );
         return;
     };
@@ -373,38 +397,75 @@ fn postgres_stopped_and_started() {
     let username = integration_tests::unique_name("outage");
     let (store, key) = store_with_user(&url, &username);
     let parity = Parity::new(store, &Secret::new(SECRET_KEY).unwrap()).unwrap();
-    let server = Server::start(parity, 2);
+    let http = Server::start(parity, 2);
     let calls = Calls {
-        server: &server,
+        server: &http,
         username: &username,
         key: &key,
     };
     let mut browser = Browser::default();
     check_healthy(&calls, &mut browser);
 
-    shell("TEST_POSTGRES_STOP", &stop);
+    let stopping = Instant::now();
+    shell(server.stop_var, &stop);
     let mut restart = Restart {
+        var: server.start_var,
         command: Some(start),
     };
-    // libpq's words for a server that is gone: refused connects, or a connection it closed.
-    check_down(
-        &calls,
-        &browser,
-        &logs,
-        &[
+    let stopped = stopping.elapsed();
+    let down = Instant::now();
+    check_down(&calls, &browser, &logs, server.causes);
+    let down = down.elapsed();
+
+    restart.done();
+    let took = check_recovers(&calls, Duration::from_secs(60));
+    eprintln!(
+        "{}: stopped in {stopped:?}, the down checks took {down:?}, and the service resumed \
+         {took:?} after the start command returned",
+        server.backend.name()
+    );
+    assert_eq!(
+        calls.session(&browser).summary(),
+        (200, caller(&username, None).as_str())
+    );
+}
+
+#[test]
+fn postgres_stopped_and_started() {
+    server_stopped_and_started(&StoppableServer {
+        backend: integration_tests::Backend::Postgres,
+        test: "outage::postgres_stopped_and_started",
+        stop_var: "TEST_POSTGRES_STOP",
+        start_var: "TEST_POSTGRES_START",
+        // libpq's words: refused connects, or a connection it closed.
+        causes: &[
             "Connection refused",
             "terminating connection",
             "server closed the connection",
             "the database system is shutting down",
             "No such file or directory",
         ],
-    );
+    });
+}
 
-    restart.done();
-    let took = check_recovers(&calls, Duration::from_secs(60));
-    eprintln!("postgres: the service resumed {took:?} after the start command returned");
-    assert_eq!(
-        calls.session(&browser).summary(),
-        (200, caller(&username, None).as_str())
-    );
+#[test]
+fn mysql_stopped_and_started() {
+    server_stopped_and_started(&StoppableServer {
+        backend: integration_tests::Backend::Mysql,
+        test: "outage::mysql_stopped_and_started",
+        stop_var: "TEST_MYSQL_STOP",
+        start_var: "TEST_MYSQL_START",
+        // libmariadb's (and libmysqlclient's) words: refused connects ("Can't connect to server on
+        // '127.0.0.1' (115)"), or a connection the server closed or is closing. The last three are
+        // logged as `database error: ...`, not `database unavailable: ...`: diesel reports them as
+        // `DatabaseErrorKind::Unknown`, which `StoreError::from` does not count as unavailable
+        // (the answer is a 503 all the same). The pool's ping on checkout replaces such
+        // connections before a query, so here they appear only if the server stops mid-query.
+        causes: &[
+            "Can't connect to",
+            "Lost connection",
+            "has gone away",
+            "shutdown in progress",
+        ],
+    });
 }
