@@ -456,11 +456,10 @@ fn mysql_stopped_and_started() {
         stop_var: "TEST_MYSQL_STOP",
         start_var: "TEST_MYSQL_START",
         // libmariadb's (and libmysqlclient's) words: refused connects ("Can't connect to server on
-        // '127.0.0.1' (115)"), or a connection the server closed or is closing. The last three are
-        // logged as `database error: ...`, not `database unavailable: ...`: diesel reports them as
-        // `DatabaseErrorKind::Unknown`, which `StoreError::from` does not count as unavailable
-        // (the answer is a 503 all the same). The pool's ping on checkout replaces such
-        // connections before a query, so here they appear only if the server stops mid-query.
+        // '127.0.0.1' (115)"), or a connection the server closed or is closing. Diesel reports
+        // them all as `DatabaseErrorKind::Unknown`; `StoreError::from` tells them apart by these
+        // words and counts them as unavailable. The pool's ping on checkout replaces closed
+        // connections before a query, so the last three appear only if the server stops mid-query.
         causes: &[
             "Can't connect to",
             "Lost connection",
