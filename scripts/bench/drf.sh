@@ -1,7 +1,7 @@
 # The Django REST framework side of scripts/bench/load.sh (sourced by it with --drf): DRF 3.18 on
 # Django 5.2 under gunicorn (sync workers, as many as ours), SQLite, startproject's middleware.
 # Installs its own virtualenv (.venv-bench, from scripts/bench/requirements.txt) from PyPI.
-# Defines drf_start <work dir>, drf_stop and drf_rss; drf_start sets URL, SERVER_PID, DRF_TOKEN,
+# Defines drf_start <work dir> and drf_rss; drf_start sets URL, SERVER_PID, DRF_TOKEN,
 # DRF_BASIC and DRF_ITERATIONS.
 
 drf_python() {
@@ -49,8 +49,4 @@ drf_rss() {
         total=$((total + kb))
     done
     awk -v kb="$total" 'BEGIN { printf "%.1f", kb / 1024 }'
-}
-
-drf_stop() {
-    stop
 }

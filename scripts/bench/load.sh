@@ -13,8 +13,9 @@
 # (AllowAny); /token/ is TokenAuthentication + IsAuthenticated with a valid key; /basic/ is
 # BasicAuthentication + IsAuthenticated with a valid password (PBKDF2 at its default iteration
 # count, so it measures the hash). /token/ is measured twice: with the default configuration and
-# with the opt-in token cache (TOKEN_CACHE_TTL=5). The rounds interleave the endpoints, and every
-# ratio is between medians of the same run.
+# with the opt-in token cache (TOKEN_CACHE_TTL=5), on a second server. All servers (ours, ours with
+# the cache, DRF) run at once, each round loads every endpoint of every server in turn, and every
+# ratio is between medians of the same run; the report also gives the main ratios round by round.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -50,9 +51,10 @@ bin="$target/release/drf_parity"
 work=$(mktemp -d)
 mkdir -p "$target/bench"
 OUT=${OUT:-$target/bench/load.md}
-SERVER_PID=
+SERVER_PIDS=()
 cleanup() {
-    [[ -z "$SERVER_PID" ]] || kill "$SERVER_PID" 2>/dev/null || true
+    local pid
+    for pid in "${SERVER_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -66,12 +68,14 @@ TOKEN=$("$bin" create-token "$USERNAME" | sed -n 's/^Generated token \([0-9a-f]*
 [[ ${#TOKEN} == 40 ]] || { echo "load.sh: no token from create-token" >&2; exit 1; }
 BASIC=$(printf '%s:%s' "$USERNAME" "$PASSWORD" | base64 -w0)
 
-# start <name> <command...>: run a server in the background, wait for "listening on http://…".
+# start <name> <command...>: run a server in the background, wait for "listening on http://…";
+# sets SERVER_PID and URL.
 start() {
     local name=$1
     shift
     "$@" >"$work/$name.out" 2>"$work/$name.err" &
     SERVER_PID=$!
+    SERVER_PIDS+=("$SERVER_PID")
     for ((i = 0; i < 240; i++)); do
         URL=$(grep -o -m1 'listening on http://[^ ]*' "$work/$name.out" 2>/dev/null | cut -d' ' -f3 || true)
         [[ -n "$URL" ]] && return 0
@@ -83,34 +87,29 @@ start() {
     exit 1
 }
 
-stop() {
-    kill "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-    SERVER_PID=
-}
-
-# The peak resident set of the running server (VmHWM), in MiB.
+# The peak resident set (VmHWM) of process <pid>, in MiB.
 peak_rss() {
-    awk '/^VmHWM:/ { printf "%.1f", $2 / 1024 }' "/proc/$SERVER_PID/status"
+    awk '/^VmHWM:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"
 }
 
-# expect <path> <header-or-empty>: the endpoint must answer 200 before it is loaded.
+# expect <url> <header-or-empty>: the endpoint must answer 200 before it is loaded.
 expect_ok() {
-    local path=$1 header=$2 code
+    local url=$1 header=$2 code
     if [[ -n "$header" ]]; then
-        code=$(curl -s -o /dev/null -w '%{http_code}' -H "$header" "$URL$path")
+        code=$(curl -s -o /dev/null -w '%{http_code}' -H "$header" "$url")
     else
-        code=$(curl -s -o /dev/null -w '%{http_code}' "$URL$path")
+        code=$(curl -s -o /dev/null -w '%{http_code}' "$url")
     fi
-    [[ $code == 200 ]] || { echo "load.sh: $URL$path answered $code, not 200" >&2; exit 1; }
+    [[ $code == 200 ]] || { echo "load.sh: $url answered $code, not 200" >&2; exit 1; }
 }
 
-# load <label> <path> <duration> <connections> <header-or-empty>: one wrk run; appends
-# "<label> <req/s> <p99 ms>" to $work/results.
+# load <label> <url> <duration> <connections> <header-or-empty>: one wrk run; appends
+# "<round> <label> <req/s> <p99 ms>" to $work/results (round 0: not a measured round).
+ROUND=0
 load() {
-    local label=$1 path=$2 duration=$3 connections=$4 header=$5 args=() report rps p99 bad
+    local label=$1 url=$2 duration=$3 connections=$4 header=$5 args=() report rps p99 bad
     [[ -z "$header" ]] || args=(-H "$header")
-    report=$(wrk -t1 -c"$connections" -d"${duration}s" --timeout 30s --latency "${args[@]}" "$URL$path")
+    report=$(wrk -t1 -c"$connections" -d"${duration}s" --timeout 30s --latency "${args[@]}" "$url")
     if bad=$(grep -E 'Non-2xx|Socket errors' <<<"$report"); then
         echo "$report" >&2
         echo "load.sh: $label: $bad" >&2
@@ -118,64 +117,74 @@ load() {
     fi
     rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$report")
     p99=$(awk '$1 == "99%" { v = $2; if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 } printf "%.2f", v }' <<<"$report")
-    echo "$label $rps $p99" >>"$work/results"
+    echo "$ROUND $label $rps $p99" >>"$work/results"
     printf '  %-14s %10.0f req/s   p99 %8s ms\n' "$label" "$rps" "$p99" >&2
 }
 
-# Warm up, then ROUNDS interleaved rounds of the cheap endpoints, then /basic/ once.
-measure() {
-    local prefix=$1 basic_header=$2 token_header=$3 cheap_paths=$4 i
-    load warmup /bare/ 2 "$CONNECTIONS" ""
-    for ((i = 1; i <= ROUNDS; i++)); do
-        echo "round $i/$ROUNDS" >&2
-        for entry in $cheap_paths; do
-            case "$entry" in
-            bare) load "$prefix/bare" /bare/ "$DURATION" "$CONNECTIONS" "" ;;
-            open) load "$prefix/open" /open/ "$DURATION" "$CONNECTIONS" "" ;;
-            token) load "$prefix/token" /token/ "$DURATION" "$CONNECTIONS" "$token_header" ;;
-            esac
-        done
-    done
-    # PBKDF2 takes every core: as many connections as workers keeps the queue short. Then four
-    # times as many, so that concurrent checks can share a core (DRF's sync workers just queue).
-    load "$prefix/basic" /basic/ "$BASIC_DURATION" "$WORKERS" "$basic_header"
-    load "$prefix/basic-busy" /basic/ "$BASIC_DURATION" "$((4 * WORKERS))" "$basic_header"
-}
-
+# Every server runs for the whole benchmark, and each round loads every endpoint of every server
+# in turn: a slow minute on a shared machine then slows both sides of a ratio alike.
+TOKEN_HEADER="Authorization: Token $TOKEN"
+BASIC_HEADER="Authorization: Basic $BASIC"
+SECRET=$(head -c 32 /dev/urandom | base64 -w0)
 echo "== drf_parity (default settings), $WORKERS workers, SQLite" >&2
-BIND_ADDR=127.0.0.1:0 WORKERS=$WORKERS RUST_LOG=warn SECRET_KEY=$(head -c 32 /dev/urandom | base64 -w0) \
-    start ours "$bin"
-for path in /bare/ /open/; do expect_ok "$path" ""; done
-expect_ok /token/ "Authorization: Token $TOKEN"
-expect_ok /basic/ "Authorization: Basic $BASIC"
-measure ours "Authorization: Basic $BASIC" "Authorization: Token $TOKEN" "bare open token"
-OURS_RSS=$(peak_rss)
-stop
-
+BIND_ADDR=127.0.0.1:0 WORKERS=$WORKERS RUST_LOG=warn SECRET_KEY=$SECRET start ours "$bin"
+OURS_PID=$SERVER_PID OURS_URL=$URL
 echo "== drf_parity with TOKEN_CACHE_TTL=5" >&2
-BIND_ADDR=127.0.0.1:0 WORKERS=$WORKERS RUST_LOG=warn TOKEN_CACHE_TTL=5 SECRET_KEY=$(head -c 32 /dev/urandom | base64 -w0) \
+BIND_ADDR=127.0.0.1:0 WORKERS=$WORKERS RUST_LOG=warn TOKEN_CACHE_TTL=5 SECRET_KEY=$SECRET \
     start cached "$bin"
-expect_ok /token/ "Authorization: Token $TOKEN"
-load warmup /bare/ 2 "$CONNECTIONS" ""
-for ((i = 1; i <= ROUNDS; i++)); do
-    echo "round $i/$ROUNDS" >&2
-    load cached/bare /bare/ "$DURATION" "$CONNECTIONS" ""
-    load cached/token /token/ "$DURATION" "$CONNECTIONS" "Authorization: Token $TOKEN"
-done
-CACHED_RSS=$(peak_rss)
-stop
-
+CACHED_PID=$SERVER_PID CACHED_URL=$URL
+for path in /bare/ /open/; do expect_ok "$OURS_URL$path" ""; done
+expect_ok "$OURS_URL/token/" "$TOKEN_HEADER"
+expect_ok "$OURS_URL/basic/" "$BASIC_HEADER"
+expect_ok "$CACHED_URL/token/" "$TOKEN_HEADER"
 if ((WITH_DRF)); then
     # shellcheck source=scripts/bench/drf.sh
     source "$root/scripts/bench/drf.sh"
     drf_start "$work"
-    expect_ok /bare/ ""
-    expect_ok /open/ ""
-    expect_ok /token/ "Authorization: Token $DRF_TOKEN"
-    expect_ok /basic/ "Authorization: Basic $DRF_BASIC"
-    measure drf "Authorization: Basic $DRF_BASIC" "Authorization: Token $DRF_TOKEN" "bare open token"
+    SERVER_PIDS+=("$SERVER_PID")
+    DRF_PID=$SERVER_PID DRF_URL=$URL
+    expect_ok "$DRF_URL/bare/" ""
+    expect_ok "$DRF_URL/open/" ""
+    expect_ok "$DRF_URL/token/" "Authorization: Token $DRF_TOKEN"
+    expect_ok "$DRF_URL/basic/" "Authorization: Basic $DRF_BASIC"
+fi
+
+# The cheap endpoints: "<label> <url> <header>" per line.
+cheap="ours/bare $OURS_URL/bare/ -
+ours/open $OURS_URL/open/ -
+ours/token $OURS_URL/token/ $TOKEN_HEADER
+cached/bare $CACHED_URL/bare/ -
+cached/token $CACHED_URL/token/ $TOKEN_HEADER"
+if ((WITH_DRF)); then
+    cheap+="
+drf/bare $DRF_URL/bare/ -
+drf/open $DRF_URL/open/ -
+drf/token $DRF_URL/token/ Authorization: Token $DRF_TOKEN"
+fi
+for url in "$OURS_URL" "$CACHED_URL" ${DRF_URL:+"$DRF_URL"}; do
+    load warmup "$url/bare/" 2 "$CONNECTIONS" ""
+done
+for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
+    echo "round $ROUND/$ROUNDS" >&2
+    while read -r -u 3 label url header; do
+        [[ "$header" != - ]] || header=
+        load "$label" "$url" "$DURATION" "$CONNECTIONS" "$header"
+    done 3<<<"$cheap"
+done
+ROUND=0
+# PBKDF2 takes every core: as many connections as workers keeps the queue short. Then four times
+# as many, so that concurrent checks can share a core (DRF's sync workers just queue).
+load ours/basic "$OURS_URL/basic/" "$BASIC_DURATION" "$WORKERS" "$BASIC_HEADER"
+load ours/basic-busy "$OURS_URL/basic/" "$BASIC_DURATION" "$((4 * WORKERS))" "$BASIC_HEADER"
+if ((WITH_DRF)); then
+    load drf/basic "$DRF_URL/basic/" "$BASIC_DURATION" "$WORKERS" "Authorization: Basic $DRF_BASIC"
+    load drf/basic-busy "$DRF_URL/basic/" "$BASIC_DURATION" "$((4 * WORKERS))" "Authorization: Basic $DRF_BASIC"
+fi
+OURS_RSS=$(peak_rss "$OURS_PID")
+CACHED_RSS=$(peak_rss "$CACHED_PID")
+if ((WITH_DRF)); then
+    SERVER_PID=$DRF_PID
     DRF_RSS=$(drf_rss)
-    drf_stop
 fi
 
 python3 - "$work/results" "$OUT" "$WORKERS" "$CONNECTIONS" "$DURATION" "$ROUNDS" "$OURS_RSS" "$CACHED_RSS" "${DRF_RSS:-}" "${DRF_ITERATIONS:-}" <<'PY'
@@ -184,18 +193,22 @@ from collections import defaultdict
 
 results, out, workers, conns, duration, rounds, ours_rss, cached_rss, drf_rss, drf_iters = sys.argv[1:]
 rps, p99 = defaultdict(list), defaultdict(list)
+by_round = defaultdict(dict)  # round -> label -> req/s
 for line in open(results):
-    label, r, p = line.split()
+    rnd, label, r, p = line.split()
     if label != "warmup":
         rps[label].append(float(r))
         p99[label].append(float(p))
+        if rnd != "0":
+            by_round[int(rnd)][label] = float(r)
 med = {k: statistics.median(v) for k, v in rps.items()}
 lat = {k: statistics.median(v) for k, v in p99.items()}
 OUR_ITERATIONS = 1_500_000
 
 lines = [
     f"Load benchmark: {workers} server workers, wrk -t1 -c{conns}, {duration} s per run, "
-    f"median of {rounds} interleaved rounds (/basic/: one run, -c{workers}; "
+    f"median of {rounds} rounds, each loading every endpoint of every server in turn "
+    f"(/basic/: one run, -c{workers}; "
     f"/basic-busy/: one run, -c{4 * int(workers)}).",
     "",
     "| endpoint | req/s | p99 (ms) | × /bare/ (same server) |" + (" × DRF |" if "drf/bare" in med else ""),
@@ -215,6 +228,21 @@ for label in ["ours/bare", "ours/open", "ours/token", "ours/basic", "ours/basic-
 for label in ["drf/bare", "drf/open", "drf/token", "drf/basic", "drf/basic-busy"]:
     if label in med:
         lines.append(row(label, "drf/bare"))
+lines.append("")
+# The same ratios within each round (its runs minutes apart at most), to show their spread.
+spread = [
+    ("/open/ ÷ /bare/", "ours/open", "ours/bare"),
+    ("/token/ ÷ /bare/", "ours/token", "ours/bare"),
+    ("cached /token/ ÷ /bare/", "cached/token", "cached/bare"),
+    ("/token/ ÷ DRF /token/", "ours/token", "drf/token"),
+]
+for name, a, b in spread:
+    ratios = [r[a] / r[b] for _, r in sorted(by_round.items()) if a in r and r.get(b)]
+    if len(ratios) > 1:
+        lines.append(
+            f"Per round, {name}: " + ", ".join(f"{x:.2f}" for x in ratios)
+            + f" (median {statistics.median(ratios):.2f}, min {min(ratios):.2f})."
+        )
 lines.append("")
 lines.append(f"Peak RSS of drf_parity (VmHWM): {ours_rss} MiB default, {cached_rss} MiB with the token cache.")
 if drf_rss:
