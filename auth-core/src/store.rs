@@ -516,11 +516,74 @@ impl AuthStore {
             is_active: new.is_active,
             date_joined: now_utc(),
         };
+        self.insert_user(&row)
+    }
+
+    /// Django's `User.objects.get_or_create(username=username)`, as its
+    /// `RemoteUserBackend` calls it: the user named exactly `username`, or a
+    /// new active user of that exact name with an unusable password (`true`
+    /// when created). Unlike [`create_user`](Self::create_user), the name is
+    /// neither validated nor normalised, since a front end's names (`DOMAIN\user`,
+    /// `John Smith`, `jörg`, `remoteªuser`) must map to one account each; only
+    /// a name the `username` column cannot hold is refused with
+    /// [`StoreError::InvalidUsername`]: empty, longer than 150 characters, or
+    /// holding a NUL. The token (`auto_create_token`) and the hooks follow a
+    /// creation as with `create_user`, and a creation that loses a race to
+    /// another returns that one's user.
+    pub fn get_or_create_user(&self, username: &str) -> Result<(User, bool), StoreError> {
+        if let Some(user) = self.user_by_username(username)? {
+            return Ok((user, false));
+        }
+        let len = username.chars().count();
+        if username.is_empty() {
+            return Err(StoreError::InvalidUsername(
+                "Username cannot be blank.".to_owned(),
+            ));
+        }
+        if len > USERNAME_MAX_LENGTH {
+            return Err(StoreError::InvalidUsername(models::max_length_message(
+                USERNAME_MAX_LENGTH,
+                len,
+            )));
+        }
+        if !models::storable(username) {
+            return Err(StoreError::InvalidUsername(
+                models::NULL_CHARACTERS_MESSAGE.to_owned(),
+            ));
+        }
+        let password = hashers::make_unusable_password();
+        let row = UserRow {
+            password: &password,
+            last_login: None,
+            is_superuser: false,
+            username,
+            first_name: "",
+            last_name: "",
+            email: "",
+            is_staff: false,
+            is_active: true,
+            date_joined: now_utc(),
+        };
+        match self.insert_user(&row) {
+            Ok(user) => Ok((user, true)),
+            // Created meanwhile; or, under MySQL's case-insensitive
+            // collations, a name differing only in case, which is not this one.
+            Err(StoreError::DuplicateUsername) => match self.user_by_username(username)? {
+                Some(user) => Ok((user, false)),
+                None => Err(StoreError::DuplicateUsername),
+            },
+            Err(err) => Err(err),
+        }
+    }
+
+    /// Inserts `row`, then (same transaction) the token with
+    /// `auto_create_token` and the hooks; the new user.
+    fn insert_user(&self, row: &UserRow<'_>) -> Result<User, StoreError> {
         let mut conn = self.connection()?;
         retry_conflicts(|| {
             conn.transaction(|c| {
                 diesel::insert_into(auth_user::table)
-                    .values(&row)
+                    .values(row)
                     .execute(c)
                     .map_err(|e| {
                         if is_unique_violation(&e) {
@@ -529,7 +592,7 @@ impl AuthStore {
                             StoreError::from(e)
                         }
                     })?;
-                let user = Self::user_by_username_on(c, &username)?
+                let user = Self::user_by_username_on(c, row.username)?
                     .ok_or(StoreError::Database(DieselError::NotFound))?;
                 if self.auto_create_token {
                     create_token_in_transaction(c, user.id)?;
@@ -1053,6 +1116,47 @@ mod tests {
             .unwrap();
         assert!(store.token_regenerate(user.id).is_err());
         assert_eq!(store.cached_token_with_user(&token.key), None);
+    }
+
+    /// `get_or_create_user` keeps the exact name (no validation, no NFKC), so
+    /// every distinct front-end name is its own account, found again later.
+    #[test]
+    fn get_or_create_user_keeps_the_exact_name() {
+        let (store, alice, _) = memory_store();
+        let store = store.with_auto_create_token(true);
+        assert_eq!(store.get_or_create_user("alice").unwrap(), (alice, false));
+        for name in [
+            "remote\u{aa}user",
+            "remoteauser",
+            "DOMAIN\\user",
+            "John Smith",
+            "HTTP/host@REALM",
+            "\u{bd}",
+            &"x".repeat(150),
+        ] {
+            let (user, created) = store.get_or_create_user(name).unwrap();
+            assert!(created, "{name}");
+            assert_eq!(user.username, name);
+            assert!(user.is_active && !user.is_staff && !user.is_superuser);
+            assert!(!hashers::is_password_usable(&user.password), "{name}");
+            assert!(store.token_for_user(user.id).unwrap().is_some(), "{name}");
+            let (again, created) = store.get_or_create_user(name).unwrap();
+            assert_eq!((again.id, created), (user.id, false), "{name}");
+        }
+        for name in ["", &"x".repeat(151), "nul\0name"] {
+            assert!(
+                matches!(
+                    store.get_or_create_user(name),
+                    Err(StoreError::InvalidUsername(_))
+                ),
+                "{name:?}"
+            );
+        }
+        // `create_user` still validates and normalises as Django's manager does.
+        assert!(matches!(
+            store.create_user(NewUser::new("John Smith", None)),
+            Err(StoreError::InvalidUsername(_))
+        ));
     }
 
     #[test]

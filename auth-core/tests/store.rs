@@ -31,6 +31,7 @@ per_backend!(
     concurrent_get_or_create_gives_one_key,
     concurrent_regenerate_leaves_one_token,
     concurrent_create_same_username,
+    get_or_create_user_is_exact_and_race_safe,
     auto_token_and_hooks_share_the_transaction,
     delete_user_removes_its_token,
     timestamps_are_utc,
@@ -545,6 +546,48 @@ fn concurrent_create_same_username(db: &TestDb) {
     for r in results.iter().filter(|r| r.is_err()) {
         assert!(matches!(r, Err(StoreError::DuplicateUsername)), "{r:?}");
     }
+}
+
+/// Django's `get_or_create(username=...)` (RemoteUserBackend): the exact name, found again
+/// later, one user for many simultaneous first requests; names that differ only in case are
+/// never each other's, even where MySQL's collation calls them equal.
+fn get_or_create_user_is_exact_and_race_safe(db: &TestDb) {
+    let store = db.store_with(PoolConfig {
+        max_size: 16,
+        ..PoolConfig::default()
+    });
+    store.migrate().unwrap();
+    let n = username("");
+    for name in [
+        format!("DOMAIN\\user{n}"),
+        format!("John Smith{n}"),
+        format!("remote\u{aa}user{n}"),
+        format!("jörg{n}"),
+    ] {
+        let (user, created) = store.get_or_create_user(&name).unwrap();
+        assert!(created, "{name}");
+        assert_eq!(user.username, name);
+        assert_eq!(store.user_by_username(&name).unwrap(), Some(user.clone()));
+        assert_eq!(store.get_or_create_user(&name).unwrap(), (user, false));
+    }
+    let upper = format!("JÖRG{n}");
+    match db.backend {
+        // utf8mb4's default collation compares case-insensitively: the row would collide.
+        Backend::Mysql => assert!(matches!(
+            store.get_or_create_user(&upper),
+            Err(StoreError::DuplicateUsername)
+        )),
+        _ => assert!(store.get_or_create_user(&upper).unwrap().1),
+    }
+
+    let name = username("first");
+    let results = race(&store, 16, move |s| s.get_or_create_user(&name));
+    let ids: BTreeSet<i32> = results
+        .iter()
+        .map(|r| r.as_ref().expect("no error for the losers").0.id)
+        .collect();
+    assert_eq!(ids.len(), 1, "{results:?}");
+    assert_eq!(results.iter().filter(|r| r.as_ref().unwrap().1).count(), 1);
 }
 
 fn auto_token_and_hooks_share_the_transaction(db: &TestDb) {

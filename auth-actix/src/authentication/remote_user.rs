@@ -8,7 +8,7 @@ use std::sync::Arc;
 use actix_web::http::header::HeaderName;
 use actix_web::HttpRequest;
 use auth_core::identity::Authenticated;
-use auth_core::models::{NewUser, User};
+use auth_core::models::User;
 use auth_core::{AuthStore, StoreError};
 
 use super::parse::latin1;
@@ -198,18 +198,15 @@ async fn lookup(store: AuthStore, username: String, create: bool) -> AuthResult 
 
 /// `get_or_create(username=...)`, or `get_by_natural_key` when not creating.
 fn find_user(store: &AuthStore, username: &str, create: bool) -> Result<Option<User>, StoreError> {
-    if let Some(user) = store.user_by_username(username)? {
-        return Ok(Some(user));
-    }
     if !create {
-        return Ok(None);
+        return store.user_by_username(username);
     }
-    match store.create_user(NewUser::new(username, None)) {
-        Ok(user) => Ok(Some(user)),
-        // Another request created it first.
-        Err(StoreError::DuplicateUsername) => store.user_by_username(username),
-        // A name no user can have (empty or too long).
-        Err(StoreError::InvalidUsername(_)) => Ok(None),
+    match store.get_or_create_user(username) {
+        Ok((user, _)) => Ok(Some(user)),
+        // A name the column cannot hold (longer than 150 characters, a NUL),
+        // or under MySQL's case-insensitive collations one differing only in
+        // case from an existing user's: nobody.
+        Err(StoreError::InvalidUsername(_) | StoreError::DuplicateUsername) => Ok(None),
         Err(err) => Err(err),
     }
 }
