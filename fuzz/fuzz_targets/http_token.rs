@@ -13,10 +13,9 @@ use actix_web::http::Method;
 use actix_web::test::{call_service, init_service, read_body, TestRequest};
 use actix_web::web::Bytes;
 use actix_web::App;
-use auth_actix::auth_core::{Hashers, NewUser, PoolConfig};
 use auth_actix::views::obtain_auth_token;
-use auth_actix::{AuthSettings, AuthStore};
-use drf_actix_fuzz::fields;
+use auth_actix::AuthSettings;
+use drf_actix_fuzz::{fields, scratch_dir, sqlite_store_with_alice};
 use libfuzzer_sys::fuzz_target;
 
 const METHODS: [&str; 6] = ["POST", "POST", "POST", "GET", "PUT", "OPTIONS"];
@@ -25,17 +24,8 @@ type Run = Box<dyn FnMut(actix_http::Request) -> (u16, Bytes)>;
 
 /// The app, built once per process, and a runtime to call it on.
 fn app() -> Run {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("db.sqlite3").display());
-    let store = AuthStore::connect(&url, &PoolConfig::default())
-        .unwrap()
-        .with_hashers(Hashers {
-            pbkdf2_iterations: 1,
-        });
-    store.migrate().unwrap();
-    store
-        .create_user(NewUser::new("alice", Some("pw".into())))
-        .unwrap();
+    let dir = scratch_dir();
+    let store = sqlite_store_with_alice(dir.path(), "db.sqlite3");
     let settings = AuthSettings::builder()
         .store(store)
         .body_limit(4096)
