@@ -3,8 +3,8 @@
 
 mod common;
 
-use actix_web::test::{init_service, TestRequest};
-use actix_web::{web, App, HttpResponse};
+use actix_web::test::TestRequest;
+use actix_web::HttpResponse;
 use auth_actix::prelude::*;
 use auth_actix::RemoteUserConfig;
 use common::{detail, with_auth, NOT_PROVIDED};
@@ -18,12 +18,7 @@ async fn basic_view(request: AuthRequest) -> HttpResponse {
 
 #[actix_web::test]
 async fn basic_header_errors() {
-    let app = init_service(
-        App::new()
-            .app_data(AuthSettings::builder().build().unwrap())
-            .route("/", web::to(basic_view)),
-    )
-    .await;
+    let app = serve!(AuthSettings::builder().build().unwrap(), "/" => basic_view);
     let cases: &[(&[u8], &str)] = &[
         (b"Basic", "Invalid basic header. No credentials provided."),
         (
@@ -67,23 +62,27 @@ async fn remote_view(request: AuthRequest) -> HttpResponse {
     HttpResponse::Ok().body(request.user().to_string())
 }
 
+/// Settings that trust the proxies `proxies` for RemoteUser.
+fn trusting(proxies: &str) -> AuthSettings {
+    AuthSettings::builder()
+        .remote_user(RemoteUserConfig::default().trusted_proxies([proxies.parse().unwrap()]))
+        .build()
+        .unwrap()
+}
+
+/// A GET of `/` from `peer`.
+fn get_from(peer: &str) -> TestRequest {
+    TestRequest::get().uri("/").peer_addr(peer.parse().unwrap())
+}
+
 #[actix_web::test]
 async fn a_client_cannot_claim_a_remote_user() {
-    let trusting_localhost = AuthSettings::builder()
-        .remote_user(RemoteUserConfig::default().trusted_proxies(["127.0.0.1".parse().unwrap()]))
-        .build()
-        .unwrap();
-    for settings in [AuthSettings::builder().build().unwrap(), trusting_localhost] {
-        let app = init_service(
-            App::new()
-                .app_data(settings)
-                .route("/", web::to(remote_view)),
-        )
-        .await;
-        let req = TestRequest::get()
-            .uri("/")
-            .peer_addr("203.0.113.9:5000".parse().unwrap())
-            .insert_header(("Remote-User", "admin"));
+    for settings in [
+        AuthSettings::builder().build().unwrap(),
+        trusting("127.0.0.1"),
+    ] {
+        let app = serve!(settings, "/" => remote_view);
+        let req = get_from("203.0.113.9:5000").insert_header(("Remote-User", "admin"));
         // Not attempted: anonymous, and RemoteUser has no challenge, so 403.
         let reply = send!(&app, req);
         assert_eq!(reply.summary(), (403, None, detail(NOT_PROVIDED).as_str()));
@@ -92,23 +91,8 @@ async fn a_client_cannot_claim_a_remote_user() {
 
 #[actix_web::test]
 async fn a_trusted_proxy_without_the_header_is_not_attempted() {
-    let settings = AuthSettings::builder()
-        .remote_user(RemoteUserConfig::default().trusted_proxies(["10.0.0.0/8".parse().unwrap()]))
-        .build()
-        .unwrap();
-    let app = init_service(
-        App::new()
-            .app_data(settings)
-            .route("/", web::to(remote_view)),
-    )
-    .await;
-    let req = TestRequest::get()
-        .uri("/")
-        .peer_addr("10.1.2.3:5000".parse().unwrap());
-    assert_eq!(send!(&app, req).status, 403);
-    let empty = TestRequest::get()
-        .uri("/")
-        .peer_addr("10.1.2.3:5000".parse().unwrap())
-        .insert_header(("Remote-User", ""));
+    let app = serve!(trusting("10.0.0.0/8"), "/" => remote_view);
+    assert_eq!(send!(&app, get_from("10.1.2.3:5000")).status, 403);
+    let empty = get_from("10.1.2.3:5000").insert_header(("Remote-User", ""));
     assert_eq!(send!(&app, empty).status, 403);
 }

@@ -70,6 +70,9 @@ fn settings(store: &AuthStore) -> auth_actix::AuthSettingsBuilder {
 }
 
 macro_rules! app {
+    ($store:expr) => {
+        app!($store, Key::generate())
+    };
     ($store:expr, $key:expr) => {
         app!($store, $key, settings(&$store).build().unwrap())
     };
@@ -125,6 +128,16 @@ impl Jar {
         }
         req.insert_header((COOKIE, HeaderValue::from_str(&cookies.join("; ")).unwrap()))
     }
+
+    /// A POST to `uri` with the cookies and `token` in `X-CSRFToken`.
+    fn post(&self, uri: &str, token: &str) -> TestRequest {
+        self.apply(TestRequest::post().uri(uri))
+            .insert_header(("X-CSRFToken", token))
+    }
+}
+
+fn alice(store: &AuthStore) -> auth_actix::User {
+    store.user_by_username("alice").unwrap().unwrap()
 }
 
 fn json_body(reply: &Reply) -> Value {
@@ -146,8 +159,7 @@ macro_rules! log_in {
     ($app:expr, $jar:expr, $username:expr) => {{
         let token = get_token!($app, $jar);
         let req = $jar
-            .apply(TestRequest::post().uri("/api-auth/login/"))
-            .insert_header(("X-CSRFToken", token))
+            .post("/api-auth/login/", &token)
             .set_json(json!({"username": $username, "password": "pw"}));
         let reply = send!($app, req);
         assert_eq!(reply.status, 200, "{}", reply.body);
@@ -169,8 +181,7 @@ fn csrf_failed(reason: &str) -> String {
 #[actix_web::test]
 async fn the_csrf_view_sets_djangos_cookie() {
     let (store, _dir) = store();
-    let key = Key::generate();
-    let app = app!(store, key);
+    let app = app!(store);
     let reply = send!(&app, TestRequest::get().uri("/api-auth/csrf/"));
     assert_eq!(reply.status, 200);
     assert_eq!(reply.header("content-type"), Some("application/json"));
@@ -211,8 +222,7 @@ async fn the_csrf_view_sets_djangos_cookie() {
 #[actix_web::test]
 async fn login_is_csrf_protected_for_everyone() {
     let (store, _dir) = store();
-    let key = Key::generate();
-    let app = app!(store, key);
+    let app = app!(store);
     let credentials = json!({"username": "alice", "password": "pw"});
     let reply = send!(
         &app,
@@ -244,10 +254,7 @@ async fn login_is_csrf_protected_for_everyone() {
     );
     assert_eq!(reply.status, 403);
     // With the token: the body errors of obtain_auth_token.
-    let post = |jar: &Jar| {
-        jar.apply(TestRequest::post().uri("/api-auth/login/"))
-            .insert_header(("X-CSRFToken", token.clone()))
-    };
+    let post = |jar: &Jar| jar.post("/api-auth/login/", &token);
     for (req, status, body) in [
         (
             post(&jar).set_json(json!({"username": "alice", "password": "bad"})),
@@ -297,20 +304,14 @@ async fn login_is_csrf_protected_for_everyone() {
 #[actix_web::test]
 async fn login_renews_the_session_and_rotates_the_csrf_secret() {
     let (store, _dir) = store();
-    let key = Key::generate();
-    let app = app!(store, key);
+    let app = app!(store);
     let mut jar = Jar::default();
     let reply = send!(&app, jar.apply(TestRequest::post().uri("/cart")));
     jar.update(&reply);
     let before = jar.clone();
     let pre_login_token = get_token!(&app, jar);
     let pre_login_secret = jar.csrf.clone().unwrap();
-    assert!(store
-        .user_by_username("alice")
-        .unwrap()
-        .unwrap()
-        .last_login
-        .is_none());
+    assert!(alice(&store).last_login.is_none());
 
     let reply = log_in!(&app, jar, "alice");
     assert_eq!(reply.body, r#"{"user":"alice"}"#);
@@ -321,12 +322,7 @@ async fn login_renews_the_session_and_rotates_the_csrf_secret() {
         Some(pre_login_secret.as_str()),
         "a new CSRF secret"
     );
-    assert!(store
-        .user_by_username("alice")
-        .unwrap()
-        .unwrap()
-        .last_login
-        .is_some());
+    assert!(alice(&store).last_login.is_some());
     assert_eq!(whoami!(&app, jar), "alice");
     // The anonymous session's data moved to the new key; the old key is dead.
     assert_eq!(
@@ -340,11 +336,7 @@ async fn login_renews_the_session_and_rotates_the_csrf_secret() {
     assert_eq!(whoami!(&app, before), "AnonymousUser");
 
     // Unsafe requests now need the rotated token: the old one is refused.
-    let post = |jar: &Jar, token: &str| {
-        jar.apply(TestRequest::post().uri("/whoami"))
-            .insert_header(("X-CSRFToken", token.to_owned()))
-    };
-    let reply = send!(&app, post(&jar, &pre_login_token));
+    let reply = send!(&app, jar.post("/whoami", &pre_login_token));
     assert_eq!(
         reply.summary(),
         (
@@ -354,7 +346,7 @@ async fn login_renews_the_session_and_rotates_the_csrf_secret() {
         )
     );
     let token = get_token!(&app, jar);
-    let reply = send!(&app, post(&jar, &token));
+    let reply = send!(&app, jar.post("/whoami", &token));
     assert_eq!((reply.status, reply.body.as_str()), (200, "alice"));
 
     // Logging in as someone else over alice's session empties it first.
@@ -375,9 +367,8 @@ async fn login_with_the_form_field_and_a_rehashed_password() {
     let stronger = store.clone().with_hashers(Hashers {
         pbkdf2_iterations: 1_001,
     });
-    let before = store.user_by_username("alice").unwrap().unwrap().password;
-    let key = Key::generate();
-    let app = app!(stronger, key);
+    let before = alice(&store).password;
+    let app = app!(stronger);
     let mut jar = Jar::default();
     let token = get_token!(&app, jar);
     let reply = send!(
@@ -393,7 +384,7 @@ async fn login_with_the_form_field_and_a_rehashed_password() {
         (200, r#"{"user":"alice"}"#)
     );
     jar.update(&reply);
-    let after = store.user_by_username("alice").unwrap().unwrap().password;
+    let after = alice(&store).password;
     assert_ne!(before, after, "rehashed");
     assert!(after.starts_with("pbkdf2_sha256$1001$"), "{after}");
     assert_eq!(whoami!(&app, jar), "alice");
@@ -402,8 +393,7 @@ async fn login_with_the_form_field_and_a_rehashed_password() {
 #[actix_web::test]
 async fn logout_ends_the_session_on_the_server() {
     let (store, _dir) = store();
-    let key = Key::generate();
-    let app = app!(store, key);
+    let app = app!(store);
     let mut jar = Jar::default();
     log_in!(&app, jar, "alice");
     let stolen = jar.clone();
@@ -418,11 +408,7 @@ async fn logout_ends_the_session_on_the_server() {
     );
     assert_eq!(whoami!(&app, jar), "alice");
     let token = get_token!(&app, jar);
-    let reply = send!(
-        &app,
-        jar.apply(TestRequest::post().uri("/api-auth/logout/"))
-            .insert_header(("X-CSRFToken", token))
-    );
+    let reply = send!(&app, jar.post("/api-auth/logout/", &token));
     assert_eq!(
         (reply.status, reply.body.as_str()),
         (200, r#"{"detail":"Successfully logged out."}"#)
@@ -475,19 +461,13 @@ async fn logout_checks_csrf_even_without_session_authentication() {
 #[actix_web::test]
 async fn a_password_change_ends_the_other_sessions() {
     let (store, _dir) = store();
-    let key = Key::generate();
-    let app = app!(store, key);
+    let app = app!(store);
     let mut laptop = Jar::default();
     let mut phone = Jar::default();
     log_in!(&app, laptop, "alice");
     log_in!(&app, phone, "alice");
     let token = get_token!(&app, phone);
-    let reply = send!(
-        &app,
-        phone
-            .apply(TestRequest::post().uri("/password"))
-            .insert_header(("X-CSRFToken", token))
-    );
+    let reply = send!(&app, phone.post("/password", &token));
     assert_eq!((reply.status, reply.body.as_str()), (200, "alice"));
     let old_phone = phone.clone();
     phone.update(&reply);
@@ -503,8 +483,7 @@ async fn a_password_change_ends_the_other_sessions() {
     let token = get_token!(&app, jar);
     let reply = send!(
         &app,
-        jar.apply(TestRequest::post().uri("/api-auth/login/"))
-            .insert_header(("X-CSRFToken", token))
+        jar.post("/api-auth/login/", &token)
             .set_json(json!({"username": "alice", "password": "a new password"}))
     );
     assert_eq!(reply.status, 200);
@@ -513,8 +492,7 @@ async fn a_password_change_ends_the_other_sessions() {
     let reply = send!(
         &app,
         laptop
-            .apply(TestRequest::post().uri("/api-auth/login/"))
-            .insert_header(("X-CSRFToken", token))
+            .post("/api-auth/login/", &token)
             .set_json(json!({"username": "alice", "password": "a new password"}))
     );
     assert_eq!(reply.status, 200, "{}", reply.body);
@@ -525,8 +503,7 @@ async fn a_password_change_ends_the_other_sessions() {
 #[actix_web::test]
 async fn obtain_auth_token_refuses_a_session_without_csrf() {
     let (store, _dir) = store();
-    let key = Key::generate();
-    let app = app!(store, key);
+    let app = app!(store);
     let mut jar = Jar::default();
     log_in!(&app, jar, "alice");
     let reply = send!(
@@ -541,8 +518,7 @@ async fn obtain_auth_token_refuses_a_session_without_csrf() {
     let token = get_token!(&app, jar);
     let reply = send!(
         &app,
-        jar.apply(TestRequest::post().uri("/api-token-auth/"))
-            .insert_header(("X-CSRFToken", token))
+        jar.post("/api-token-auth/", &token)
             .set_json(json!({"username": "bob", "password": "pw"}))
     );
     assert_eq!(reply.status, 200, "{}", reply.body);
@@ -551,26 +527,19 @@ async fn obtain_auth_token_refuses_a_session_without_csrf() {
 #[actix_web::test]
 async fn login_without_a_secret_key_says_so() {
     let (store, _dir) = store();
-    let key = Key::generate();
     let keyless = AuthSettings::builder()
         .store(store.clone())
         .build()
         .unwrap();
-    let app = app!(store, key, keyless);
+    let app = app!(store, Key::generate(), keyless);
     let mut jar = Jar::default();
     let token = get_token!(&app, jar);
     let reply = send!(
         &app,
-        jar.apply(TestRequest::post().uri("/api-auth/login/"))
-            .insert_header(("X-CSRFToken", token))
+        jar.post("/api-auth/login/", &token)
             .set_json(json!({"username": "alice", "password": "pw"}))
     );
     assert_eq!(reply.status, 500);
     assert!(reply.body.contains("secret key"), "{}", reply.body);
-    assert!(store
-        .user_by_username("alice")
-        .unwrap()
-        .unwrap()
-        .last_login
-        .is_none());
+    assert!(alice(&store).last_login.is_none());
 }

@@ -16,7 +16,7 @@ use auth_actix::{
     ApiError, AuthError, AuthResult, Authenticated, DynAuthentication, PermissionRequest,
     UnauthenticatedUser,
 };
-use common::{detail, with_auth, MemoryTokens, DENIED, NOT_PROVIDED};
+use common::{assert_bare_basic_forbidden, detail, with_auth, MemoryTokens, DENIED, NOT_PROVIDED};
 use serde_json::json;
 
 fn settings() -> auth_actix::AuthSettingsBuilder {
@@ -162,12 +162,7 @@ fn permission_app_services(cfg: &mut web::ServiceConfig) {
 
 #[actix_web::test]
 async fn token_success_sets_user_auth_and_authenticator() {
-    let app = init_service(
-        App::new()
-            .app_data(settings().build().unwrap())
-            .route("/", web::to(token_first)),
-    )
-    .await;
+    let app = serve!(settings().build().unwrap(), "/" => token_first);
     let reply = send!(&app, token(TestRequest::get().uri("/"), "member-key"));
     assert_eq!(reply.status, 200);
     assert_eq!(
@@ -179,14 +174,12 @@ async fn token_success_sets_user_auth_and_authenticator() {
 
 #[actix_web::test]
 async fn the_first_class_decides_the_challenge() {
-    let app = init_service(
-        App::new()
-            .app_data(settings().build().unwrap())
-            .route("/token-first", web::to(token_first))
-            .route("/basic-first", web::to(basic_first))
-            .route("/remote-first", web::to(remote_first)),
-    )
-    .await;
+    let app = serve!(
+        settings().build().unwrap(),
+        "/token-first" => token_first,
+        "/basic-first" => basic_first,
+        "/remote-first" => remote_first
+    );
     let not_provided = detail(NOT_PROVIDED);
     let reply = send!(&app, TestRequest::get().uri("/token-first"));
     assert_eq!(reply.summary(), (401, Some("Token"), not_provided.as_str()));
@@ -222,13 +215,11 @@ async fn the_first_class_decides_the_challenge() {
 
 #[actix_web::test]
 async fn no_authenticators_means_permission_denied_not_unauthenticated() {
-    let app = init_service(
-        App::new()
-            .app_data(settings().build().unwrap())
-            .route("/none", web::to(no_authenticators))
-            .route("/open", web::to(no_permissions)),
-    )
-    .await;
+    let app = serve!(
+        settings().build().unwrap(),
+        "/none" => no_authenticators,
+        "/open" => no_permissions
+    );
     let reply = send!(&app, TestRequest::get().uri("/none"));
     assert_eq!(reply.summary(), (403, None, detail(DENIED).as_str()));
     // A token header is not even looked at.
@@ -282,12 +273,7 @@ async fn walk(request: AuthRequest) -> HttpResponse {
 
 #[actix_web::test]
 async fn the_walk_stops_at_the_first_success_or_failure() {
-    let app = init_service(
-        App::new()
-            .app_data(settings().build().unwrap())
-            .route("/", web::to(walk)),
-    )
-    .await;
+    let app = serve!(settings().build().unwrap(), "/" => walk);
     // Token succeeds: later classes never run.
     let reply = send!(&app, token(TestRequest::get().uri("/"), "member-key"));
     assert_eq!(reply.status, 200);
@@ -315,14 +301,12 @@ async fn a_view_without_attributes_uses_the_defaults_and_each_attribute_replaces
         .default_permission_classes([IsAuthenticated])
         .build()
         .unwrap();
-    let app = init_service(
-        App::new()
-            .app_data(settings)
-            .route("/defaults", web::to(all_defaults))
-            .route("/default-auth", web::to(default_authentication))
-            .route("/default-perms", web::to(default_permissions)),
-    )
-    .await;
+    let app = serve!(
+        settings,
+        "/defaults" => all_defaults,
+        "/default-auth" => default_authentication,
+        "/default-perms" => default_permissions
+    );
     let reply = send!(&app, TestRequest::get().uri("/defaults"));
     assert_eq!(
         reply.summary(),
@@ -369,33 +353,16 @@ async fn a_view_without_attributes_uses_the_defaults_and_each_attribute_replaces
 async fn drf_default_settings_allow_anyone() {
     // DRF's defaults: AllowAny; `[SessionAuthentication, BasicAuthentication]`,
     // so a bad Basic header is a 403 without a challenge (rule 9).
-    let app = init_service(
-        App::new()
-            .app_data(AuthSettings::builder().build().unwrap())
-            .route("/", web::to(all_defaults)),
-    )
-    .await;
+    let app = serve!(AuthSettings::builder().build().unwrap(), "/" => all_defaults);
     let reply = send!(&app, TestRequest::get().uri("/"));
     assert_eq!(reply.status, 200);
     let reply = send!(&app, with_auth(TestRequest::get().uri("/"), b"Basic"));
-    assert_eq!(
-        reply.summary(),
-        (
-            403,
-            None,
-            detail("Invalid basic header. No credentials provided.").as_str()
-        )
-    );
+    assert_bare_basic_forbidden(&reply);
 }
 
 #[actix_web::test]
 async fn realm_comes_from_the_settings() {
-    let app = init_service(
-        App::new()
-            .app_data(settings().basic_realm("internal").build().unwrap())
-            .route("/", web::to(basic_first)),
-    )
-    .await;
+    let app = serve!(settings().basic_realm("internal").build().unwrap(), "/" => basic_first);
     let reply = send!(&app, TestRequest::get().uri("/"));
     assert_eq!(
         reply.header("www-authenticate"),
@@ -494,12 +461,7 @@ async fn each_permission_and_composition() {
 
 #[actix_web::test]
 async fn method_not_allowed_comes_after_authentication_and_permissions() {
-    let app = init_service(
-        App::new()
-            .app_data(settings().build().unwrap())
-            .route("/", web::to(token_first)),
-    )
-    .await;
+    let app = serve!(settings().build().unwrap(), "/" => token_first);
     // A logged-out DELETE on a protected view is a 401, not a 405.
     let reply = send!(&app, TestRequest::delete().uri("/"));
     assert_eq!(
@@ -559,13 +521,11 @@ async fn example_view() -> HttpResponse {
 
 #[actix_web::test]
 async fn options_and_head() {
-    let app = init_service(
-        App::new()
-            .app_data(settings().build().unwrap())
-            .route("/example", web::to(example_view))
-            .route("/protected", web::to(token_first)),
-    )
-    .await;
+    let app = serve!(
+        settings().build().unwrap(),
+        "/example" => example_view,
+        "/protected" => token_first
+    );
     let reply = send!(
         &app,
         TestRequest::default()
@@ -667,12 +627,7 @@ async fn create_note(request: AuthRequest, note: web::Json<Note>) -> HttpRespons
 
 #[actix_web::test]
 async fn authentication_runs_before_the_body_is_parsed() {
-    let app = init_service(
-        App::new()
-            .app_data(settings().build().unwrap())
-            .route("/", web::to(create_note)),
-    )
-    .await;
+    let app = serve!(settings().build().unwrap(), "/" => create_note);
     let bad_body = || {
         TestRequest::post()
             .uri("/")
@@ -739,13 +694,11 @@ async fn negated_object(request: AuthRequest) -> Result<HttpResponse, ApiError> 
 
 #[actix_web::test]
 async fn object_permissions_from_the_handler() {
-    let app = init_service(
-        App::new()
-            .app_data(settings().build().unwrap())
-            .route("/docs/{owner}", web::to(document))
-            .route("/negated", web::to(negated_object)),
-    )
-    .await;
+    let app = serve!(
+        settings().build().unwrap(),
+        "/docs/{owner}" => document,
+        "/negated" => negated_object
+    );
     let reply = send!(
         &app,
         token(TestRequest::get().uri("/docs/member"), "member-key")
@@ -787,12 +740,7 @@ async fn raises(kind: web::Path<String>) -> Result<HttpResponse, ApiError> {
 
 #[actix_web::test]
 async fn errors_raised_by_the_handler_get_the_views_context() {
-    let app = init_service(
-        App::new()
-            .app_data(settings().build().unwrap())
-            .route("/{kind}", web::to(raises)),
-    )
-    .await;
+    let app = serve!(settings().build().unwrap(), "/{kind}" => raises);
     let reply = send!(&app, TestRequest::get().uri("/unauthenticated"));
     assert_eq!(
         reply.summary(),
@@ -815,12 +763,7 @@ async fn unauthenticated_user_and_token_settings() {
         .unauthenticated_user(UnauthenticatedUser::None)
         .build()
         .unwrap();
-    let app = init_service(
-        App::new()
-            .app_data(settings)
-            .route("/", web::to(no_permissions)),
-    )
-    .await;
+    let app = serve!(settings, "/" => no_permissions);
     let reply = send!(&app, TestRequest::get().uri("/"));
     assert_eq!(
         reply.body,
@@ -830,12 +773,7 @@ async fn unauthenticated_user_and_token_settings() {
 
 #[actix_web::test]
 async fn settings_as_web_data_work_too() {
-    let app = init_service(
-        App::new()
-            .app_data(web::Data::new(settings().build().unwrap()))
-            .route("/", web::to(token_first)),
-    )
-    .await;
+    let app = serve!(web::Data::new(settings().build().unwrap()), "/" => token_first);
     let reply = send!(&app, token(TestRequest::get().uri("/"), "member-key"));
     assert_eq!(reply.status, 200);
 }
@@ -863,12 +801,7 @@ async fn plain_handler(request: AuthRequest) -> HttpResponse {
 
 #[actix_web::test]
 async fn auth_request_outside_the_pipeline_fails_closed() {
-    let app = init_service(
-        App::new()
-            .app_data(settings().build().unwrap())
-            .route("/", web::to(plain_handler)),
-    )
-    .await;
+    let app = serve!(settings().build().unwrap(), "/" => plain_handler);
     let reply = send!(&app, token(TestRequest::get().uri("/"), "member-key"));
     assert_eq!(reply.status, 500);
     assert!(
@@ -886,12 +819,7 @@ async fn the_error_body_hook_replaces_bodies_only() {
         .error_body(|err| json!({"error": {"code": err.code(), "message": err.to_string()}}))
         .build()
         .unwrap();
-    let app = init_service(
-        App::new()
-            .app_data(settings)
-            .route("/", web::to(token_first)),
-    )
-    .await;
+    let app = serve!(settings, "/" => token_first);
     let reply = send!(&app, TestRequest::get().uri("/"));
     assert_eq!(
         reply.summary(),
@@ -908,12 +836,7 @@ async fn the_error_body_hook_replaces_bodies_only() {
 
 #[actix_web::test]
 async fn raw_header_bytes_reach_the_classes() {
-    let app = init_service(
-        App::new()
-            .app_data(settings().build().unwrap())
-            .route("/", web::to(token_first)),
-    )
-    .await;
+    let app = serve!(settings().build().unwrap(), "/" => token_first);
     let req = TestRequest::get().uri("/").insert_header((
         AUTHORIZATION,
         HeaderValue::from_bytes(b"Token member-key\xb8").unwrap(),

@@ -7,8 +7,8 @@ mod common;
 use std::borrow::Cow;
 
 use actix_web::http::header::HeaderName;
-use actix_web::test::{init_service, TestRequest};
-use actix_web::{web, App, HttpResponse};
+use actix_web::test::TestRequest;
+use actix_web::HttpResponse;
 use auth_actix::auth_core::NewUser;
 use auth_actix::prelude::*;
 use auth_actix::{
@@ -18,10 +18,6 @@ use base64::Engine;
 use common::{detail, with_auth, DENIED, NOT_PROVIDED};
 use serde_json::json;
 
-fn store() -> (AuthStore, tempfile::TempDir) {
-    common::sqlite_store()
-}
-
 struct Fixture {
     store: AuthStore,
     alice_key: String,
@@ -29,10 +25,16 @@ struct Fixture {
     _dir: tempfile::TempDir,
 }
 
+impl Fixture {
+    fn settings(&self) -> auth_actix::AuthSettingsBuilder {
+        AuthSettings::builder().store(self.store.clone())
+    }
+}
+
 /// alice (active, password `s3cret:pw`), staff `boss`, `José` (latin-1
 /// password `pässword`), `sleepy` (inactive, password `pw`), each with a token.
 fn fixture() -> Fixture {
-    let (store, dir) = store();
+    let (store, dir) = common::sqlite_store();
     let create = |username: &str, password: &str, staff: bool, active: bool| {
         let mut new = NewUser::new(username, Some(password.to_owned()));
         new.is_staff = staff;
@@ -85,17 +87,11 @@ async fn admin_only(request: AuthRequest) -> HttpResponse {
 #[actix_web::test]
 async fn basic_authentication() {
     let f = fixture();
-    let settings = AuthSettings::builder()
-        .store(f.store.clone())
-        .build()
-        .unwrap();
-    let app = init_service(
-        App::new()
-            .app_data(settings)
-            .route("/", web::to(basic_then_token))
-            .route("/admin", web::to(admin_only)),
-    )
-    .await;
+    let app = serve!(
+        f.settings().build().unwrap(),
+        "/" => basic_then_token,
+        "/admin" => admin_only
+    );
     let get = |header: Vec<u8>| with_auth(TestRequest::get().uri("/"), &header);
 
     let reply = send!(&app, get(basic(b"alice", b"s3cret:pw")));
@@ -152,16 +148,7 @@ async fn basic_authentication() {
 #[actix_web::test]
 async fn token_authentication() {
     let f = fixture();
-    let settings = AuthSettings::builder()
-        .store(f.store.clone())
-        .build()
-        .unwrap();
-    let app = init_service(
-        App::new()
-            .app_data(settings)
-            .route("/", web::to(basic_then_token)),
-    )
-    .await;
+    let app = serve!(f.settings().build().unwrap(), "/" => basic_then_token);
     let get = |header: String| with_auth(TestRequest::get().uri("/"), header.as_bytes());
 
     let reply = send!(&app, get(format!("Token {}", f.alice_key)));
@@ -215,12 +202,7 @@ async fn remote_user_authentication() {
     let config = RemoteUserConfig::default()
         .header(HeaderName::from_static("x-remote-user"))
         .trusted_proxies([proxy]);
-    let settings = AuthSettings::builder()
-        .store(f.store.clone())
-        .remote_user(config.clone())
-        .build()
-        .unwrap();
-    let app = init_service(App::new().app_data(settings).route("/", web::to(remote))).await;
+    let app = serve!(f.settings().remote_user(config.clone()).build().unwrap(), "/" => remote);
 
     let reply = send!(&app, remote_request("10.0.0.2:4000", "alice"));
     assert_eq!(reply.status, 200, "{}", reply.body);
@@ -247,12 +229,7 @@ async fn remote_user_authentication() {
     let strict = config
         .create_unknown_user(false)
         .clean_username(|name| name.to_lowercase());
-    let settings = AuthSettings::builder()
-        .store(f.store.clone())
-        .remote_user(strict)
-        .build()
-        .unwrap();
-    let app = init_service(App::new().app_data(settings).route("/", web::to(remote))).await;
+    let app = serve!(f.settings().remote_user(strict).build().unwrap(), "/" => remote);
     let reply = send!(&app, remote_request("10.1.1.1:4000", "stranger"));
     assert_eq!(reply.status, 403);
     assert!(f.store.user_by_username("stranger").unwrap().is_none());
@@ -312,17 +289,7 @@ async fn custom(request: AuthRequest) -> HttpResponse {
 #[actix_web::test]
 async fn a_custom_class_with_the_store() {
     let f = fixture();
-    let settings = AuthSettings::builder()
-        .store(f.store.clone())
-        .build()
-        .unwrap();
-    let app = init_service(
-        App::new()
-            .app_data(settings)
-            .route("/", web::to(custom))
-            .route("/challenged", web::to(challenged)),
-    )
-    .await;
+    let app = serve!(f.settings().build().unwrap(), "/" => custom, "/challenged" => challenged);
     let reply = send!(
         &app,
         TestRequest::get()
@@ -361,13 +328,7 @@ async fn a_database_error_is_a_503_never_a_pass() {
         .remote_user(RemoteUserConfig::default().trusted_proxies(["127.0.0.1".parse().unwrap()]))
         .build()
         .unwrap();
-    let app = init_service(
-        App::new()
-            .app_data(settings)
-            .route("/", web::to(basic_then_token))
-            .route("/remote", web::to(remote)),
-    )
-    .await;
+    let app = serve!(settings, "/" => basic_then_token, "/remote" => remote);
     let unavailable = common::UNAVAILABLE;
     for header in [
         basic(b"alice", b"pw"),

@@ -5,11 +5,11 @@ mod common;
 
 use std::sync::Arc;
 
-use actix_web::test::{init_service, TestRequest};
-use actix_web::{web, App, HttpResponse};
+use actix_web::test::TestRequest;
+use actix_web::HttpResponse;
 use auth_actix::prelude::*;
 use auth_actix::{Auth, Keyword, StoreError, TokenStore, User};
-use common::{detail, with_auth, BrokenTokens, MemoryTokens, NOT_PROVIDED};
+use common::{detail, token_settings, with_auth, BrokenTokens, MemoryTokens, NOT_PROVIDED};
 use serde_json::json;
 
 #[api_view(GET)]
@@ -44,22 +44,15 @@ async fn api_key_view(request: AuthRequest) -> HttpResponse {
     HttpResponse::Ok().json(json!({"user": request.user().to_string()}))
 }
 
-fn app_with<S: TokenStore>(
-    store: S,
-) -> App<
-    impl actix_web::dev::ServiceFactory<
-        actix_web::dev::ServiceRequest,
-        Config = (),
-        Response = actix_web::dev::ServiceResponse,
-        Error = actix_web::Error,
-        InitError = (),
-    >,
-> {
-    App::new()
-        .app_data(AuthSettings::builder().token_store(store).build().unwrap())
-        .route("/token", web::to(token_view))
-        .route("/bearer", web::to(bearer_view))
-        .route("/api-key", web::to(api_key_view))
+macro_rules! app_with {
+    ($store:expr) => {
+        serve!(
+            token_settings($store),
+            "/token" => token_view,
+            "/bearer" => bearer_view,
+            "/api-key" => api_key_view
+        )
+    };
 }
 
 fn get(path: &str, header: &[u8]) -> TestRequest {
@@ -68,7 +61,7 @@ fn get(path: &str, header: &[u8]) -> TestRequest {
 
 #[actix_web::test]
 async fn parsing_rules_and_messages() {
-    let app = init_service(app_with(MemoryTokens::fixture())).await;
+    let app = app_with!(MemoryTokens::fixture());
     let ok = r#"{"key":"member-key","user":"member"}"#;
     let cases: &[(&[u8], u16, &str)] = &[
         (b"Token member-key", 200, ok),
@@ -132,7 +125,7 @@ async fn parsing_rules_and_messages() {
 
 #[actix_web::test]
 async fn two_keywords_in_one_app() {
-    let app = init_service(app_with(MemoryTokens::fixture())).await;
+    let app = app_with!(MemoryTokens::fixture());
     let reply = send!(&app, get("/bearer", b"Bearer staff-key"));
     assert_eq!(reply.summary(), (200, None, r#"{"user":"staff"}"#));
     let reply = send!(&app, get("/bearer", b"Token staff-key"));
@@ -158,7 +151,7 @@ async fn two_keywords_in_one_app() {
 
 #[actix_web::test]
 async fn a_broken_store_is_a_503_never_an_anonymous_pass() {
-    let app = init_service(app_with(BrokenTokens)).await;
+    let app = app_with!(BrokenTokens);
     let reply = send!(&app, get("/token", b"Token member-key"));
     assert_eq!(reply.summary(), (503, None, common::UNAVAILABLE));
     assert_eq!(reply.header("content-type"), Some("application/json"));
@@ -197,17 +190,7 @@ async fn scoped(request: AuthRequest) -> HttpResponse {
 
 #[actix_web::test]
 async fn a_custom_token_model() {
-    let app = init_service(
-        App::new()
-            .app_data(
-                AuthSettings::builder()
-                    .token_store(ScopedTokens)
-                    .build()
-                    .unwrap(),
-            )
-            .route("/", web::to(scoped)),
-    )
-    .await;
+    let app = serve!(token_settings(ScopedTokens), "/" => scoped);
     let reply = send!(&app, get("/", b"Token read.carol"));
     assert_eq!(
         reply.summary(),
@@ -219,12 +202,7 @@ async fn a_custom_token_model() {
 
 #[actix_web::test]
 async fn no_token_store_is_a_clear_server_error() {
-    let app = init_service(
-        App::new()
-            .app_data(AuthSettings::builder().build().unwrap())
-            .route("/", web::to(token_view)),
-    )
-    .await;
+    let app = serve!(AuthSettings::builder().build().unwrap(), "/" => token_view);
     let reply = send!(&app, get("/", b"Token member-key"));
     assert_eq!(reply.status, 500);
     assert!(reply.body.contains("no token store"), "{}", reply.body);

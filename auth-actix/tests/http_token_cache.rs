@@ -6,12 +6,12 @@ mod common;
 
 use std::time::Duration;
 
-use actix_web::test::{init_service, TestRequest};
-use actix_web::{web, App, HttpResponse};
+use actix_web::test::TestRequest;
+use actix_web::HttpResponse;
 use auth_actix::auth_core::{NewUser, TokenCacheConfig};
 use auth_actix::prelude::*;
 use auth_actix::{Auth, AuthStore, StoreError, Token, TokenStore, User};
-use common::{detail, user, with_auth};
+use common::{detail, token_settings, user, with_auth};
 use serde_json::json;
 
 #[api_view(GET)]
@@ -22,22 +22,6 @@ async fn whoami(request: AuthRequest) -> HttpResponse {
         "user": request.user().to_string(),
         "key": request.auth().and_then(|a| a.as_token()).map(|t| t.key.clone()),
     }))
-}
-
-fn app_with<S: TokenStore>(
-    store: S,
-) -> App<
-    impl actix_web::dev::ServiceFactory<
-        actix_web::dev::ServiceRequest,
-        Config = (),
-        Response = actix_web::dev::ServiceResponse,
-        Error = actix_web::Error,
-        InitError = (),
-    >,
-> {
-    App::new()
-        .app_data(AuthSettings::builder().token_store(store).build().unwrap())
-        .route("/me/", web::to(whoami))
 }
 
 fn get(key: &str) -> TestRequest {
@@ -80,7 +64,7 @@ fn delete_tokens_in_sql(store: &AuthStore) {
 #[actix_web::test]
 async fn a_cached_token_authenticates() {
     let (store, _, key, _dir) = fixture(Duration::from_secs(60));
-    let app = init_service(app_with(store.clone())).await;
+    let app = serve!(token_settings(store.clone()), "/me/" => whoami);
     for _ in 0..3 {
         let reply = send!(&app, get(&key));
         assert_eq!((reply.status, reply.body), (200, ok(&key)));
@@ -98,7 +82,7 @@ async fn a_cached_token_authenticates() {
 #[actix_web::test]
 async fn changes_through_the_store_revoke_at_once() {
     let (store, alice, key, _dir) = fixture(Duration::from_secs(60));
-    let app = init_service(app_with(store.clone())).await;
+    let app = serve!(token_settings(store.clone()), "/me/" => whoami);
     assert_eq!(send!(&app, get(&key)).status, 200);
 
     let new_key = store.token_regenerate(alice).expect("regenerate").key;
@@ -135,7 +119,7 @@ async fn changes_through_the_store_revoke_at_once() {
 async fn a_key_deleted_elsewhere_stops_working_after_the_ttl() {
     let ttl = Duration::from_millis(400);
     let (store, _, key, _dir) = fixture(ttl);
-    let app = init_service(app_with(store.clone())).await;
+    let app = serve!(token_settings(store.clone()), "/me/" => whoami);
     assert_eq!(send!(&app, get(&key)).status, 200);
     delete_tokens_in_sql(&store);
     // Within the TTL the cached answer stands (the documented trade-off)...
@@ -154,7 +138,7 @@ async fn without_the_cache_a_key_deleted_elsewhere_fails_at_once() {
         .create_user(NewUser::new("alice", Some("pw".into())))
         .expect("create alice");
     let key = store.token_get_or_create(alice.id).expect("token").0.key;
-    let app = init_service(app_with(store.clone())).await;
+    let app = serve!(token_settings(store.clone()), "/me/" => whoami);
     assert_eq!(send!(&app, get(&key)).status, 200);
     delete_tokens_in_sql(&store);
     let reply = send!(&app, get(&key));
@@ -184,7 +168,7 @@ impl TokenStore for MemoryOnly {
 
 #[actix_web::test]
 async fn a_hit_is_answered_without_the_lookup() {
-    let app = init_service(app_with(MemoryOnly)).await;
+    let app = serve!(token_settings(MemoryOnly), "/me/" => whoami);
     let reply = send!(&app, get("cached-key"));
     assert_eq!(
         (reply.status, reply.body),

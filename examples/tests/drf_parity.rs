@@ -62,6 +62,15 @@ impl Fixture {
     }
 }
 
+/// The fixture, and its parity app as a test service.
+macro_rules! served {
+    () => {{
+        let f = fixture();
+        let app = init_service(f.parity().app()).await;
+        (f, app)
+    }};
+}
+
 /// A response, read whole.
 #[derive(Debug)]
 struct Reply {
@@ -215,8 +224,7 @@ fn not_allowed(method: &str) -> String {
 
 #[actix_web::test]
 async fn basic_view() {
-    let f = fixture();
-    let app = init_service(f.parity().app()).await;
+    let (f, app) = served!();
     let ok = caller("alice", None);
     #[rustfmt::skip]
     let mut cases = vec![
@@ -244,8 +252,7 @@ async fn basic_view() {
 
 #[actix_web::test]
 async fn options_answers_drfs_metadata() {
-    let f = fixture();
-    let app = init_service(f.parity().app()).await;
+    let (_f, app) = served!();
     let reply = send!(&app, request("OPTIONS", "/basic/", &[alice()]));
     assert_eq!(reply.status, 200);
     assert_eq!(reply.allow.as_deref(), Some(ALLOW));
@@ -261,8 +268,7 @@ async fn options_answers_drfs_metadata() {
 
 #[actix_web::test]
 async fn token_and_bearer_views() {
-    let f = fixture();
-    let app = init_service(f.parity().app()).await;
+    let (f, app) = served!();
     let token = |key: &str| authorization(&format!("Token {key}"));
     let bearer = |key: &str| authorization(&format!("Bearer {key}"));
     let alice_ok = caller("alice", Some(&f.alice_key));
@@ -309,8 +315,7 @@ async fn token_and_bearer_views() {
 
 #[actix_web::test]
 async fn remote_user_view_trusts_loopback_peers_only() {
-    let f = fixture();
-    let app = init_service(f.parity().app()).await;
+    let (f, app) = served!();
     let from = |peer: &str, user: Option<&str>| {
         let mut req = TestRequest::get()
             .uri("/remote/")
@@ -359,8 +364,7 @@ async fn remote_user_view_trusts_loopback_peers_only() {
 
 #[actix_web::test]
 async fn default_and_multi_class_views() {
-    let f = fixture();
-    let app = init_service(f.parity().app()).await;
+    let (f, app) = served!();
     let token = |key: &str| authorization(&format!("Token {key}"));
     #[rustfmt::skip]
     let cases = vec![
@@ -383,8 +387,7 @@ async fn default_and_multi_class_views() {
 
 #[actix_web::test]
 async fn custom_class_view() {
-    let f = fixture();
-    let app = init_service(f.parity().app()).await;
+    let (_f, app) = served!();
     let x = |name: &str| ("X-Username".to_owned(), name.to_owned());
     #[rustfmt::skip]
     let cases = vec![
@@ -402,8 +405,7 @@ async fn custom_class_view() {
 
 #[actix_web::test]
 async fn permission_views() {
-    let f = fixture();
-    let app = init_service(f.parity().app()).await;
+    let (_f, app) = served!();
     let anon = || vec![];
     let a = || vec![alice()];
     let b = || vec![boss()];
@@ -458,8 +460,7 @@ async fn permission_views() {
 
 #[actix_web::test]
 async fn bare_view_has_no_machinery() {
-    let f = fixture();
-    let app = init_service(f.parity().app()).await;
+    let (_f, app) = served!();
     for (method, headers) in [
         ("GET", vec![]),
         ("POST", vec![]),
@@ -485,8 +486,7 @@ fn login(content_type: &str, body: &str) -> TestRequest {
 
 #[actix_web::test]
 async fn obtain_auth_token_answers_drfs_bodies() {
-    let f = fixture();
-    let app = init_service(f.parity().app()).await;
+    let (f, app) = served!();
     let json = "application/json";
     let form = "application/x-www-form-urlencoded";
     let token = format!(r#"{{"token":"{}"}}"#, f.alice_key);
@@ -620,8 +620,7 @@ fn csrf_failed(reason: &str) -> String {
 
 #[actix_web::test]
 async fn session_views_with_login_csrf_and_logout() {
-    let f = fixture();
-    let app = init_service(f.parity().app()).await;
+    let (f, app) = served!();
     let mut jar = Jar::default();
     let credentials = r#"{"username":"alice","password":"alice-pw"}"#;
     let post_login = |jar: &Jar, token: Option<&str>, body: &str| {

@@ -73,13 +73,21 @@ pub fn server_url(backend: Backend, test: &str) -> Option<String> {
     Some(url)
 }
 
-/// The Redis URL for `test`, or `None` after printing why the test is skipped.
+/// The Redis URL for `test`, or `None` after printing why the test is skipped (the variable is
+/// unset, or this crate is built without its `redis` feature).
 pub fn redis_url(test: &str) -> Option<String> {
-    let url = env_nonempty(REDIS_ENV);
-    if url.is_none() {
+    let Some(url) = env_nonempty(REDIS_ENV) else {
         skip(test, &format!("needs Redis (set {REDIS_ENV} to run)"));
+        return None;
+    };
+    if cfg!(not(feature = "redis")) {
+        skip(
+            test,
+            &format!("{REDIS_ENV} is set but this build has no Redis support (run with --features redis)"),
+        );
+        return None;
     }
-    url
+    Some(url)
 }
 
 /// A SQLite database file in its own temporary directory, removed on drop.
@@ -141,6 +149,18 @@ pub fn unique_name(prefix: &str) -> String {
         .unwrap_or_default()
         .as_micros();
     format!("{prefix}-{}-{n}-{micros}", std::process::id())
+}
+
+/// A Redis session store at `url` whose keys all start with `prefix`: nodes given the same
+/// prefix share sessions, and a [`unique_name`] in it keeps parallel runs apart.
+#[cfg(feature = "redis")]
+pub async fn redis_sessions(url: &str, prefix: &str) -> auth_actix::session::RedisSessionStore {
+    let prefix = prefix.to_owned();
+    auth_actix::session::RedisSessionStore::builder(url)
+        .cache_keygen(move |key| format!("{prefix}{key}"))
+        .build()
+        .await
+        .expect("connect to Redis")
 }
 
 /// The repository's root directory.

@@ -8,8 +8,10 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use actix_web::body::MessageBody;
+use actix_web::cookie::{Cookie, CookieJar};
 use actix_web::dev::{ServerHandle, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{App, HttpServer};
+use examples::config::Secret;
 use examples::parity::Parity;
 
 /// A running server; stopped when dropped.
@@ -106,15 +108,32 @@ impl Response {
 
     /// The value of the cookie `name` this response sets, if it does.
     pub fn cookie(&self, name: &str) -> Option<String> {
-        self.head.split("\r\n").find_map(|line| {
-            let (header, value) = line.split_once(':')?;
-            if !header.eq_ignore_ascii_case("set-cookie") {
-                return None;
-            }
-            let pair = value.trim().split(';').next()?;
-            let (n, v) = pair.split_once('=')?;
-            (n == name).then(|| v.to_owned())
-        })
+        self.cookies()
+            .into_iter()
+            .find_map(|(n, value)| (n == name).then_some(value))
+    }
+
+    /// Whether the head has the header line `name: value` (compared case-insensitively).
+    pub fn has_header(&self, name: &str, value: &str) -> bool {
+        self.head
+            .to_ascii_lowercase()
+            .contains(&format!("\r\n{name}: {value}\r\n").to_ascii_lowercase())
+    }
+
+    /// The `name=value` pairs of the `Set-Cookie` headers.
+    pub fn cookies(&self) -> Vec<(String, String)> {
+        self.head
+            .split("\r\n")
+            .filter_map(|line| {
+                let (name, value) = line.split_once(':')?;
+                if !name.eq_ignore_ascii_case("set-cookie") {
+                    return None;
+                }
+                let pair = value.trim().split(';').next()?;
+                let (name, value) = pair.split_once('=')?;
+                Some((name.to_owned(), value.to_owned()))
+            })
+            .collect()
     }
 
     /// `(status, body)`, for assertions.
@@ -173,6 +192,74 @@ pub fn http(
         status,
         head: format!("{head}\r\n"),
         body: body.to_owned(),
+    }
+}
+
+/// A browser's Django cookies: `csrftoken` and `sessionid`, as the server last set them.
+#[derive(Debug, Default, Clone)]
+pub struct Browser {
+    /// The CSRF cookie (the secret).
+    pub csrftoken: Option<String>,
+    /// The session cookie (encrypted, percent-encoded).
+    pub sessionid: Option<String>,
+}
+
+impl Browser {
+    /// The `Cookie` header for the cookies held: `csrftoken=…; sessionid=…`, empty for none.
+    pub fn cookie_header(&self) -> String {
+        let mut pairs = Vec::new();
+        if let Some(csrf) = &self.csrftoken {
+            pairs.push(format!("csrftoken={csrf}"));
+        }
+        if let Some(session) = &self.sessionid {
+            pairs.push(format!("sessionid={session}"));
+        }
+        pairs.join("; ")
+    }
+
+    /// Keeps the cookies `reply` sets (an emptied cookie is kept as empty).
+    pub fn keep(&mut self, reply: &Response) {
+        if let Some(csrf) = reply.cookie("csrftoken") {
+            self.csrftoken = Some(csrf);
+        }
+        if let Some(session) = reply.cookie("sessionid") {
+            self.sessionid = Some(session);
+        }
+    }
+
+    /// One exchange with `server` sending the cookies held (no `Cookie` header without any),
+    /// keeping the cookies the reply sets.
+    pub fn send(
+        &mut self,
+        server: &Server,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> Response {
+        let cookies = self.cookie_header();
+        let mut all = headers.to_vec();
+        if !cookies.is_empty() {
+            all.push(("Cookie", &cookies));
+        }
+        let reply = server.send(method, path, &all, body);
+        self.keep(&reply);
+        reply
+    }
+
+    /// The session key inside the session cookie, which a server with `secret_key` made.
+    ///
+    /// Panics without a session cookie, or with one that key did not make.
+    pub fn session_key(&self, secret_key: &str) -> String {
+        let cookie = self.sessionid.as_deref().expect("a session cookie");
+        let mut jar = CookieJar::new();
+        let cookie = Cookie::parse_encoded(format!("sessionid={cookie}")).expect("a cookie");
+        jar.add_original(cookie.into_owned());
+        jar.private(&Secret::new(secret_key).unwrap().cookie_key())
+            .get("sessionid")
+            .expect("a session cookie this server made")
+            .value()
+            .to_owned()
     }
 }
 

@@ -42,6 +42,11 @@ fn logs_in(store: &AuthStore, username: &str, password: &str) -> bool {
         .is_some()
 }
 
+/// The token `key` and its user, if the key resolves (a store error fails the test).
+fn token_with_user(store: &AuthStore, key: &str) -> Option<(auth_core::Token, auth_core::User)> {
+    store.token_with_user(key).expect("token_with_user")
+}
+
 fn is_hex_key(key: &str) -> bool {
     key.len() == 40 && key.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
@@ -57,7 +62,7 @@ mod from_django {
     use integration_tests::{connect, fixture, TempSqlite};
     use serde_json::Value;
 
-    use super::{iso, logs_in, WRONG};
+    use super::{iso, logs_in, token_with_user, WRONG};
 
     /// One user of the fixture's manifest.
     #[derive(Debug)]
@@ -220,9 +225,7 @@ mod from_django {
 
     fn check_token(store: &AuthStore, entry: &Entry, key: &str) {
         let label = format!("user {:?}", entry.username);
-        let (token, owner) = store
-            .token_with_user(key)
-            .expect("token_with_user")
+        let (token, owner) = token_with_user(store, key)
             .unwrap_or_else(|| panic!("{label}: token {key:?} not found"));
         assert_eq!(token.key, key, "{label}");
         assert_eq!(owner.username, entry.username, "{label}: the token's user");
@@ -289,10 +292,7 @@ mod from_django {
         ];
         for key in &misses {
             assert!(
-                store
-                    .token_with_user(key)
-                    .expect("token_with_user")
-                    .is_none(),
+                token_with_user(&store, key).is_none(),
                 "the key {key:?} resolved to a user"
             );
         }
@@ -542,10 +542,7 @@ fn write_ours(store: &AuthStore, tag: &str) -> Value {
 
     for key in &unknown_tokens {
         assert!(
-            store
-                .token_with_user(key)
-                .expect("token_with_user")
-                .is_none(),
+            token_with_user(store, key).is_none(),
             "a revoked key still resolves"
         );
     }
@@ -584,9 +581,7 @@ impl Expected<'_> {
             );
         }
         if let Some(key) = &self.token {
-            let (_, owner) = store
-                .token_with_user(key)
-                .expect("token_with_user")
+            let (_, owner) = token_with_user(store, key)
                 .unwrap_or_else(|| panic!("{username}: our token does not resolve"));
             assert_eq!(owner.id, stored.id);
         }

@@ -19,7 +19,7 @@ use auth_actix::auth_core::{Hashers, NewUser, PoolConfig};
 use auth_actix::AuthStore;
 use examples::config::Secret;
 use examples::parity::Parity;
-use integration_tests::server::{basic, problems, Logs, Response, Server};
+use integration_tests::server::{basic, problems, Browser, Logs, Response, Server};
 
 const UNAVAILABLE: &str = r#"{"detail":"Service temporarily unavailable, try again later."}"#;
 const SECRET_KEY: &str = "an outage test key, long enough for the cookie key";
@@ -52,35 +52,6 @@ fn store_with_user(url: &str, username: &str) -> (AuthStore, String) {
         .expect("create the user");
     let key = store.token_get_or_create(user.id).expect("a token").0.key;
     (store, key)
-}
-
-/// A browser's session: the cookies it holds.
-#[derive(Debug, Default, Clone)]
-struct Browser {
-    csrftoken: Option<String>,
-    sessionid: Option<String>,
-}
-
-impl Browser {
-    fn cookie_header(&self) -> String {
-        let mut pairs = Vec::new();
-        if let Some(csrf) = &self.csrftoken {
-            pairs.push(format!("csrftoken={csrf}"));
-        }
-        if let Some(session) = &self.sessionid {
-            pairs.push(format!("sessionid={session}"));
-        }
-        pairs.join("; ")
-    }
-
-    fn keep(&mut self, reply: &Response) {
-        if let Some(csrf) = reply.cookie("csrftoken") {
-            self.csrftoken = Some(csrf);
-        }
-        if let Some(session) = reply.cookie("sessionid") {
-            self.sessionid = Some(session);
-        }
-    }
 }
 
 /// The requests of the scenario, each a name and a closure sending it.

@@ -7,7 +7,6 @@
 
 use std::time::Duration;
 
-use actix_web::cookie::{Cookie, CookieJar};
 use actix_web::test::{call_service, init_service, read_body, TestRequest};
 use actix_web::{web, App, HttpResponse};
 use auth_actix::auth_core::csrf::CsrfSecret;
@@ -19,7 +18,7 @@ use auth_actix::session::{DieselSessionStore, SESSION_HASH_KEY};
 use auth_actix::AuthStore;
 use examples::config::Secret;
 use examples::parity::Parity;
-use integration_tests::server::{basic, Logs, Response, Server};
+use integration_tests::server::{basic, Browser, Logs, Response, Server};
 use integration_tests::TempSqlite;
 
 const SECRET_KEY: &str = "the logs test SECRET_KEY, never to be logged 7f3a9c";
@@ -75,42 +74,20 @@ impl Secrets {
 struct Flow<'a> {
     server: &'a Server,
     secrets: Secrets,
-    csrftoken: Option<String>,
-    sessionid: Option<String>,
+    browser: Browser,
 }
 
 impl Flow<'_> {
-    fn cookies(&self) -> String {
-        let mut pairs = Vec::new();
-        if let Some(csrf) = &self.csrftoken {
-            pairs.push(format!("csrftoken={csrf}"));
-        }
-        if let Some(session) = &self.sessionid {
-            pairs.push(format!("sessionid={session}"));
-        }
-        pairs.join("; ")
-    }
-
     /// Sends a request with the browser's cookies; keeps the cookies it sets.
     fn send(&mut self, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Response {
-        let cookies = self.cookies();
-        let mut all: Vec<(&str, &str)> = headers.to_vec();
-        if !cookies.is_empty() {
-            all.push(("Cookie", &cookies));
+        let reply = self.browser.send(self.server, method, path, headers, body);
+        if let Some(csrf) = reply.cookie("csrftoken").filter(|csrf| !csrf.is_empty()) {
+            self.secrets.add("CSRF secret (cookie)", csrf);
         }
-        let reply = self.server.send(method, path, &all, body);
-        if let Some(csrf) = reply.cookie("csrftoken") {
-            if !csrf.is_empty() {
-                self.secrets.add("CSRF secret (cookie)", csrf.clone());
-            }
-            self.csrftoken = Some(csrf);
-        }
-        if let Some(session) = reply.cookie("sessionid") {
-            if !session.is_empty() {
-                self.secrets.add("session cookie", session.clone());
-                self.secrets.add("session key", session_key_of(&session));
-            }
-            self.sessionid = Some(session);
+        if let Some(session) = reply.cookie("sessionid").filter(|s| !s.is_empty()) {
+            self.secrets.add("session cookie", session);
+            self.secrets
+                .add("session key", self.browser.session_key(SECRET_KEY));
         }
         reply
     }
@@ -124,19 +101,6 @@ impl Flow<'_> {
         self.secrets.add("CSRF token (masked)", token.clone());
         token
     }
-}
-
-/// The session key inside an encrypted session cookie (as sent: percent-encoded).
-fn session_key_of(cookie: &str) -> String {
-    let key = Secret::new(SECRET_KEY).unwrap().cookie_key();
-    let mut jar = CookieJar::new();
-    let cookie = Cookie::parse_encoded(format!("sessionid={cookie}")).expect("a cookie");
-    jar.add_original(cookie.into_owned());
-    jar.private(&key)
-        .get("sessionid")
-        .expect("a session cookie this server made")
-        .value()
-        .to_owned()
 }
 
 #[test]
@@ -165,8 +129,7 @@ fn no_secret_in_any_log_event() {
     let mut flow = Flow {
         server: &server,
         secrets: Secrets::default(),
-        csrftoken: None,
-        sessionid: None,
+        browser: Browser::default(),
     };
     flow.secrets.add("SECRET_KEY", SECRET_KEY);
     flow.secrets.add("password", PASSWORD);
@@ -221,7 +184,7 @@ fn no_secret_in_any_log_event() {
         &credentials,
     );
     assert_eq!(reply.summary(), (200, r#"{"user":"sam"}"#), "{reply:?}");
-    let session_key = session_key_of(flow.sessionid.as_deref().unwrap());
+    let session_key = flow.browser.session_key(SECRET_KEY);
     let record = SessionDb::from(&store)
         .load(&session_key)
         .unwrap()

@@ -23,6 +23,7 @@ use auth_core::db::schema::actix_auth_session;
 use auth_core::NewUser;
 use common::TestDb;
 use diesel::prelude::*;
+use integration_tests::redis_url;
 use serde_json::{json, Value};
 
 const SECRET: &str = "integration-secret-key-0123456789-0123456789-0123";
@@ -304,17 +305,11 @@ per_backend!(
 /// logout or a password change on one ends the session on both.
 #[test]
 fn redis_session_authentication() {
-    let Ok(url) = std::env::var("TEST_REDIS_URL") else {
-        eprintln!("SKIPPED: Redis session authentication tests (set TEST_REDIS_URL to run)");
+    let Some(url) = redis_url("redis_session_authentication") else {
         return;
     };
     #[cfg(not(feature = "redis"))]
-    {
-        let _ = url;
-        eprintln!(
-            "SKIPPED: Redis session authentication tests (build with --features redis to run)"
-        );
-    }
+    let _ = url;
     #[cfg(feature = "redis")]
     {
         let Some(db) = TestDb::new(auth_core::db::Backend::Sqlite) else {
@@ -323,22 +318,8 @@ fn redis_session_authentication() {
         let store = db.migrated();
         let erin = user(&store, "erin");
         run(async move {
-            use auth_actix::session::RedisSessionStore;
-
-            let nanos = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos());
-            let prefix = format!("test-session-auth-{}-{nanos}:", std::process::id());
-            let node = || {
-                let (url, prefix) = (url.clone(), prefix.clone());
-                async move {
-                    RedisSessionStore::builder(url)
-                        .cache_keygen(move |key| format!("{prefix}{key}"))
-                        .build()
-                        .await
-                        .expect("connect to Redis")
-                }
-            };
+            let prefix = format!("{}:", integration_tests::unique_name("test-session-auth"));
+            let node = || integration_tests::redis_sessions(&url, &prefix);
             let key = Key::generate();
             let a = app!(store, node().await, key);
             let b = app!(store, node().await, key);

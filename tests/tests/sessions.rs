@@ -22,6 +22,7 @@ use auth_core::db::schema::actix_auth_session;
 use auth_core::AuthStore;
 use common::TestDb;
 use diesel::prelude::*;
+use integration_tests::redis_url;
 
 async fn set(session: Session, body: String) -> HttpResponse {
     match session.insert("value", body) {
@@ -330,37 +331,19 @@ fn an_unreachable_database_is_an_opaque_500() {
 /// sessions; a logout on one ends the session on the other.
 #[test]
 fn redis_sessions_are_shared_by_nodes_and_revocable() {
-    let Ok(url) = std::env::var("TEST_REDIS_URL") else {
-        eprintln!("SKIPPED: Redis session tests (set TEST_REDIS_URL to run)");
+    let Some(url) = redis_url("redis_sessions_are_shared_by_nodes_and_revocable") else {
         return;
     };
     #[cfg(not(feature = "redis"))]
-    {
-        let _ = url;
-        eprintln!("SKIPPED: Redis session tests (build with --features redis to run)");
-    }
+    let _ = url;
     #[cfg(feature = "redis")]
     run(async move {
-        use auth_actix::session::RedisSessionStore;
-
         // Keys of this run only, so parallel runs never meet.
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        let prefix = format!("test-sessions-{}-{nanos}:", std::process::id());
-        let node = |prefix: String| {
-            let url = url.clone();
-            async move {
-                RedisSessionStore::builder(url)
-                    .cache_keygen(move |key| format!("{prefix}{key}"))
-                    .build()
-                    .await
-                    .expect("connect to Redis")
-            }
-        };
+        let prefix = format!("{}:", integration_tests::unique_name("test-sessions"));
+        let node = || integration_tests::redis_sessions(&url, &prefix);
         let key = Key::generate();
-        let a = session_app!(node(prefix.clone()).await, key.clone());
-        let b = session_app!(node(prefix.clone()).await, key.clone());
+        let a = session_app!(node().await, key.clone());
+        let b = session_app!(node().await, key.clone());
 
         let cookie = session_cookie(&post!(a, "/set", None, "shared")).unwrap();
         assert_eq!(read!(b, Some(&cookie))["value"], "shared");
@@ -382,7 +365,7 @@ fn redis_sessions_are_shared_by_nodes_and_revocable() {
         assert_eq!(read!(a, Some(&renewed)), nothing());
 
         // A node with another signing key cannot use the cookies.
-        let c = session_app!(node(prefix.clone()).await, Key::generate());
+        let c = session_app!(node().await, Key::generate());
         let cookie = session_cookie(&post!(a, "/set", None, "mine")).unwrap();
         assert_eq!(read!(c, Some(&cookie)), nothing());
         assert_eq!(read!(b, Some(&cookie))["value"], "mine");

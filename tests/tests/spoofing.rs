@@ -2,7 +2,6 @@
 //! ignored, `X-Forwarded-Proto` does not make a request secure unless configured, and a session
 //! key planted before a login is worthless after it.
 
-use actix_web::cookie::{Cookie, CookieJar};
 use actix_web::{web, App, HttpResponse};
 use auth_actix::auth_core::{Hashers, NewUser, PoolConfig};
 use auth_actix::csrf::CsrfConfig;
@@ -11,7 +10,7 @@ use auth_actix::session::{self, DieselSessionStore, FailClosed};
 use auth_actix::{AuthStore, RemoteUserConfig, TrustedProxy};
 use examples::config::Secret;
 use examples::parity::{self, Parity};
-use integration_tests::server::{Response, Server};
+use integration_tests::server::{Browser, Response, Server};
 use integration_tests::TempSqlite;
 
 const SECRET_KEY: &str = "the spoofing test SECRET_KEY, long enough to derive from";
@@ -80,44 +79,13 @@ fn remote_user_from_an_untrusted_peer_is_ignored() {
     assert_eq!(reply.summary(), (200, "alice"));
 }
 
-/// A browser: its cookies.
-#[derive(Default, Clone, Debug)]
-struct Browser {
-    csrftoken: Option<String>,
-    sessionid: Option<String>,
+/// What a test does with a browser.
+trait Visit {
+    fn csrf_token(&mut self, server: &Server) -> String;
+    fn log_in(&mut self, server: &Server, username: &str) -> Response;
 }
 
-impl Browser {
-    fn send(
-        &mut self,
-        server: &Server,
-        method: &str,
-        path: &str,
-        headers: &[(&str, &str)],
-        body: &str,
-    ) -> Response {
-        let mut cookies = Vec::new();
-        if let Some(csrf) = &self.csrftoken {
-            cookies.push(format!("csrftoken={csrf}"));
-        }
-        if let Some(session) = &self.sessionid {
-            cookies.push(format!("sessionid={session}"));
-        }
-        let cookies = cookies.join("; ");
-        let mut all = headers.to_vec();
-        if !cookies.is_empty() {
-            all.push(("Cookie", &cookies));
-        }
-        let reply = server.send(method, path, &all, body);
-        if let Some(csrf) = reply.cookie("csrftoken") {
-            self.csrftoken = Some(csrf);
-        }
-        if let Some(session) = reply.cookie("sessionid") {
-            self.sessionid = Some(session);
-        }
-        reply
-    }
-
+impl Visit for Browser {
     fn csrf_token(&mut self, server: &Server) -> String {
         let reply = self.send(server, "GET", "/csrf/", &[], "");
         let body: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
@@ -137,19 +105,6 @@ impl Browser {
             ],
             &body,
         )
-    }
-
-    /// The session key inside the (encrypted, percent-encoded) session cookie.
-    fn session_key(&self) -> String {
-        let cookie = self.sessionid.as_deref().expect("a session cookie");
-        let mut jar = CookieJar::new();
-        let cookie = Cookie::parse_encoded(format!("sessionid={cookie}")).expect("a cookie");
-        jar.add_original(cookie.into_owned());
-        jar.private(&Secret::new(SECRET_KEY).unwrap().cookie_key())
-            .get("sessionid")
-            .expect("a session cookie this server made")
-            .value()
-            .to_owned()
     }
 }
 
@@ -172,21 +127,25 @@ fn a_session_planted_before_login_is_worthless_after_it() {
     // Mallory logs in and plants her session cookie in Alice's browser.
     let mut mallory = Browser::default();
     assert_eq!(mallory.log_in(&server, "mallory").status, 200);
-    let planted = mallory.session_key();
+    let planted = mallory.session_key(SECRET_KEY);
     let mut alice = mallory.clone();
     let reply = alice.log_in(&server, "alice");
     assert_eq!(reply.summary(), (200, r#"{"user":"alice"}"#));
-    assert_ne!(alice.session_key(), planted, "login renews the session key");
+    assert_ne!(
+        alice.session_key(SECRET_KEY),
+        planted,
+        "login renews the session key"
+    );
     let reply = alice.send(&server, "GET", "/session/", &[], "");
     assert_eq!(reply.summary(), (200, caller("alice").as_str()));
     // Mallory's copy of the old key is not Alice's session, nor her own any more.
     let reply = mallory.send(&server, "GET", "/session/", &[], "");
     assert_eq!(reply.summary(), (403, NOT_PROVIDED));
     // A second login of the same user also renews the key; the previous one dies.
-    let before = alice.session_key();
+    let before = alice.session_key(SECRET_KEY);
     let mut old = alice.clone();
     assert_eq!(alice.log_in(&server, "alice").status, 200);
-    assert_ne!(alice.session_key(), before);
+    assert_ne!(alice.session_key(SECRET_KEY), before);
     let reply = old.send(&server, "GET", "/session/", &[], "");
     assert_eq!(reply.summary(), (403, NOT_PROVIDED));
     let reply = alice.send(&server, "GET", "/session/", &[], "");

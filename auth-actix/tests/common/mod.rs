@@ -9,7 +9,7 @@ use actix_web::dev::ServiceResponse;
 use actix_web::http::header::{HeaderValue, AUTHORIZATION};
 use actix_web::test::TestRequest;
 use auth_actix::auth_core::{Hashers, PoolConfig};
-use auth_actix::{Auth, AuthStore, StoreError, Token, TokenStore, User};
+use auth_actix::{Auth, AuthSettings, AuthStore, StoreError, Token, TokenStore, User};
 
 /// A migrated store in a temporary directory (kept alive by the returned
 /// guard), with cheap password hashing for tests.
@@ -76,6 +76,11 @@ impl TokenStore for MemoryTokens {
     }
 }
 
+/// Settings with `store` as the token store and DRF's defaults otherwise.
+pub fn token_settings<S: TokenStore>(store: S) -> AuthSettings {
+    AuthSettings::builder().token_store(store).build().unwrap()
+}
+
 /// A token store whose database is down.
 pub struct BrokenTokens;
 
@@ -108,6 +113,20 @@ impl Reply {
             self.body.as_str(),
         )
     }
+}
+
+/// A test service with `data` (the settings) as app data and a handler at
+/// each path: `serve!(settings, "/" => view, "/admin" => admin)`.
+#[macro_export]
+macro_rules! serve {
+    ($data:expr, $($path:literal => $handler:expr),+ $(,)?) => {
+        actix_web::test::init_service(
+            actix_web::App::new()
+                .app_data($data)
+                $(.route($path, actix_web::web::to($handler)))+,
+        )
+        .await
+    };
 }
 
 /// Send a `TestRequest` through an app and read the whole response.
@@ -177,6 +196,14 @@ pub fn cookie_value(reply: &Reply, name: &str) -> Option<String> {
 /// `{"detail":"<text>"}`.
 pub fn detail(text: &str) -> String {
     format!("{{\"detail\":{}}}", serde_json::to_string(text).unwrap())
+}
+
+/// DRF's answer to `Authorization: Basic` without credentials under its default classes
+/// (Session, Basic) and `AllowAny`: a 403 without a challenge (rule 9).
+#[track_caller]
+pub fn assert_bare_basic_forbidden(reply: &Reply) {
+    let body = detail("Invalid basic header. No credentials provided.");
+    assert_eq!(reply.summary(), (403, None, body.as_str()));
 }
 
 pub const NOT_PROVIDED: &str = "Authentication credentials were not provided.";

@@ -2,13 +2,15 @@
 //! to it over a real socket.
 #![allow(dead_code)]
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use base64::Engine;
+// The HTTP client of the workspace tests (which depend on this crate, so it cannot depend on
+// theirs).
+#[path = "../../../tests/src/server.rs"]
+mod server;
+pub use server::{basic, http};
 
 /// A key long enough for `SECRET_KEY`.
 pub const SECRET_KEY: &str = "a test key that is long enough to derive cookie keys from";
@@ -81,87 +83,6 @@ pub fn start(bin: &str, env: &[(&str, &str)], dir: &Path) -> Server {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-}
-
-/// What came back.
-#[derive(Debug)]
-pub struct Response {
-    pub status: u16,
-    /// The status line and the headers, as received.
-    pub head: String,
-    pub body: String,
-}
-
-impl Response {
-    /// Whether the head has the header line `name: value` (compared
-    /// case-insensitively).
-    pub fn has_header(&self, name: &str, value: &str) -> bool {
-        self.head
-            .to_ascii_lowercase()
-            .contains(&format!("\r\n{name}: {value}\r\n").to_ascii_lowercase())
-    }
-
-    /// The `name=value` pairs of the `Set-Cookie` headers.
-    pub fn cookies(&self) -> Vec<(String, String)> {
-        self.head
-            .split("\r\n")
-            .filter_map(|line| {
-                let (name, value) = line.split_once(':')?;
-                if !name.eq_ignore_ascii_case("set-cookie") {
-                    return None;
-                }
-                let pair = value.trim().split(';').next()?;
-                let (name, value) = pair.split_once('=')?;
-                Some((name.to_owned(), value.to_owned()))
-            })
-            .collect()
-    }
-}
-
-/// One HTTP/1.1 exchange on a new connection.
-pub fn http(
-    addr: &str,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &str,
-) -> Response {
-    let mut stream = TcpStream::connect(addr).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(60)))
-        .expect("a timeout");
-    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
-    for (name, value) in headers {
-        request.push_str(&format!("{name}: {value}\r\n"));
-    }
-    if !body.is_empty() {
-        request.push_str(&format!("Content-Length: {}\r\n", body.len()));
-    }
-    request.push_str("\r\n");
-    request.push_str(body);
-    stream.write_all(request.as_bytes()).expect("send");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("receive");
-    let (head, body) = response
-        .split_once("\r\n\r\n")
-        .unwrap_or_else(|| panic!("not an HTTP response: {response:?}"));
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("no status in {head:?}"));
-    Response {
-        status,
-        head: format!("{head}\r\n"),
-        body: body.to_owned(),
-    }
-}
-
-/// `Basic <base64(username:password)>`.
-pub fn basic(username: &str, password: &str) -> String {
-    let encoded =
-        base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"));
-    format!("Basic {encoded}")
 }
 
 /// A temporary directory and the `sqlite:///` URL of a database in it.
