@@ -349,7 +349,10 @@ mod tests {
         )
         .await;
         assert_eq!(results, (0..8).collect::<Vec<_>>());
-        assert_eq!(lane.lock().next_runner, 8);
+        // At least one each; a waiting query's stall check may add more when
+        // a loaded machine is slow to start them.
+        let runners = lane.lock().next_runner;
+        assert!(runners >= 8, "{runners}");
     }
 
     /// A stalled query does not hold back queries that arrive after the
@@ -385,7 +388,10 @@ mod tests {
             "{:?}",
             started.elapsed()
         );
-        assert_eq!(lane.lock().next_runner, 2, "a second runner took it");
+        // A second runner took it (a third if a loaded machine was slow to
+        // start the second: the check repeats every `stall`).
+        let runners = lane.lock().next_runner;
+        assert!(runners >= 2, "{runners}");
         release.send(()).unwrap();
         assert_eq!(slow.await.unwrap().unwrap(), "slow");
     }

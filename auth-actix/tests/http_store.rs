@@ -6,7 +6,7 @@ mod common;
 
 use std::borrow::Cow;
 
-use actix_web::http::header::HeaderName;
+use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::test::TestRequest;
 use actix_web::HttpResponse;
 use auth_actix::auth_core::NewUser;
@@ -188,11 +188,14 @@ async fn remote(request: AuthRequest) -> HttpResponse {
     describe(&request)
 }
 
-fn remote_request(peer: &str, user: &str) -> TestRequest {
+fn remote_request(peer: &str, user: impl AsRef<[u8]>) -> TestRequest {
     TestRequest::get()
         .uri("/")
         .peer_addr(peer.parse().unwrap())
-        .insert_header(("X-Remote-User", user))
+        .insert_header((
+            "X-Remote-User",
+            HeaderValue::from_bytes(user.as_ref()).unwrap(),
+        ))
 }
 
 #[actix_web::test]
@@ -223,6 +226,29 @@ async fn remote_user_authentication() {
     assert_eq!(reply.summary(), (403, None, detail(NOT_PROVIDED).as_str()));
     // A client outside the proxies cannot claim anyone.
     let reply = send!(&app, remote_request("192.0.2.1:4000", "boss"));
+    assert_eq!(reply.summary(), (403, None, detail(NOT_PROVIDED).as_str()));
+    // The exact name, as Django's `get_or_create(username=...)`: neither validated nor
+    // normalised (NFKC would make `remoteªuser` `remoteauser`), the same account every time.
+    for (header, name) in [
+        (&b"remote\xaauser"[..], "remote\u{aa}user"),
+        (b"DOMAIN\\user", "DOMAIN\\user"),
+        (b"John Smith", "John Smith"),
+    ] {
+        let mut ids = Vec::new();
+        for _ in 0..2 {
+            let reply = send!(&app, remote_request("10.0.0.2:4000", header));
+            assert_eq!(reply.status, 200, "{name}: {}", reply.body);
+            let body: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+            assert_eq!(body["user"], name);
+            ids.push(body["id"].clone());
+        }
+        assert_eq!(ids[0], ids[1], "{name}: one account");
+        let user = f.store.user_by_username(name).unwrap().expect(name);
+        assert_eq!(ids[0], user.id);
+    }
+    assert!(f.store.user_by_username("remoteauser").unwrap().is_none());
+    // A name the column cannot hold is nobody.
+    let reply = send!(&app, remote_request("10.0.0.2:4000", "x".repeat(151)));
     assert_eq!(reply.summary(), (403, None, detail(NOT_PROVIDED).as_str()));
 
     // Without creation, unknown users are anonymous; `clean_username` rewrites names.
