@@ -173,6 +173,9 @@ pub const TOKEN_KEY_MAX_LENGTH: usize = 40;
 pub const INVALID_USERNAME_MESSAGE: &str =
     "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.";
 
+/// Django's message for an empty username (the field's `blank` error).
+pub const BLANK_USERNAME_MESSAGE: &str = "Username cannot be blank.";
+
 /// Django's `ProhibitNullCharactersValidator` message.
 pub const NULL_CHARACTERS_MESSAGE: &str = "Null characters are not allowed.";
 
@@ -199,7 +202,7 @@ pub fn max_length_message(limit: usize, len: usize) -> String {
 /// `_`, `.`, `@`, `+`, `-`), and at most 150 characters (code points).
 pub fn validate_username(username: &str) -> Result<(), Vec<String>> {
     if username.is_empty() {
-        return Err(vec!["Username cannot be blank.".to_owned()]);
+        return Err(vec![BLANK_USERNAME_MESSAGE.to_owned()]);
     }
     let mut errors = Vec::new();
     if !username.chars().all(is_username_char) {

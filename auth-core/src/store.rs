@@ -537,7 +537,7 @@ impl AuthStore {
         let len = username.chars().count();
         if username.is_empty() {
             return Err(StoreError::InvalidUsername(
-                "Username cannot be blank.".to_owned(),
+                models::BLANK_USERNAME_MESSAGE.to_owned(),
             ));
         }
         if len > USERNAME_MAX_LENGTH {
