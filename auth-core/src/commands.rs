@@ -18,18 +18,28 @@
 //! | command | does | prints (stdout) |
 //! |---|---|---|
 //! | `migrate` | applies pending migrations | `Running migrations:` and `  Applying <name>... OK` lines, or `  No migrations to apply.` |
-//! | `createuser <username> [--password P] [--email E] [--staff] [--superuser] [--inactive] [--noinput]` | creates a user | `User created successfully.` |
-//! | `createsuperuser <username>` (or `--username U`) `[--password P] [--email E] [--noinput]` | same, staff and superuser | `Superuser created successfully.` |
+//! | `createuser <username> [--password-stdin] [--email E] [--staff] [--superuser] [--inactive] [--noinput]` | creates a user | `User created successfully.` |
+//! | `createsuperuser <username>` (or `--username U`) `[--password-stdin] [--email E] [--noinput]` | same, staff and superuser | `Superuser created successfully.` |
 //! | `changepassword <username>` | sets a new password | `Password changed successfully for user '<u>'` |
 //! | `create-token [-r\|--reset] <username>` (alias `drf_create_token`) | DRF's `drf_create_token` | `Generated token <key> for user <u>` |
 //! | `clearsessions` | deletes expired rows of the session table (Django's `clearsessions`) | nothing |
 //!
-//! Without `--password`, `createuser` and `createsuperuser` prompt
-//! `Password: ` and `Password (again): ` (without echo on a terminal;
-//! otherwise one line each from standard input, kept byte for byte except the
-//! line ending); `--noinput` instead stores an unusable password, as Django's
-//! `createsuperuser --noinput` does. Failures print one line on stderr
-//! (`CommandError: …`, as Django does) and return exit status 1; a malformed
+//! `createuser` and `createsuperuser` take the password:
+//! - by prompting `Password: ` and `Password (again): ` (without echo on a
+//!   terminal; otherwise one line each from standard input, kept byte for
+//!   byte except the line ending);
+//! - with `--password-stdin`, from one line of standard input, without a
+//!   prompt (for scripts: `printf '%s\n' "$PASSWORD" | app createuser alice
+//!   --password-stdin`);
+//! - with `--noinput`, from the environment variable
+//!   `DJANGO_SUPERUSER_PASSWORD` ([`PASSWORD_ENV`]), as Django's
+//!   `createsuperuser --noinput` does; when it is unset, the user gets an
+//!   unusable password.
+//!
+//! `--password P` works too, but puts the secret on the command line, where
+//! every user of the machine can read it (`ps`, `/proc/<pid>/cmdline`).
+//!
+//! Failures print one line on stderr (`CommandError: …`, as Django does) and return exit status 1; a malformed
 //! command line prints usage and returns 2.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -92,6 +102,21 @@ pub struct CommandContext<'a> {
     /// When `true`, passwords are read from the terminal without echo instead
     /// of from `stdin`.
     pub stdin_is_terminal: bool,
+    /// The environment (`std::env::var` for a real process): with
+    /// `--noinput`, `createuser` and `createsuperuser` take the password from
+    /// [`PASSWORD_ENV`].
+    pub env: &'a dyn Fn(&str) -> Option<String>,
+}
+
+/// Django's `DJANGO_SUPERUSER_PASSWORD`: the password `createuser` and
+/// `createsuperuser` set with `--noinput` (an unusable one when unset). It
+/// keeps the secret out of the command line, which every user of the
+/// machine can read (`/proc/<pid>/cmdline`, `ps`).
+pub const PASSWORD_ENV: &str = "DJANGO_SUPERUSER_PASSWORD";
+
+/// The process environment, for [`CommandContext::env`].
+pub fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
 }
 
 /// Runs the command in `args` (`args[0]` is the command name, not the program)
@@ -111,6 +136,7 @@ pub fn run_with_stdio(program: &str, args: &[String], store: StoreSource) -> i32
             stdout: &mut stdout,
             stderr: &mut stderr,
             stdin_is_terminal,
+            env: &process_env,
         },
     )
 }
@@ -205,6 +231,7 @@ struct Command {
 
 const USER_OPTIONS: &[Opt] = &[
     value("password"),
+    flag("password-stdin"),
     value("email"),
     flag("staff"),
     flag("superuser"),
@@ -216,6 +243,7 @@ const USER_OPTIONS: &[Opt] = &[
 const SUPERUSER_OPTIONS: &[Opt] = &[
     value("username"),
     value("password"),
+    flag("password-stdin"),
     value("email"),
     flag("noinput"),
     flag("no-input"),
@@ -234,9 +262,10 @@ const COMMANDS: &[Command] = &[
     Command {
         name: "createuser",
         aliases: &[],
-        args:
-            "<username> [--password P] [--email E] [--staff] [--superuser] [--inactive] [--noinput]",
-        help: "Create a user; prompts for the password unless --password or --noinput is given.",
+        args: "<username> [--password-stdin | --password P] [--email E] [--staff] [--superuser] [--inactive] [--noinput]",
+        help: "Create a user; prompts for the password, or reads one line with --password-stdin, or \
+               with --noinput takes it from DJANGO_SUPERUSER_PASSWORD (unusable when unset). \
+               --password P is visible to every user of the machine (ps, /proc): avoid it.",
         options: USER_OPTIONS,
         max_positional: 1,
         handler: createuser,
@@ -244,8 +273,9 @@ const COMMANDS: &[Command] = &[
     Command {
         name: "createsuperuser",
         aliases: &[],
-        args: "<username> [--password P] [--email E] [--noinput]",
-        help: "Create a staff superuser (as createuser --staff --superuser).",
+        args: "<username> [--password-stdin | --password P] [--email E] [--noinput]",
+        help: "Create a staff superuser (as createuser --staff --superuser); the password as \
+               for createuser (prompt, --password-stdin, or DJANGO_SUPERUSER_PASSWORD with --noinput).",
         options: SUPERUSER_OPTIONS,
         max_positional: 1,
         handler: createsuperuser,
@@ -469,6 +499,14 @@ fn read_password(ctx: &mut CommandContext<'_>, prompt: &str) -> Result<Option<St
     }
     write!(ctx.stderr, "{prompt}")?;
     ctx.stderr.flush()?;
+    let line = read_stdin_line(ctx)?;
+    writeln!(ctx.stderr)?;
+    Ok(line)
+}
+
+/// One line of standard input without its line ending, kept byte for byte
+/// otherwise; `None` when input ended.
+fn read_stdin_line(ctx: &mut CommandContext<'_>) -> Result<Option<String>, Failure> {
     let mut line = String::new();
     let read = ctx.stdin.read_line(&mut line).map_err(|e| {
         if e.kind() == io::ErrorKind::InvalidData {
@@ -477,7 +515,6 @@ fn read_password(ctx: &mut CommandContext<'_>, prompt: &str) -> Result<Option<St
             e.into()
         }
     })?;
-    writeln!(ctx.stderr)?;
     if read == 0 {
         return Ok(None);
     }
@@ -525,14 +562,24 @@ fn create(
     if store.user_by_username(username)?.is_some() {
         return Err(StoreError::DuplicateUsername.into());
     }
-    let password = match parsed.value("password") {
-        Some(p) => {
-            check_not_blank(p)?;
-            Some(p.to_owned())
+    let noinput = parsed.flag("noinput") || parsed.flag("no-input");
+    let password = match (parsed.value("password"), parsed.flag("password-stdin")) {
+        (Some(_), true) => {
+            return Err(Failure::Command(
+                "--password and --password-stdin are mutually exclusive".into(),
+            ))
         }
-        None if parsed.flag("noinput") || parsed.flag("no-input") => None,
-        None => Some(prompt_new_password(ctx)?),
+        (Some(p), false) => Some(p.to_owned()),
+        (None, true) => {
+            let ended = || Failure::Command("no password given (standard input ended)".into());
+            Some(read_stdin_line(ctx)?.ok_or_else(ended)?)
+        }
+        (None, false) if noinput => (ctx.env)(PASSWORD_ENV),
+        (None, false) => Some(prompt_new_password(ctx)?),
     };
+    if let Some(password) = &password {
+        check_not_blank(password)?;
+    }
     let user = NewUser {
         email: parsed.value("email").unwrap_or_default().to_owned(),
         is_staff: staff,

@@ -16,7 +16,17 @@ struct Output {
 }
 
 fn run_with(source: StoreSource, args: &[&str], stdin: &str) -> Output {
+    run_in(source, args, stdin, &[])
+}
+
+/// A command with `env` as its whole environment.
+fn run_in(source: StoreSource, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output {
     let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let lookup = |name: &str| {
+        env.iter()
+            .find(|(key, _)| *key == name)
+            .map(|(_, value)| (*value).to_owned())
+    };
     let mut input = stdin.as_bytes();
     let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
     let code = run(
@@ -28,6 +38,7 @@ fn run_with(source: StoreSource, args: &[&str], stdin: &str) -> Output {
             stdout: &mut stdout,
             stderr: &mut stderr,
             stdin_is_terminal: false,
+            env: &lookup,
         },
     );
     Output {
@@ -111,7 +122,7 @@ fn usage_errors_exit_2() {
     assert_eq!(out.code, 2);
     assert_eq!(
         out.stderr,
-        "usage: manage createuser <username> [--password P] [--email E] [--staff] [--superuser] [--inactive] [--noinput]\n\
+        "usage: manage createuser <username> [--password-stdin | --password P] [--email E] [--staff] [--superuser] [--inactive] [--noinput]\n\
          manage createuser: error: the following arguments are required: username\n"
     );
     let out = cmd(&store, &["createuser", "bob", "--bogus"], "");
@@ -367,6 +378,86 @@ fn createsuperuser_is_staff_and_superuser() {
     );
     let out = cmd(&store, &["createsuperuser"], "");
     assert_eq!(out.code, 2);
+}
+
+/// The password without the command line (which `ps` shows everyone):
+/// Django's `DJANGO_SUPERUSER_PASSWORD` with `--noinput`, or one line of
+/// standard input with `--password-stdin`.
+#[test]
+fn passwords_stay_off_the_command_line() {
+    let Some((_db, store)) = sqlite() else {
+        return;
+    };
+    let env = [("DJANGO_SUPERUSER_PASSWORD", "from the env")];
+    let source = || StoreSource::Store(store.clone());
+    let out = run_in(
+        source(),
+        &["createsuperuser", "--username", "envroot", "--noinput"],
+        "",
+        &env,
+    );
+    assert_eq!(
+        (out.code, out.stdout.as_str(), out.stderr.as_str()),
+        (0, "Superuser created successfully.\n", "")
+    );
+    assert!(checks(&store, "envroot", "from the env"));
+    let out = run_in(source(), &["createuser", "envuser", "--noinput"], "", &env);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(checks(&store, "envuser", "from the env"));
+    // A blank one is refused, as a blank prompt answer is.
+    let out = run_in(
+        source(),
+        &["createuser", "blank", "--noinput"],
+        "",
+        &[("DJANGO_SUPERUSER_PASSWORD", "  ")],
+    );
+    assert_eq!(
+        (out.code, out.stderr.as_str()),
+        (1, "Error: Blank passwords aren't allowed.\n")
+    );
+    assert!(store.user_by_username("blank").unwrap().is_none());
+
+    // One line, kept byte for byte but for its line ending; no prompt.
+    let out = cmd(
+        &store,
+        &["createuser", "piped", "--password-stdin"],
+        " pipe word \r\nignored\n",
+    );
+    assert_eq!(
+        (out.code, out.stdout.as_str(), out.stderr.as_str()),
+        (0, "User created successfully.\n", "")
+    );
+    assert!(checks(&store, "piped", " pipe word "));
+    let out = cmd(&store, &["createuser", "nothing", "--password-stdin"], "");
+    assert_eq!(
+        (out.code, out.stderr.as_str()),
+        (
+            1,
+            "CommandError: no password given (standard input ended)\n"
+        )
+    );
+    let out = cmd(
+        &store,
+        &["createuser", "both", "--password-stdin", "--password", "x"],
+        "x\n",
+    );
+    assert_eq!(
+        (out.code, out.stderr.as_str()),
+        (
+            1,
+            "CommandError: --password and --password-stdin are mutually exclusive\n"
+        )
+    );
+    assert!(store.user_by_username("both").unwrap().is_none());
+
+    // --help says so.
+    let out = cmd(&store, &["help", "createuser"], "");
+    assert!(
+        out.stdout.contains("DJANGO_SUPERUSER_PASSWORD"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("--password-stdin"), "{}", out.stdout);
 }
 
 #[test]

@@ -63,7 +63,7 @@ USERNAME=bench
 PASSWORD=bench-password-$RANDOM
 export DATABASE_URL="$work/bench.sqlite3"
 "$bin" migrate >/dev/null
-"$bin" createuser "$USERNAME" --password "$PASSWORD" >/dev/null
+printf '%s\n' "$PASSWORD" | "$bin" createuser "$USERNAME" --password-stdin >/dev/null
 TOKEN=$("$bin" create-token "$USERNAME" | sed -n 's/^Generated token \([0-9a-f]*\) for user .*/\1/p')
 [[ ${#TOKEN} == 40 ]] || { echo "load.sh: no token from create-token" >&2; exit 1; }
 BASIC=$(printf '%s:%s' "$USERNAME" "$PASSWORD" | base64 -w0)

@@ -614,6 +614,7 @@ fn manage(store: &AuthStore, args: &[&str], stdin: &str) -> String {
             stdout: &mut out,
             stderr: &mut err,
             stdin_is_terminal: false,
+            env: &|_| None,
         },
     );
     let out = String::from_utf8(out).expect("UTF-8 output");
