@@ -168,7 +168,7 @@ impl Client {
         });
         Client {
             stream,
-            request: format!("GET / HTTP/1.1\r\nHost: bench\r\n{auth}\r\n").into_bytes(),
+            request: format!("GET / HTTP/1.1\r\nHost: localhost\r\n{auth}\r\n").into_bytes(),
             buffer: vec![0; 4096],
         }
     }

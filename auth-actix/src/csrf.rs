@@ -124,12 +124,25 @@ pub struct CsrfConfig {
     /// `USE_X_FORWARDED_PORT`: take the server port from `X-Forwarded-Port`
     /// (it matters with `cookie_domain`). Off: the port the server listens on.
     pub use_x_forwarded_port: bool,
-    /// `ALLOWED_HOSTS`: the hosts this site answers to, for the origin and
-    /// referer comparisons (`.example.com` is the domain and its subdomains,
-    /// `*` is any). Default `["*"]`: any syntactically valid host, since the
-    /// application may check hosts elsewhere.
+    /// `ALLOWED_HOSTS`: the hosts this site answers to (`.example.com` is
+    /// the domain and its subdomains, `*` is any syntactically valid host;
+    /// the port never matters). Every request the pipeline runs (the
+    /// attribute macros, [`AuthPipeline`](crate::AuthPipeline), the views) is
+    /// checked first, as Django's `request.get_host()`: another host is a 400
+    /// (Django's `Bad Request (400)` page, and its `DisallowedHost` message
+    /// logged), before any authentication, so a page that rebinds its DNS
+    /// name to this server cannot act as anyone (DNS rebinding). The origin
+    /// and referer checks of CSRF use the same list.
+    ///
+    /// Default: [`DEBUG_ALLOWED_HOSTS`], what Django allows when `DEBUG` is on
+    /// and `ALLOWED_HOSTS` is empty (`.localhost`, `127.0.0.1`, `[::1]`).
+    /// A deployment names its own hosts.
     pub allowed_hosts: Vec<String>,
 }
+
+/// Django's `ALLOWED_HOSTS` when `DEBUG` is on and the setting is empty: the
+/// loopback names, any port. The default of [`CsrfConfig::allowed_hosts`].
+pub const DEBUG_ALLOWED_HOSTS: [&str; 3] = [".localhost", "127.0.0.1", "[::1]"];
 
 impl Default for CsrfConfig {
     fn default() -> Self {
@@ -146,7 +159,7 @@ impl Default for CsrfConfig {
             use_x_forwarded_proto: false,
             use_x_forwarded_host: false,
             use_x_forwarded_port: false,
-            allowed_hosts: vec!["*".to_owned()],
+            allowed_hosts: DEBUG_ALLOWED_HOSTS.map(str::to_owned).to_vec(),
         }
     }
 }
@@ -313,7 +326,7 @@ pub fn get_port(req: &HttpRequest, config: &CsrfConfig) -> String {
 /// Django's `_get_raw_host`: `X-Forwarded-Host` (with `use_x_forwarded_host`),
 /// else `Host`, else the request's authority (HTTP/2), else the server's
 /// name from actix-web's configuration.
-fn raw_host(req: &HttpRequest, config: &CsrfConfig) -> String {
+pub(crate) fn raw_host(req: &HttpRequest, config: &CsrfConfig) -> String {
     if config.use_x_forwarded_host {
         if let Some(host) = meta(req, &X_FORWARDED_HOST) {
             return host;
@@ -331,7 +344,7 @@ fn raw_host(req: &HttpRequest, config: &CsrfConfig) -> String {
 /// Django's `split_domain_port`: the lower-cased domain without one trailing
 /// dot, and the port; `("", "")` for a host that is not
 /// `^([a-z0-9.-]+|\[[a-f0-9]*:[a-f0-9.:]+\])(?::([0-9]+))?$` once lower-cased.
-fn split_domain_port(host: &str) -> (String, String) {
+pub(crate) fn split_domain_port(host: &str) -> (String, String) {
     let host = host.to_lowercase();
     let domain_end = if host.starts_with('[') {
         // \[[a-f0-9]*:[a-f0-9.:]+\]
@@ -726,7 +739,7 @@ pub fn set_cookie_value(secret: &CsrfSecret, config: &CsrfConfig, now: SystemTim
 }
 
 /// Django's `patch_vary_headers(response, ("Cookie",))`.
-fn patch_vary_cookie(headers: &mut HeaderMap) {
+pub(crate) fn patch_vary_cookie(headers: &mut HeaderMap) {
     let mut vary: Vec<String> = headers
         .get_all(header::VARY)
         .filter_map(|v| v.to_str().ok())
@@ -895,7 +908,7 @@ mod tests {
         assert_eq!(c.header_name, "HTTP_X_CSRFTOKEN");
         assert!(c.trusted_origins.is_empty());
         assert!(!c.use_x_forwarded_proto && !c.use_x_forwarded_host && !c.use_x_forwarded_port);
-        assert_eq!(c.allowed_hosts, ["*"]);
+        assert_eq!(c.allowed_hosts, [".localhost", "127.0.0.1", "[::1]"]);
         assert_eq!(c.validate(), Ok(()));
     }
 

@@ -7,6 +7,7 @@ mod blocking;
 pub mod csrf;
 pub mod error;
 pub mod fields;
+pub mod http;
 mod middleware;
 pub mod parsers;
 mod pipeline;

@@ -10,6 +10,7 @@ use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::{Error, HttpMessage, ResponseError};
 
 use crate::authentication::{AuthenticationList, DefaultAuthentication};
+use crate::http::{disallowed_host, finish_response};
 use crate::parsers::{stash_payload, unstash_payload};
 use crate::pipeline::{
     authorize, finalize_error, DefaultPermissions, PermissionClasses, ViewMeta, ViewSpec,
@@ -147,6 +148,9 @@ where
                 let response = missing_settings().error_response();
                 return Ok(request.into_response(response).map_into_right_body());
             };
+            if let Some(refused) = disallowed_host(request.request(), settings.csrf()) {
+                return Ok(request.into_response(refused).map_into_right_body());
+            }
             // A form POST's body may be read by authentication (the CSRF
             // form field); the service then gets a copy.
             let payload = request.take_payload();
@@ -164,21 +168,25 @@ where
             let state = match authorized {
                 Ok(state) => state,
                 Err(err) => {
-                    let response = err.error_response();
+                    let mut response = err.error_response();
+                    finish_response(request.request(), &mut response);
                     return Ok(request.into_response(response).map_into_right_body());
                 }
             };
-            let response = with_state(state, service.call(request)).await?;
+            let mut response = with_state(state, service.call(request)).await?;
             let needs_context = response.response().error().is_some_and(|e| {
                 e.as_error::<crate::ApiError>()
                     .is_some_and(|e| !e.has_context())
             });
             if !needs_context {
+                let request = response.request().clone();
+                finish_response(&request, response.response_mut());
                 return Ok(response.map_into_left_body());
             }
             let (request, response) = response.into_parts();
-            let response =
+            let mut response =
                 finalize_error(response.map_into_boxed_body(), &request, &settings, &spec);
+            finish_response(&request, &mut response);
             Ok(ServiceResponse::new(request, response).map_into_right_body())
         })
     }

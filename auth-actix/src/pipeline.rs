@@ -15,6 +15,7 @@ use auth_core::permissions::{Denial, PermissionList, PermissionRequest};
 
 use crate::authentication::AuthenticationList;
 use crate::error::{push_json_str, ApiError};
+use crate::http::{disallowed_host, finish_response};
 use crate::parsers::{stash_payload, unstash_payload};
 use crate::request::{with_state, RequestState};
 use crate::settings::{missing_settings, AuthSettings};
@@ -311,8 +312,9 @@ pub(crate) async fn authorize<A: AuthenticationList, P: PermissionClasses>(
     })
 }
 
-/// Run a view: authenticate, check permissions, dispatch on the method, then
-/// finalize (errors get the view's context; `Allow` on every response).
+/// Run a view: check the host, authenticate, check permissions, dispatch on
+/// the method, then finalize (errors get the view's context; `Allow` on every
+/// response; `Vary: Cookie` when the session was read).
 pub async fn dispatch<A, P, F, Fut, R>(
     spec: &Arc<ViewSpec<A, P>>,
     request: HttpRequest,
@@ -328,46 +330,65 @@ where
 {
     let mut response = match AuthSettings::from_request(&request) {
         None => missing_settings().error_response(),
-        Some(settings) => {
-            // A form POST's body may be read by authentication (the CSRF
-            // form field); the handler then gets a copy.
-            let payload = stash_payload(&request, payload);
-            let authorized = authorize(&request, settings, spec).await;
-            let payload = payload.unwrap_or_else(|| unstash_payload(&request));
-            match authorized {
-                Err(err) => err.error_response(),
-                Ok(state) => match spec
-                    .methods
-                    .as_ref()
-                    .map_or(MethodRoute::Handler, |m| m.route(request.method()))
-                {
-                    MethodRoute::Handler => {
-                        let response = match with_state(state, handler(request.clone(), payload))
-                            .await
-                        {
-                            Ok(responder) => responder.respond_to(&request).map_into_boxed_body(),
-                            Err(err) => HttpResponse::from_error(err),
-                        };
-                        finalize_error(response, &request, settings, spec)
-                    }
-                    MethodRoute::Options => metadata_response(&spec.meta, settings),
-                    MethodRoute::NotAllowed => spec
-                        .error(
-                            AuthError::method_not_allowed(request.method().as_str()),
-                            &request,
-                            settings,
-                        )
-                        .error_response(),
-                },
-            }
-        }
+        Some(settings) => match disallowed_host(&request, settings.csrf()) {
+            Some(refused) => refused,
+            None => run_view(spec, settings, &request, payload, handler).await,
+        },
     };
     if let Some(methods) = &spec.methods {
         response
             .headers_mut()
             .insert(header::ALLOW, methods.allow().clone());
     }
+    finish_response(&request, &mut response);
     response
+}
+
+/// [`dispatch`] once the settings and the host are known.
+async fn run_view<A, P, F, Fut, R>(
+    spec: &Arc<ViewSpec<A, P>>,
+    settings: &AuthSettings,
+    request: &HttpRequest,
+    payload: Payload,
+    handler: F,
+) -> HttpResponse
+where
+    A: AuthenticationList,
+    P: PermissionClasses,
+    F: FnOnce(HttpRequest, Payload) -> Fut,
+    Fut: Future<Output = Result<R, actix_web::Error>>,
+    R: Responder,
+{
+    // A form POST's body may be read by authentication (the CSRF form
+    // field); the handler then gets a copy.
+    let payload = stash_payload(request, payload);
+    let authorized = authorize(request, settings, spec).await;
+    let payload = payload.unwrap_or_else(|| unstash_payload(request));
+    let state = match authorized {
+        Err(err) => return err.error_response(),
+        Ok(state) => state,
+    };
+    match spec
+        .methods
+        .as_ref()
+        .map_or(MethodRoute::Handler, |m| m.route(request.method()))
+    {
+        MethodRoute::Handler => {
+            let response = match with_state(state, handler(request.clone(), payload)).await {
+                Ok(responder) => responder.respond_to(request).map_into_boxed_body(),
+                Err(err) => HttpResponse::from_error(err),
+            };
+            finalize_error(response, request, settings, spec)
+        }
+        MethodRoute::Options => metadata_response(&spec.meta, settings),
+        MethodRoute::NotAllowed => spec
+            .error(
+                AuthError::method_not_allowed(request.method().as_str()),
+                request,
+                settings,
+            )
+            .error_response(),
+    }
 }
 
 /// Give an [`ApiError`] returned by the handler the view's context.

@@ -4,6 +4,7 @@ use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::http::header::HeaderValue;
 use actix_web::{web, HttpRequest};
@@ -19,6 +20,7 @@ use crate::authentication::{
 };
 use crate::csrf::{CsrfConfig, CsrfConfigError};
 use crate::error::ApiError;
+use crate::parsers::{BodyLimits, DEFAULT_BODY_BUFFER_BUDGET, DEFAULT_BODY_READ_TIMEOUT};
 
 /// Replaces the JSON body of every error response (status and headers stay DRF's).
 ///
@@ -76,7 +78,11 @@ struct Inner {
     error_body: Option<ErrorBodyHook>,
     renders: Vec<String>,
     parses: Vec<String>,
+    /// What the builder was given; `body` is made from them by `build`.
     body_limit: usize,
+    body_read_timeout: Duration,
+    body_buffer_budget: usize,
+    body: BodyLimits,
     secret_key: Option<SecretKey>,
     secret_key_fallbacks: Vec<SecretKey>,
     csrf: CsrfConfig,
@@ -170,7 +176,13 @@ impl AuthSettings {
     /// The largest request body the credential views read (Django's
     /// `DATA_UPLOAD_MAX_MEMORY_SIZE`, 2.5 MiB by default); larger is 413.
     pub fn body_limit(&self) -> usize {
-        self.0.body_limit
+        self.0.body.limit()
+    }
+
+    /// How request bodies are read: size limit, read deadline and the memory
+    /// budget shared by the bodies read at once (see [`BodyLimits`]).
+    pub fn body_limits(&self) -> &BodyLimits {
+        &self.0.body
     }
 
     /// `SECRET_KEY`: what session auth hashes are derived with. Session
@@ -277,6 +289,9 @@ impl Default for AuthSettingsBuilder {
             .map(str::to_owned)
             .to_vec(),
             body_limit: crate::parsers::DEFAULT_BODY_LIMIT,
+            body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
+            body_buffer_budget: DEFAULT_BODY_BUFFER_BUDGET,
+            body: BodyLimits::default(),
             secret_key: None,
             secret_key_fallbacks: Vec::new(),
             csrf: CsrfConfig::default(),
@@ -381,6 +396,25 @@ impl AuthSettingsBuilder {
         self
     }
 
+    /// How long a request body may take to arrive, from the first read
+    /// (default [`DEFAULT_BODY_READ_TIMEOUT`], 30 s); a slower one is 408 and
+    /// its connection is closed. See [`BodyLimits`].
+    pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
+        self.inner.body_read_timeout = timeout;
+        self
+    }
+
+    /// The bytes that all the request bodies being read at once may hold
+    /// (default [`DEFAULT_BODY_BUFFER_BUDGET`], 64 MiB; never less than the
+    /// body limit); a body that does not fit is refused with 503. Shared by
+    /// every clone of these settings, so build them once, outside
+    /// `HttpServer::new`'s closure, for one budget per process. See
+    /// [`BodyLimits`].
+    pub fn body_buffer_budget(mut self, bytes: usize) -> Self {
+        self.inner.body_buffer_budget = bytes;
+        self
+    }
+
     /// Django's `SECRET_KEY`, from configuration (never from the source
     /// code): session auth hashes are derived from it. Changing it logs
     /// everyone out, unless the old key is kept as a fallback.
@@ -434,6 +468,11 @@ impl AuthSettingsBuilder {
             return Err(ConfigError::EmptySecretKey);
         }
         inner.csrf.validate().map_err(ConfigError::Csrf)?;
+        inner.body = BodyLimits::new(
+            inner.body_limit,
+            inner.body_read_timeout,
+            inner.body_buffer_budget,
+        );
         inner.anonymous = Arc::new(Identity::unauthenticated(
             inner.unauthenticated_user,
             inner.unauthenticated_token.clone(),

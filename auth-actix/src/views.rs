@@ -35,7 +35,6 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use actix_session::SessionExt;
 use actix_web::dev::{AppService, HttpServiceFactory, Payload};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::{Method, StatusCode};
@@ -50,7 +49,8 @@ use crate::csrf::{self as csrf_check, enforce_csrf, CSRF_FORM_FIELD};
 use crate::error::{push_json_str, ApiError};
 use crate::fields::{non_field_error, Credentials};
 use crate::parsers::{
-    content_type, is_form_post, parse, read_body, request_data, RequestData, CREDENTIAL_PARSERS,
+    content_type, is_form_post, parse_async, read_body, request_data, RequestData,
+    CREDENTIAL_PARSERS,
 };
 use crate::pipeline::{dispatch, MethodSet, ViewCell, ViewMeta};
 use crate::settings::{missing_settings, AuthSettings};
@@ -191,7 +191,7 @@ async fn run_obtain_auth_token(request: HttpRequest, payload: Payload) -> HttpRe
                 &request,
                 &mut payload,
                 &CREDENTIAL_PARSERS,
-                settings.body_limit(),
+                settings.body_limits(),
             )
             .await
             .map_err(ApiError::from)?;
@@ -264,14 +264,10 @@ async fn run_login(request: HttpRequest, payload: Payload) -> HttpResponse {
         payload,
         |request, mut payload| async move {
             let settings = settings_of(&request)?;
-            let body = read_body(&request, &mut payload, settings.body_limit())
+            let body = read_body(&request, &mut payload, settings.body_limits())
                 .await
                 .map_err(ApiError::from)?;
-            let data = parse(
-                content_type(&request).as_deref(),
-                &body,
-                &CREDENTIAL_PARSERS,
-            );
+            let data = parse_async(content_type(&request), body, &CREDENTIAL_PARSERS).await;
             check_csrf(&request, settings, data.as_ref().ok()).map_err(ApiError::from)?;
             let credentials =
                 Credentials::from_data(&data.map_err(ApiError::from)?).map_err(ApiError::from)?;
@@ -310,17 +306,14 @@ async fn run_logout(request: HttpRequest, payload: Payload) -> HttpResponse {
         payload,
         |request, mut payload| async move {
             let settings = settings_of(&request)?;
-            if request.get_session().contains_key(SESSION_USER_ID_KEY) {
+            if crate::session::session_of(&request).contains_key(SESSION_USER_ID_KEY) {
                 let data = if is_form_post(&request) {
-                    let body = read_body(&request, &mut payload, settings.body_limit())
+                    let body = read_body(&request, &mut payload, settings.body_limits())
                         .await
                         .map_err(ApiError::from)?;
-                    parse(
-                        content_type(&request).as_deref(),
-                        &body,
-                        &CREDENTIAL_PARSERS,
-                    )
-                    .ok()
+                    parse_async(content_type(&request), body, &CREDENTIAL_PARSERS)
+                        .await
+                        .ok()
                 } else {
                     None
                 };

@@ -80,8 +80,17 @@ fn quote_plus(s: &str) -> String {
     out
 }
 
+/// Django's CSRF settings with `ALLOWED_HOSTS = ["*"]`, as the cases were
+/// recorded (the library's default allows only the loopback names).
+fn any_host() -> CsrfConfig {
+    CsrfConfig {
+        allowed_hosts: vec!["*".into()],
+        ..CsrfConfig::default()
+    }
+}
+
 fn config_from(case: &Value) -> CsrfConfig {
-    let mut config = CsrfConfig::default();
+    let mut config = any_host();
     let strings = |v: &Value| -> Vec<String> {
         v.as_array()
             .unwrap()
@@ -172,7 +181,7 @@ const DJANGO_PAGE_TOKEN: &str = "MlRVmhCHLLPQwWzkDUevCchhG8TdRopNzl6aD1d2h9OVP7D
 
 #[actix_web::test]
 async fn a_django_issued_cookie_and_token_are_accepted() {
-    let service = test::init_service(app(CsrfConfig::default())).await;
+    let service = test::init_service(app(any_host())).await;
     let cookie = DJANGO_SET_COOKIE.split(';').next().unwrap();
     // In the header, masked (as a page embeds it) or as the cookie's secret.
     for token in [DJANGO_PAGE_TOKEN, "XapprULvGy9ftle0l7Vt9K8oOFvB81Ag"] {
@@ -229,7 +238,7 @@ fn cookie_secret(set_cookie: &str) -> String {
 
 #[actix_web::test]
 async fn get_token_issues_djangos_cookie_and_a_working_token() {
-    let service = test::init_service(app(CsrfConfig::default())).await;
+    let service = test::init_service(app(any_host())).await;
     let res = service
         .call(test::TestRequest::get().uri("/token").to_request())
         .await
@@ -290,7 +299,7 @@ async fn get_token_issues_djangos_cookie_and_a_working_token() {
 
 #[actix_web::test]
 async fn rotation_at_login_invalidates_the_old_token() {
-    let service = test::init_service(app(CsrfConfig::default())).await;
+    let service = test::init_service(app(any_host())).await;
     let res = service
         .call(test::TestRequest::get().uri("/token").to_request())
         .await
@@ -377,7 +386,7 @@ async fn ensure_sets_the_cookie_on_any_response() {
 
 #[actix_web::test]
 async fn a_rejected_malformed_cookie_is_replaced() {
-    let service = test::init_service(app(CsrfConfig::default())).await;
+    let service = test::init_service(app(any_host())).await;
     for bad in [
         "x".repeat(5000),
         "\"quoted but bad\"".into(),
@@ -404,7 +413,7 @@ async fn a_rejected_malformed_cookie_is_replaced() {
 
 #[actix_web::test]
 async fn several_cookie_headers_are_one_cookie_string() {
-    let service = test::init_service(app(CsrfConfig::default())).await;
+    let service = test::init_service(app(any_host())).await;
     let secret = CsrfSecret::generate();
     // HTTP/2 splits cookies over several headers: the last csrftoken wins.
     let req = test::TestRequest::post()
@@ -444,7 +453,7 @@ async fn several_cookie_headers_are_one_cookie_string() {
 /// A TLS connection is HTTPS without any proxy header: the Referer rules apply.
 #[actix_web::test]
 async fn a_tls_connection_gets_the_referer_checks() {
-    let factory = app(CsrfConfig::default()).into_factory();
+    let factory = app(any_host()).into_factory();
     let config =
         AppConfig::__priv_test_new(true, "example.com".into(), "127.0.0.1:443".parse().unwrap());
     let service = factory.new_service(config).await.unwrap();

@@ -110,7 +110,7 @@ fn request(addr: SocketAddr, path: &str, token: Option<&str>) -> (u16, String, D
     });
     write!(
         stream,
-        "GET {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n{auth}\r\n"
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n{auth}\r\n"
     )
     .expect("send");
     let mut response = Vec::new();

@@ -340,6 +340,35 @@ proptest! {
         }
     }
 
+    /// Django's `boundary_re.fullmatch`: a boundary of 1 to 201 printable ASCII characters,
+    /// the last not a space, is taken; any other (longer, non-ASCII, control characters, a
+    /// trailing space) is `Invalid boundary in multipart`, whatever the body.
+    #[test]
+    fn multipart_boundaries_are_djangos(
+        boundary in "[ -~\u{7f}\u{80}é]{0,40}|[!-~]{150,260}",
+        dashes in 0usize..600,
+    ) {
+        // Quoted, so that `;` and spaces stay in the value; `"` and `\` are escaped.
+        let quoted = boundary.replace('\\', "\\\\").replace('"', "\\\"");
+        let content_type = format!("multipart/form-data; boundary=\"{quoted}\"");
+        let body = format!("{}x--{boundary}\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nb\r\n--{boundary}--\r\n", "-".repeat(dashes));
+        let parsed = parse(Some(&content_type), body.as_bytes(), &CREDENTIAL_PARSERS);
+        let django = (1..=201).contains(&boundary.len())
+            && boundary.bytes().all(|b| (b' '..=b'~').contains(&b))
+            && !boundary.ends_with(' ');
+        if !content_type.is_ascii() {
+            prop_assert!(parsed.unwrap_err().to_string().starts_with("Multipart form parse error - Invalid non-ASCII Content-Type"));
+        } else if django {
+            let data = parsed.unwrap();
+            prop_assert_eq!(data.get_str("a"), Some("b"));
+        } else {
+            prop_assert_eq!(
+                parsed.unwrap_err().to_string(),
+                format!("Multipart form parse error - Invalid boundary in multipart: {boundary}")
+            );
+        }
+    }
+
     /// Any body with any content type: data, or DRF's 400 or 415 with its message.
     #[test]
     fn any_body_parses_or_is_drfs_error(content_type in content_type(), body in body()) {
@@ -629,10 +658,47 @@ async fn no_request_gets_a_5xx() {
             [200, 400, 401, 403, 405, 406, 413, 415].contains(&status),
             "status {status} ({body:?}) for {input:?}"
         );
-        if status != 200 && input.method != "HEAD" {
+        if body == auth_actix::http::BAD_REQUEST_PAGE.as_bytes() {
+            // Django's `DisallowedHost` page: the generated `Host` is not a
+            // loopback name (the settings' default `ALLOWED_HOSTS`).
+            assert_eq!(status, 400);
+            let hosts: Vec<&[u8]> = input
+                .headers
+                .iter()
+                .filter(|(name, _)| *name == "host")
+                .map(|(_, value)| value.as_slice())
+                .collect();
+            let loopback = |host: &[u8]| {
+                let host = String::from_utf8_lossy(host).to_ascii_lowercase();
+                let (name, port) = host.split_once(':').unwrap_or((&host, "0"));
+                matches!(name, "localhost" | "127.0.0.1")
+                    && !port.is_empty()
+                    && port.bytes().all(|b| b.is_ascii_digit())
+            };
+            assert!(
+                !matches!(hosts.as_slice(), [host] if loopback(host)),
+                "a loopback host refused: {input:?}"
+            );
+        } else if status != 200 && input.method != "HEAD" {
             let detail: serde_json::Value = serde_json::from_slice(&body)
                 .unwrap_or_else(|e| panic!("{e}: {body:?} for {input:?}"));
             assert!(detail.is_object(), "{detail} for {input:?}");
+        }
+        // `Authorization` sent twice, one of them for Basic or Token: refused, never a user.
+        let authorizations: Vec<&[u8]> = input
+            .headers
+            .iter()
+            .filter(|(name, _)| *name == "authorization")
+            .map(|(_, value)| value.as_slice())
+            .filter(|value| HeaderValue::from_bytes(value).is_ok())
+            .collect();
+        let for_a_class = |value: &&[u8]| {
+            py_split(value).first().is_some_and(|keyword| {
+                keyword.eq_ignore_ascii_case(b"basic") || keyword.eq_ignore_ascii_case(b"token")
+            })
+        };
+        if authorizations.len() > 1 && authorizations.iter().any(for_a_class) {
+            assert_ne!(status, 200, "{input:?}");
         }
         *seen.entry(status).or_insert(0) += 1;
     }

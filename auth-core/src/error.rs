@@ -74,6 +74,8 @@ pub mod messages {
     pub const NON_FIELD_ERRORS: &str = "non_field_errors";
     /// 413 detail: the request body is larger than the configured limit.
     pub const PAYLOAD_TOO_LARGE: &str = "Request body is too large.";
+    /// 408 detail: the request body did not arrive within the read deadline.
+    pub const REQUEST_TIMEOUT: &str = "Request body was not received in time.";
 }
 
 /// Text of an error detail: usually a `'static` message, sometimes built at run time.
@@ -104,6 +106,9 @@ pub enum ErrorKind {
     /// The request body is over the size limit (413; Django answers a 400
     /// `RequestDataTooBig` there, outside DRF's error format).
     PayloadTooLarge,
+    /// The request body did not arrive within the read deadline (408; Django
+    /// leaves this to the server in front of it).
+    RequestTimeout,
     /// `Throttled` (429, with `Retry-After` when the wait is known).
     Throttled,
     /// `APIException` (500).
@@ -122,6 +127,7 @@ impl ErrorKind {
             ErrorKind::NotFound => 404,
             ErrorKind::MethodNotAllowed => 405,
             ErrorKind::NotAcceptable => 406,
+            ErrorKind::RequestTimeout => 408,
             ErrorKind::PayloadTooLarge => 413,
             ErrorKind::UnsupportedMediaType => 415,
             ErrorKind::Throttled => 429,
@@ -142,6 +148,7 @@ impl ErrorKind {
             ErrorKind::MethodNotAllowed => "method_not_allowed",
             ErrorKind::NotAcceptable => "not_acceptable",
             ErrorKind::UnsupportedMediaType => "unsupported_media_type",
+            ErrorKind::RequestTimeout => "request_timeout",
             ErrorKind::PayloadTooLarge => "payload_too_large",
             ErrorKind::Throttled => "throttled",
             ErrorKind::Server => "error",
@@ -289,6 +296,12 @@ impl AuthError {
     /// 413 "Request body is too large.": the body is over the configured limit.
     pub fn payload_too_large() -> Self {
         Self::new(ErrorKind::PayloadTooLarge, messages::PAYLOAD_TOO_LARGE)
+    }
+
+    /// 408 "Request body was not received in time.": the client did not send
+    /// the body within the read deadline.
+    pub fn request_timeout() -> Self {
+        Self::new(ErrorKind::RequestTimeout, messages::REQUEST_TIMEOUT)
     }
 
     /// `ParseError(message)`; `None` gives "Malformed request."

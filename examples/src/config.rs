@@ -20,6 +20,7 @@ use std::time::Duration;
 use actix_web::cookie::Key;
 use actix_web::dev::Server;
 use auth_actix::auth_core::{NewUser, PoolConfig, TokenCacheConfig};
+use auth_actix::csrf::CsrfConfig;
 use auth_actix::{AuthStore, StoreError};
 
 /// The address a server binds when `BIND_ADDR` is unset.
@@ -142,6 +143,36 @@ pub fn secret_key() -> Result<Secret, EnvError> {
             Secret::random()
         }
     }
+}
+
+/// `ALLOWED_HOSTS`: Django's CSRF and host settings with the hosts the app
+/// answers to, comma-separated in Django's syntax (`api.example.com`,
+/// `.example.com` for the domain and its subdomains, `*` for any); unset, the
+/// loopback names Django allows in debug mode (`.localhost`, `127.0.0.1`,
+/// `[::1]`), any port.
+pub fn csrf() -> Result<CsrfConfig, EnvError> {
+    let Some(value) = var("ALLOWED_HOSTS") else {
+        return Ok(CsrfConfig::default());
+    };
+    Ok(CsrfConfig {
+        allowed_hosts: parse_allowed_hosts(&value)?,
+        ..CsrfConfig::default()
+    })
+}
+
+fn parse_allowed_hosts(value: &str) -> Result<Vec<String>, EnvError> {
+    let hosts: Vec<String> = value
+        .split(',')
+        .map(str::trim)
+        .filter(|host| !host.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if hosts.is_empty() {
+        return Err(EnvError(format!(
+            "ALLOWED_HOSTS names no host ({value:?}): list the hosts, comma-separated, or unset it"
+        )));
+    }
+    Ok(hosts)
 }
 
 /// `TOKEN_CACHE_TTL`: `None` when unset (no cache, the default), else the
@@ -277,6 +308,15 @@ pub fn exit_on_error(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn allowed_hosts_are_comma_separated() {
+        assert_eq!(
+            parse_allowed_hosts(" api.example.com, .example.org,,* ").unwrap(),
+            ["api.example.com", ".example.org", "*"]
+        );
+        assert!(parse_allowed_hosts(" , ").is_err());
+    }
 
     #[test]
     fn workers_must_be_positive_numbers() {

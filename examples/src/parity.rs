@@ -35,6 +35,7 @@
 //! `/logout/` ends it on the server.
 
 use std::borrow::Cow;
+use std::error::Error;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use actix_web::body::MessageBody;
@@ -45,12 +46,10 @@ use auth_actix::prelude::*;
 use auth_actix::session::FailClosed;
 use auth_actix::session::{self, DieselSessionStore};
 use auth_actix::views::{csrf, login, logout, obtain_auth_token};
-use auth_actix::{
-    AuthStore, ConfigError, DynAuthentication, PermissionRequest, RemoteUserConfig, TrustedProxy,
-};
+use auth_actix::{AuthStore, DynAuthentication, PermissionRequest, RemoteUserConfig, TrustedProxy};
 use serde::Serialize;
 
-use crate::config::Secret;
+use crate::config::{self, Secret};
 use crate::custom::XUsernameAuthentication;
 
 /// [`DenyWithMessage`]'s message.
@@ -189,18 +188,20 @@ pub fn loopback_proxies() -> [TrustedProxy; 2] {
 
 /// The app's settings: DRF's default authentication classes (Session, then
 /// Basic), `IsAuthenticated` by default, Django's `SECRET_KEY` for session
-/// hashes, and `Remote-User` believed from loopback peers.
-pub fn settings(store: AuthStore, secret: &Secret) -> Result<AuthSettings, ConfigError> {
-    AuthSettings::builder()
+/// hashes, `Remote-User` believed from loopback peers, and the hosts of
+/// `ALLOWED_HOSTS` (the loopback names when unset).
+pub fn settings(store: AuthStore, secret: &Secret) -> Result<AuthSettings, Box<dyn Error>> {
+    Ok(AuthSettings::builder()
         .store(store)
         .secret_key(secret.expose())
+        .csrf(config::csrf()?)
         .default_authentication_classes([
             DynAuthentication::new(SessionAuthentication),
             DynAuthentication::new(BasicAuthentication),
         ])
         .default_permission_classes([IsAuthenticated])
         .remote_user(RemoteUserConfig::default().trusted_proxies(loopback_proxies()))
-        .build()
+        .build()?)
 }
 
 /// The routes, for `App::configure`.
@@ -240,7 +241,7 @@ pub struct Parity {
 impl Parity {
     /// The app over a migrated `store`; `secret` keys the session cookie and
     /// the session auth hashes.
-    pub fn new(store: AuthStore, secret: &Secret) -> Result<Self, ConfigError> {
+    pub fn new(store: AuthStore, secret: &Secret) -> Result<Self, Box<dyn Error>> {
         Ok(Parity {
             sessions: DieselSessionStore::from(&store),
             settings: settings(store, secret)?,

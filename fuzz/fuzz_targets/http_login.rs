@@ -9,7 +9,9 @@
 //!   https` (trusted by the CSRF settings, so the `Referer` check runs), bit 5
 //!   log alice in first (her live session cookie goes before the fuzzed
 //!   cookies); fields `Content-Type`, `Cookie`, `X-CSRFToken`, `Referer`,
-//!   `Origin`, `Host`, body. 200, 400, 403, 405, 413 or 415; a 200 to a `POST`
+//!   `Origin`, `Host`, body. 200, 400, 403, 405, 413 or 415 (a host the
+//!   settings do not allow is Django's 400 page, never for an allowed one);
+//!   a 200 to a `POST`
 //!   is alice logged in (a new session cookie and CSRF secret), and needs a
 //!   `csrftoken` cookie.
 //! - RemoteUser (bit 0 set): bits 1-3 the peer address (inside the trusted
@@ -245,6 +247,19 @@ fn fuzz_login(flags: u8, data: &[u8]) {
         request = header(request, name, value);
     }
     let reply = call(request);
+    if reply.body == auth_actix::http::BAD_REQUEST_PAGE.as_bytes() {
+        // Django's `DisallowedHost`: never for a host the settings allow.
+        assert_eq!(reply.status, 400);
+        let host = f[5].to_ascii_lowercase();
+        let allowed = host.is_empty()
+            || host == b"localhost"
+            || (host.ends_with(b".example.com")
+                && host
+                    .iter()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-.".contains(b)));
+        assert!(!allowed, "host {:?} refused", String::from_utf8_lossy(f[5]));
+        return;
+    }
     assert!(
         [200, 400, 403, 405, 413, 415].contains(&reply.status),
         "status {}: {:?}",

@@ -12,14 +12,17 @@ fuzz_target!(|data: &[u8]| {
     let params = String::from_utf8_lossy(f[0]);
     let content_type = format!("multipart/form-data;{params}");
     match parse(Some(&content_type), f[1], &CREDENTIAL_PARSERS) {
-        Ok(RequestData::Fields(fields)) => assert!(fields.len() <= 2000),
+        // At most 1000 fields (DATA_UPLOAD_MAX_NUMBER_FIELDS) and 100 files
+        // (DATA_UPLOAD_MAX_NUMBER_FILES).
+        Ok(RequestData::Fields(fields)) => assert!(fields.len() <= 1100, "{}", fields.len()),
         Ok(RequestData::NotAMapping(_)) => panic!("a form is a mapping"),
         Err(err) => {
             assert_eq!(err.status(), 400);
             let message = err.to_string();
             assert!(
                 message.starts_with("Multipart form parse error - ")
-                    || message.starts_with("The number of fields exceeded"),
+                    || message.starts_with("The number of fields exceeded")
+                    || message.starts_with("The number of files exceeded"),
                 "{message}"
             );
         }

@@ -152,25 +152,35 @@ pub fn http(
     headers: &[(&str, &str)],
     body: &str,
 ) -> Response {
-    let mut stream = TcpStream::connect(addr).expect("connect to the server");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(60)))
-        .expect("a read timeout");
     let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
     for (name, value) in headers {
         request.push_str(&format!("{name}: {value}\r\n"));
     }
     request.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
+    exchange(addr, request.as_bytes(), &format!("{method} {path}"))
+}
+
+/// Send `request` exactly as given (head and body) on a new connection, and read the answer to
+/// the end of the connection; `what` names the request in panic messages.
+pub fn exchange(addr: &str, request: &[u8], what: &str) -> Response {
+    let mut stream = TcpStream::connect(addr).expect("connect to the server");
     stream
-        .write_all(request.as_bytes())
-        .expect("send the request");
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .expect("a read timeout");
+    stream.write_all(request).expect("send the request");
     let mut raw = Vec::new();
     if let Err(err) = stream.read_to_end(&mut raw) {
-        panic!("{method} {path}: the connection failed before the whole answer came: {err}");
+        panic!("{what}: the connection failed before the whole answer came: {err}");
     }
-    let response = String::from_utf8_lossy(&raw).into_owned();
+    parse_response(&raw, what)
+}
+
+/// An HTTP/1.1 response read to the end of its connection; `what` names the request in panic
+/// messages.
+pub fn parse_response(raw: &[u8], what: &str) -> Response {
+    let response = String::from_utf8_lossy(raw).into_owned();
     let Some((head, body)) = response.split_once("\r\n\r\n") else {
-        panic!("{method} {path}: the connection was dropped without an HTTP answer: {response:?}");
+        panic!("{what}: the connection was dropped without an HTTP answer: {response:?}");
     };
     let status = head
         .split(' ')
@@ -185,7 +195,7 @@ pub fn http(
         assert_eq!(
             body.len(),
             length,
-            "{method} {path}: the body was cut short: {response:?}"
+            "{what}: the body was cut short: {response:?}"
         );
     }
     Response {

@@ -8,7 +8,7 @@ use auth_core::identity::Authenticated;
 use auth_core::AuthStore;
 
 use super::parse::{py_b64decode, split_credentials, utf8_or_latin1};
-use super::{get_authorization_header, AuthResult, Authentication};
+use super::{get_authorization_header, refuse_repeated_authorization, AuthResult, Authentication};
 use crate::blocking::run_blocking;
 use crate::settings::AuthSettings;
 
@@ -52,7 +52,14 @@ impl BasicAuthentication {
 
 impl Authentication for BasicAuthentication {
     async fn authenticate(&self, request: &HttpRequest, settings: &AuthSettings) -> AuthResult {
-        let Some((userid, password)) = Self::parse_header(get_authorization_header(request))?
+        refuse_repeated_authorization(
+            request,
+            |value| {
+                split_credentials(value).is_some_and(|s| s.keyword.eq_ignore_ascii_case(b"basic"))
+            },
+            messages::BASIC_CONTAINS_SPACES,
+        )?;
+        let Some((userid, password)) = Self::parse_header(&get_authorization_header(request))?
         else {
             return Ok(None);
         };

@@ -59,15 +59,53 @@ pub use token::{keyword, Keyword, TokenAuthentication, TokenStore};
 /// What an authentication class returns.
 pub type AuthResult = Result<Option<Authenticated>, AuthError>;
 
-/// The request's `Authorization` header as raw bytes (`b""` when absent).
+/// The request's `Authorization` header as raw bytes (`b""` when absent), as
+/// Django's `request.META["HTTP_AUTHORIZATION"]` holds it: a header sent more
+/// than once is its values joined with `,` (what WSGI servers do), which no
+/// DRF class accepts as one credential.
 ///
 /// DRF reads the header as bytes (Django decodes it as latin-1 and DRF
 /// re-encodes it), so classes must not go through `to_str()`.
-pub fn get_authorization_header(request: &HttpRequest) -> &[u8] {
-    request
+pub fn get_authorization_header(request: &HttpRequest) -> Cow<'_, [u8]> {
+    let mut values = request
         .headers()
-        .get(actix_web::http::header::AUTHORIZATION)
-        .map_or(&b""[..], |value| value.as_bytes())
+        .get_all(actix_web::http::header::AUTHORIZATION);
+    let Some(first) = values.next() else {
+        return Cow::Borrowed(b"");
+    };
+    let Some(second) = values.next() else {
+        return Cow::Borrowed(first.as_bytes());
+    };
+    let mut joined = first.as_bytes().to_vec();
+    for value in std::iter::once(second).chain(values) {
+        joined.push(b',');
+        joined.extend_from_slice(value.as_bytes());
+    }
+    Cow::Owned(joined)
+}
+
+/// For a class that reads `Authorization`: when the header is sent more than
+/// once and one of its values is for this class (`is_ours`), the failure
+/// `message` (DRF's answer to the joined header: too many parts); `Ok(())`
+/// when it is sent once, or none of its values is for this class. A client
+/// that repeats the header never gets to pick which value counts, whatever
+/// a proxy in front appends or replaces.
+pub(crate) fn refuse_repeated_authorization(
+    request: &HttpRequest,
+    is_ours: impl Fn(&[u8]) -> bool,
+    message: &'static str,
+) -> Result<(), AuthError> {
+    let values = request
+        .headers()
+        .get_all(actix_web::http::header::AUTHORIZATION);
+    if values.clone().nth(1).is_none() {
+        return Ok(());
+    }
+    let mut values = values;
+    if values.any(|value| is_ours(value.as_bytes())) {
+        return Err(AuthError::authentication_failed(message));
+    }
+    Ok(())
 }
 
 /// An authentication class (DRF's `BaseAuthentication`).

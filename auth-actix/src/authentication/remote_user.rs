@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use actix_web::http::header::HeaderName;
 use actix_web::HttpRequest;
+use auth_core::error::AuthError;
 use auth_core::identity::Authenticated;
 use auth_core::models::User;
 use auth_core::{AuthStore, StoreError};
@@ -168,12 +169,20 @@ pub struct RemoteUserAuthentication;
 impl Authentication for RemoteUserAuthentication {
     async fn authenticate(&self, request: &HttpRequest, settings: &AuthSettings) -> AuthResult {
         let config = settings.remote_user();
-        let Some(value) = request.headers().get(&config.header) else {
+        let mut values = request.headers().get_all(&config.header);
+        let Some(value) = values.next() else {
             return Ok(None);
         };
         if !config.trusts(request) {
             tracing::debug!(peer = ?request.peer_addr(), "ignoring the remote-user header from an untrusted peer");
             return Ok(None);
+        }
+        if values.next().is_some() {
+            // Django would join the values into one name that matches
+            // nobody; behind a proxy that appends the header instead of
+            // replacing it, taking either value would let the client choose.
+            tracing::warn!(header = %config.header, "the remote-user header was sent more than once");
+            return Err(AuthError::authentication_failed_default());
         }
         // Django reads server variables and headers as latin-1.
         let remote_user = latin1(value.as_bytes());

@@ -1,6 +1,6 @@
 //! `SessionAuthentication`.
 
-use actix_session::{Session, SessionExt};
+use actix_session::Session;
 use actix_web::HttpRequest;
 use auth_core::error::AuthError;
 use auth_core::identity::Authenticated;
@@ -47,7 +47,7 @@ pub struct SessionAuthentication;
 
 impl Authentication for SessionAuthentication {
     async fn authenticate(&self, request: &HttpRequest, settings: &AuthSettings) -> AuthResult {
-        let session = request.get_session();
+        let session = crate::session::session_of(request);
         let Some(user_id) = session_user_id(&session.entries()) else {
             return Ok(None);
         };
@@ -55,7 +55,7 @@ impl Authentication for SessionAuthentication {
             return Ok(None);
         };
         if !crate::csrf::is_safe_method(request.method()) {
-            let form_token = csrf_form_token(request, settings.body_limit()).await?;
+            let form_token = csrf_form_token(request, settings.body_limits()).await?;
             enforce_csrf(request, settings.csrf(), form_token.as_deref()).map_err(|reason| {
                 AuthError::permission_denied_with(format!("CSRF Failed: {reason}"))
             })?;

@@ -12,7 +12,7 @@ use auth_core::models::User;
 use auth_core::{AuthStore, StoreError};
 
 use super::parse::split_credentials;
-use super::{get_authorization_header, AuthResult, Authentication};
+use super::{get_authorization_header, refuse_repeated_authorization, AuthResult, Authentication};
 use crate::blocking::run_query;
 use crate::settings::AuthSettings;
 
@@ -148,7 +148,15 @@ impl<K: Keyword> fmt::Debug for TokenAuthentication<K> {
 
 impl<K: Keyword> Authentication for TokenAuthentication<K> {
     async fn authenticate(&self, request: &HttpRequest, settings: &AuthSettings) -> AuthResult {
-        let Some(key) = Self::parse_header(get_authorization_header(request))? else {
+        refuse_repeated_authorization(
+            request,
+            |value| {
+                split_credentials(value).is_some_and(|s| keyword_matches(s.keyword, K::KEYWORD))
+            },
+            messages::TOKEN_CONTAINS_SPACES,
+        )?;
+        let header = get_authorization_header(request);
+        let Some(key) = Self::parse_header(&header)? else {
             return Ok(None);
         };
         let store = settings.token_store()?;

@@ -3,7 +3,10 @@
 
 use auth_core::error::AuthError;
 
-use super::{too_many_fields, Charset, MediaType, PyString, RequestData, Value, MAX_FORM_FIELDS};
+use super::{
+    too_many_fields, Charset, MediaType, PyString, RequestData, Value, MAX_FORM_FIELDS,
+    MAX_FORM_FILES,
+};
 use crate::csrf::latin1;
 
 /// Bytes as text in `charset`; UTF-8 with replacement characters.
@@ -86,22 +89,31 @@ pub(crate) fn parse_form(body: &[u8], charset: Charset) -> Result<RequestData, A
     ))
 }
 
+/// The longest boundary Django accepts (`[ -~]{0,200}[!-~]`).
+const MAX_BOUNDARY_LENGTH: usize = 201;
+
+/// Django's `TooManyFilesSent`, as a parse error.
+fn too_many_files() -> AuthError {
+    AuthError::parse_error(Some(
+        format!("The number of files exceeded {MAX_FORM_FILES} (DATA_UPLOAD_MAX_NUMBER_FILES).")
+            .into(),
+    ))
+}
+
 fn multipart_error(message: String) -> AuthError {
     AuthError::parse_error(Some(
         format!("Multipart form parse error - {message}").into(),
     ))
 }
 
-/// Django's `boundary_re.match`: `[ -~]{0,200}[!-~]` at the start.
+/// Django's `boundary_re.fullmatch(boundary)` with `[ -~]{0,200}[!-~]`: 1
+/// to 201 printable ASCII characters, the last not a space. This also bounds
+/// the separator every part is searched for.
 fn is_valid_boundary(boundary: &str) -> bool {
-    for c in boundary.chars().take(201) {
-        match c {
-            '!'..='~' => return true,
-            ' ' => {}
-            _ => return false,
-        }
-    }
-    false
+    let bytes = boundary.as_bytes();
+    (1..=MAX_BOUNDARY_LENGTH).contains(&bytes.len())
+        && bytes.iter().all(|b| (b' '..=b'~').contains(b))
+        && bytes.last() != Some(&b' ')
 }
 
 /// Django's `sanitize_file_name`, minus HTML unescaping: the last path
@@ -116,11 +128,13 @@ fn sanitize_file_name(name: &str) -> Option<String> {
     (!matches!(kept.as_str(), "" | "." | "..")).then_some(kept)
 }
 
+/// The first `needle` in `haystack`: linear time whatever both hold (a
+/// windowed comparison is body length × needle length on crafted input).
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    if needle.is_empty() || haystack.len() < needle.len() {
+    if needle.is_empty() {
         return None;
     }
-    haystack.windows(needle.len()).position(|w| w == needle)
+    memchr::memmem::find(haystack, needle)
 }
 
 /// `bytes.split(b"\r\n")`.
@@ -147,7 +161,9 @@ fn split_crlf(mut bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
 /// What one part of a multipart body is.
 enum Part {
     Field(String, String),
-    File(String),
+    /// A file part: its field name, or `None` when Django drops it (a file
+    /// name that sanitizes to nothing); it counts towards the files either way.
+    File(Option<String>),
     Skip,
 }
 
@@ -182,10 +198,7 @@ fn parse_part(part: &[u8], charset: Charset) -> Part {
         .trim_matches(|c: char| c.is_ascii_whitespace() || c == '\u{b}')
         .to_owned();
     match disposition.param("filename").filter(|f| !f.is_empty()) {
-        Some(file_name) => match sanitize_file_name(file_name) {
-            Some(_) => Part::File(name),
-            None => Part::Skip,
-        },
+        Some(file_name) => Part::File(sanitize_file_name(file_name).map(|_| name)),
         None => Part::Field(name, decode(data, charset)),
     }
 }
@@ -216,13 +229,15 @@ pub(crate) fn parse_multipart(
     };
     let charset = media_type.charset();
     let separator = [b"--", boundary.as_bytes()].concat();
+    let finder = memchr::memmem::Finder::new(&separator);
     let mut fields = Vec::new();
     let mut files = Vec::new();
+    let mut file_parts = 0usize;
     let mut rest = body;
     loop {
         // Each stretch between separators is a part (the preamble too); the
         // line break before a separator belongs to it, not to the data.
-        let (part, next) = match find(rest, &separator) {
+        let (part, next) = match finder.find(rest) {
             Some(at) => {
                 let mut end = at;
                 if end > 0 && rest[end - 1] == b'\n' {
@@ -242,7 +257,13 @@ pub(crate) fn parse_multipart(
                 }
                 fields.push((name, Value::Str(PyString::from(value))));
             }
-            Part::File(name) => files.push((name, Value::File)),
+            Part::File(name) => {
+                file_parts += 1;
+                if file_parts > MAX_FORM_FILES {
+                    return Err(too_many_files());
+                }
+                files.extend(name.map(|name| (name, Value::File)));
+            }
             Part::Skip => {}
         }
         match next {
@@ -287,7 +308,14 @@ mod tests {
         assert!(is_valid_boundary("x"));
         assert!(is_valid_boundary(" x"));
         assert!(is_valid_boundary(&format!("{}x", " ".repeat(200))));
+        assert!(is_valid_boundary(&"b".repeat(201)));
         assert!(!is_valid_boundary(&format!("{}x", " ".repeat(201))));
+        // Django's `fullmatch`: a valid prefix is not enough.
+        assert!(!is_valid_boundary(&"b".repeat(202)));
+        assert!(!is_valid_boundary(&"b".repeat(125_000)));
+        assert!(!is_valid_boundary("x "));
+        assert!(!is_valid_boundary("x\u{7f}"));
+        assert!(!is_valid_boundary("x\u{e9}"));
         assert!(!is_valid_boundary(""));
         assert!(!is_valid_boundary("  "));
         assert!(!is_valid_boundary("\u{7f}x"));

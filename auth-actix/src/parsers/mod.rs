@@ -46,14 +46,20 @@ mod form;
 mod json;
 
 use std::fmt;
+use std::future::poll_fn;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use actix_web::body::{self, BodyStream};
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::http::Method;
-use actix_web::web::Bytes;
+use actix_web::web::{Bytes, BytesMut};
 use actix_web::{HttpMessage, HttpRequest};
 use auth_core::error::AuthError;
+use futures_core::Stream;
+use tokio::sync::Semaphore;
 
 use crate::csrf::{is_form_media_type, latin1, py_strip, CSRF_FORM_FIELD};
 
@@ -64,6 +70,10 @@ pub const DEFAULT_BODY_LIMIT: usize = 2_621_440;
 
 /// Django's `DATA_UPLOAD_MAX_NUMBER_FIELDS`: fields in a form body, at most.
 pub const MAX_FORM_FIELDS: usize = 1000;
+
+/// Django's `DATA_UPLOAD_MAX_NUMBER_FILES`: file parts in a multipart body,
+/// at most.
+pub const MAX_FORM_FILES: usize = 100;
 
 /// Containers (objects and arrays) nested in a JSON body, at most.
 pub const MAX_JSON_DEPTH: usize = 512;
@@ -93,6 +103,9 @@ impl Parser {
 /// `ObtainAuthToken.parser_classes`: form, multipart, JSON, in that order
 /// (the order matters for wildcard content types such as `*/*`).
 pub const CREDENTIAL_PARSERS: [Parser; 3] = [Parser::Form, Parser::MultiPart, Parser::Json];
+
+/// The parsers of a form body, for Django's `request.POST`.
+const FORM_PARSERS: [Parser; 2] = [Parser::Form, Parser::MultiPart];
 
 /// A Python `str` from a JSON body: the text, with each lone surrogate
 /// (`"\ud800"`, which Python keeps and Rust cannot) replaced by U+FFFD and
@@ -273,15 +286,18 @@ impl MediaType {
                     .replace("\\\\", "\\")
                     .replace("\\\"", "\"");
             }
-            params.retain(|(n, _): &(String, String)| *n != name);
             params.push((name, value));
         }
         MediaType { full_type, params }
     }
 
+    /// The value of parameter `name`: the last one given, as in the dict
+    /// Django builds (one pass per look-up: parsing stays linear however
+    /// many parameters a header repeats).
     pub(crate) fn param(&self, name: &str) -> Option<&str> {
         self.params
             .iter()
+            .rev()
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_str())
     }
@@ -438,15 +454,109 @@ fn decode_utf8_stream(body: &[u8]) -> Result<String, String> {
     }
 }
 
-/// Read the whole body, at most `limit` bytes: a `Content-Length` or a body
-/// over the limit is 413, a body the client did not finish is 400
-/// `Malformed request.`. A body an authentication class already read (the
-/// CSRF form field) is read again from its copy.
+/// Django's `DATA_UPLOAD_MAX_MEMORY_SIZE`-style bounds on reading request
+/// bodies, shared by every view of an app ([`AuthSettings::body_limits`](crate::AuthSettings::body_limits)):
+///
+/// - **size**: a body, or a `Content-Length` announcing one, over
+///   [`limit`](Self::limit) is 413 `Request body is too large.`;
+/// - **deadline**: the whole body must arrive within
+///   [`read_timeout`](Self::read_timeout) ([`DEFAULT_BODY_READ_TIMEOUT`]) of
+///   the first read, else 408 `Request body was not received in time.` and
+///   the connection is closed, so a client that stops sending holds neither
+///   memory nor a connection for longer than that;
+/// - **memory**: the bodies being read at any moment hold at most
+///   [`buffer_budget`](Self::buffer_budget) bytes together
+///   ([`DEFAULT_BODY_BUFFER_BUDGET`]; each body counts for its
+///   `Content-Length`, or for the whole limit when the length is not
+///   announced). A body that does not fit is refused at once with 503
+///   `Service temporarily unavailable, try again later.`.
+///
+/// These bound what one process spends on slow or large bodies; in
+/// production, run behind a proxy that buffers request bodies (nginx does by
+/// default), which also takes slow clients off the application.
+#[derive(Clone)]
+pub struct BodyLimits {
+    limit: usize,
+    read_timeout: Duration,
+    budget: Arc<Semaphore>,
+    budget_bytes: usize,
+}
+
+/// The default read deadline of a request body: 30 s (gunicorn's default
+/// worker timeout, which bounds the same read in a Django deployment).
+pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The default memory budget of the bodies read at once: 64 MiB, 25 bodies
+/// of the default 2.5 MiB limit.
+pub const DEFAULT_BODY_BUFFER_BUDGET: usize = 64 << 20;
+
+/// The budget's unit: 1 KiB a permit.
+const BUDGET_UNIT: usize = 1024;
+
+impl BodyLimits {
+    /// Limits of `limit` bytes a body, `read_timeout` to read one, and
+    /// `buffer_budget` bytes for all the bodies being read at once (at least
+    /// `limit`).
+    pub fn new(limit: usize, read_timeout: Duration, buffer_budget: usize) -> Self {
+        let buffer_budget = buffer_budget.max(limit);
+        let permits = buffer_budget
+            .div_ceil(BUDGET_UNIT)
+            .min(Semaphore::MAX_PERMITS);
+        BodyLimits {
+            limit,
+            read_timeout,
+            budget: Arc::new(Semaphore::new(permits)),
+            budget_bytes: buffer_budget,
+        }
+    }
+
+    /// The largest body read, in bytes.
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+
+    /// How long reading one body may take.
+    pub fn read_timeout(&self) -> Duration {
+        self.read_timeout
+    }
+
+    /// The bytes all the bodies being read at once may hold.
+    pub fn buffer_budget(&self) -> usize {
+        self.budget_bytes
+    }
+}
+
+impl Default for BodyLimits {
+    fn default() -> Self {
+        BodyLimits::new(
+            DEFAULT_BODY_LIMIT,
+            DEFAULT_BODY_READ_TIMEOUT,
+            DEFAULT_BODY_BUFFER_BUDGET,
+        )
+    }
+}
+
+impl fmt::Debug for BodyLimits {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BodyLimits")
+            .field("limit", &self.limit)
+            .field("read_timeout", &self.read_timeout)
+            .field("buffer_budget", &self.budget_bytes)
+            .finish()
+    }
+}
+
+/// Read the whole body within `limits` (see [`BodyLimits`]): 413 for a body
+/// over the limit, 408 (and the connection closed) when it does not arrive in
+/// time, 503 when the memory budget is spent, 400 `Malformed request.` for a
+/// body the client did not finish. A body an authentication class already
+/// read (the CSRF form field) is read again from its copy.
 pub async fn read_body(
     request: &HttpRequest,
     payload: &mut Payload,
-    limit: usize,
+    limits: &BodyLimits,
 ) -> Result<Bytes, AuthError> {
+    let limit = limits.limit;
     let announced = request
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -455,25 +565,116 @@ pub async fn read_body(
     if announced.is_some_and(|len| len > limit as u64) {
         return Err(AuthError::payload_too_large());
     }
-    match body::to_bytes_limited(BodyStream::new(payload.take()), limit).await {
-        Err(_) => Err(AuthError::payload_too_large()),
-        Ok(Err(err)) => {
-            tracing::debug!(error = %err, "the request body could not be read");
-            Err(AuthError::parse_error(None))
+    if announced == Some(0) || matches!(payload, Payload::None) {
+        return Ok(Bytes::new());
+    }
+    // What this body may hold at most, in budget units.
+    let size = announced.map_or(limit, |len| len as usize);
+    let units = u32::try_from(size.div_ceil(BUDGET_UNIT).max(1)).unwrap_or(u32::MAX);
+    let Ok(_permit) = limits.budget.clone().try_acquire_many_owned(units) else {
+        if BUDGET_WARNING.due() {
+            tracing::warn!(
+                budget = limits.budget_bytes,
+                "request bodies being read hold the whole buffer budget: refusing more with 503 \
+                 (logged at most once a second)"
+            );
         }
-        Ok(Ok(bytes)) => Ok(bytes),
+        return Err(AuthError::service_unavailable());
+    };
+    let read = read_limited(payload.take(), announced.map(|len| len as usize), limit);
+    match actix_web::rt::time::timeout(limits.read_timeout, read).await {
+        Err(_) => {
+            tracing::debug!(
+                timeout = ?limits.read_timeout,
+                "the request body did not arrive in time"
+            );
+            request.extensions_mut().insert(CloseConnection);
+            Err(AuthError::request_timeout())
+        }
+        Ok(result) => result,
     }
 }
 
-/// Read and parse the body: [`read_body`], then [`parse`].
+/// The whole body, at most `limit` bytes: its buffer is allocated once for an
+/// announced length (growing by doubling would hold up to twice the body,
+/// past what the budget counted).
+async fn read_limited(
+    mut payload: Payload,
+    announced: Option<usize>,
+    limit: usize,
+) -> Result<Bytes, AuthError> {
+    let mut buffer = BytesMut::with_capacity(announced.unwrap_or(8 * 1024).min(limit));
+    while let Some(chunk) = poll_fn(|cx| Pin::new(&mut payload).poll_next(cx)).await {
+        let chunk = chunk.map_err(|err| {
+            tracing::debug!(error = %err, "the request body could not be read");
+            AuthError::parse_error(None)
+        })?;
+        if buffer.len() + chunk.len() > limit {
+            return Err(AuthError::payload_too_large());
+        }
+        buffer.extend_from_slice(&chunk);
+    }
+    Ok(buffer.freeze())
+}
+
+/// A log line allowed at most once a second (a flood of refused requests
+/// must not flood the log too).
+struct RateLimited(AtomicU64);
+
+impl RateLimited {
+    /// Whether a line may be logged now.
+    fn due(&self) -> bool {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_secs());
+        let last = self.0.load(Ordering::Relaxed);
+        now != last
+            && self
+                .0
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+    }
+}
+
+static BUDGET_WARNING: RateLimited = RateLimited(AtomicU64::new(0));
+
+/// Marks a request whose body was abandoned half read: its response closes
+/// the connection (the rest of the body will not be read).
+#[derive(Clone, Copy)]
+pub(crate) struct CloseConnection;
+
+/// Bodies larger than this are parsed on the blocking thread pool, so that a
+/// large form never holds an async worker (which serves other connections)
+/// for its parse.
+const PARSE_INLINE_MAX: usize = 64 * 1024;
+
+/// [`parse`], on the blocking thread pool for a body over 64 KiB.
+pub async fn parse_async(
+    content_type: Option<String>,
+    body: Bytes,
+    parsers: &'static [Parser],
+) -> Result<RequestData, AuthError> {
+    if body.len() <= PARSE_INLINE_MAX {
+        return parse(content_type.as_deref(), &body, parsers);
+    }
+    match actix_web::web::block(move || parse(content_type.as_deref(), &body, parsers)).await {
+        Ok(result) => result,
+        Err(err) => {
+            tracing::error!(error = %err, "parsing a request body on the blocking pool failed");
+            Err(AuthError::server_error())
+        }
+    }
+}
+
+/// Read and parse the body: [`read_body`], then [`parse_async`].
 pub async fn request_data(
     request: &HttpRequest,
     payload: &mut Payload,
-    parsers: &[Parser],
-    limit: usize,
+    parsers: &'static [Parser],
+    limits: &BodyLimits,
 ) -> Result<RequestData, AuthError> {
-    let body = read_body(request, payload, limit).await?;
-    parse(content_type(request).as_deref(), &body, parsers)
+    let body = read_body(request, payload, limits).await?;
+    parse_async(content_type(request), body, parsers).await
 }
 
 // ----------------------------------------------------------------------------
@@ -529,7 +730,7 @@ pub(crate) fn unstash_payload(request: &HttpRequest) -> Payload {
 /// field is absent, or the form cannot be parsed.
 pub(crate) async fn csrf_form_token(
     request: &HttpRequest,
-    limit: usize,
+    limits: &BodyLimits,
 ) -> Result<Option<String>, AuthError> {
     if !is_form_post(request) {
         return Ok(None);
@@ -542,16 +743,12 @@ pub(crate) async fn csrf_form_token(
             let Some(PendingPayload(mut payload)) = pending else {
                 return Ok(None);
             };
-            let bytes = read_body(request, &mut payload, limit).await?;
+            let bytes = read_body(request, &mut payload, limits).await?;
             request.extensions_mut().insert(BufferedBody(bytes.clone()));
             bytes
         }
     };
-    let data = parse(
-        content_type(request).as_deref(),
-        &body,
-        &[Parser::Form, Parser::MultiPart],
-    );
+    let data = parse_async(content_type(request), body, &FORM_PARSERS).await;
     Ok(data.ok().and_then(|data| data.form_field(CSRF_FORM_FIELD)))
 }
 

@@ -2,7 +2,7 @@
 //! actix-session session, for views of your own (the ready-made ones are in
 //! [`views`](crate::views)).
 
-use actix_session::{Session, SessionExt, SessionStatus};
+use actix_session::{Session, SessionStatus};
 use actix_web::HttpRequest;
 use auth_core::error::AuthError;
 use auth_core::sessions::{SessionDb, SESSION_BACKEND_KEY, SESSION_HASH_KEY, SESSION_USER_ID_KEY};
@@ -42,7 +42,7 @@ pub fn login(request: &HttpRequest, user: &User) -> Result<(), AuthError> {
     let settings = settings(request)?;
     let key = settings.secret_key()?;
     let hash = key.session_auth_hash(&user.password);
-    let session = request.get_session();
+    let session = super::session_of(request);
     if session.status() == SessionStatus::Purged {
         // actix-session ignores every write after a purge.
         tracing::error!("login after logout in the same request: the session cannot be written");
@@ -71,7 +71,7 @@ pub fn login(request: &HttpRequest, user: &User) -> Result<(), AuthError> {
 /// Django's `logout(request)`: the session is deleted on the server (its
 /// cookie then names nothing) and the browser is told to drop it.
 pub fn logout(request: &HttpRequest) {
-    request.get_session().purge();
+    super::session_of(request).purge();
 }
 
 /// Django's `update_session_auth_hash(request, user)`, after `user`'s
@@ -81,7 +81,7 @@ pub fn logout(request: &HttpRequest) {
 pub fn update_session_auth_hash(request: &HttpRequest, user: &User) -> Result<(), AuthError> {
     let settings = settings(request)?;
     let key = settings.secret_key()?;
-    let session = request.get_session();
+    let session = super::session_of(request);
     session.renew();
     if session_user_id(&session.entries()) == Some(user.id) {
         insert(

@@ -7,6 +7,7 @@ use actix_session::storage::{SaveError, UpdateError};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::error::InternalError;
 use actix_web::Error;
+use actix_web::HttpMessage;
 use auth_core::error::AuthError;
 
 use crate::error::ApiError;
@@ -69,7 +70,17 @@ where
 
     fn call(&self, request: ServiceRequest) -> Self::Future {
         let future = self.service.call(request);
-        Box::pin(async move { future.await.map_err(fail_closed) })
+        Box::pin(async move {
+            let mut response = future.await.map_err(fail_closed)?;
+            if response
+                .request()
+                .extensions()
+                .contains::<super::SessionAccessed>()
+            {
+                crate::csrf::patch_vary_cookie(response.headers_mut());
+            }
+            Ok(response)
+        })
     }
 }
 

@@ -107,6 +107,34 @@ pub use fail_closed::FailClosed;
 
 use actix_session::config::SessionMiddlewareBuilder;
 use actix_web::cookie::{time::Duration, Key, SameSite};
+use actix_web::{HttpMessage, HttpRequest};
+
+/// Marks a request whose session was read or written: its response gets
+/// `Vary: Cookie`.
+#[derive(Clone, Copy)]
+pub(crate) struct SessionAccessed;
+
+/// Django's `request.session`: the request's [`Session`], noted as accessed
+/// so that the response carries `Vary: Cookie`, as Django's
+/// `SessionMiddleware` adds whenever a view touched the session (a shared
+/// cache must not serve one user's answer to another). The pipeline's
+/// responses, and those passing [`FailClosed`], get the header.
+///
+/// Session authentication, `login`, `logout` and the views here read the
+/// session through this; a handler that reads it itself should too (actix's
+/// `request.get_session()` does not note the access).
+pub fn session_of(request: &HttpRequest) -> Session {
+    mark_accessed(request);
+    request.get_session()
+}
+
+/// Note that the request's session was accessed (see [`session_of`]).
+pub(crate) fn mark_accessed(request: &HttpRequest) {
+    let mut extensions = request.extensions_mut();
+    if !extensions.contains::<SessionAccessed>() {
+        extensions.insert(SessionAccessed);
+    }
+}
 
 /// Django's `SESSION_COOKIE_NAME`.
 pub const SESSION_COOKIE_NAME: &str = "sessionid";

@@ -4,7 +4,7 @@
 //! ```text
 //! drf_parity [serve]                  migrate, then serve (the default)
 //! drf_parity migrate
-//! drf_parity createuser <username> --password <pw> [--email E] [--staff] [--superuser] [--inactive]
+//! drf_parity createuser <username> --password-stdin [--email E] [--staff] [--superuser] [--inactive]
 //! drf_parity create-token [-r] <username>
 //! drf_parity help                     every command
 //! ```
@@ -17,6 +17,7 @@
 //! | `WORKERS` | the number of CPUs |
 //! | `RUST_LOG` | `info` |
 //! | `TOKEN_CACHE_TTL` | unset: no token cache; seconds (e.g. `5`): the in-process token cache, so a token revoked by another process keeps working for up to that long |
+//! | `ALLOWED_HOSTS` | `.localhost,127.0.0.1,[::1]` (Django's debug default, any port): the hosts served, comma-separated in Django's syntax; any other `Host` is a 400 |
 //!
 //! Once the server listens it prints `drf_parity listening on http://<addr>`
 //! on standard output (useful with `BIND_ADDR=127.0.0.1:0`).

@@ -81,6 +81,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let settings = AuthSettings::builder()
         .store(store)
         .secret_key(secret.expose())
+        .csrf(config::csrf()?)
         // DRF's defaults, and Token authentication.
         .default_authentication_classes([
             DynAuthentication::new(SessionAuthentication),
