@@ -165,3 +165,305 @@ async fn django_users_and_tokens_work_in_drf_parity() {
     );
     assert!(tokens >= 5, "every token was tried ({tokens})");
 }
+
+/// One request of the outside audit, sent both to Django (`scripts/django/audit_answers.py`)
+/// and to `drf_parity`. A header listed twice is sent twice (Django sees it joined).
+struct AuditCase {
+    name: &'static str,
+    method: &'static str,
+    path: &'static str,
+    host: &'static str,
+    headers: Vec<(&'static str, String)>,
+    content_type: String,
+    body: String,
+}
+
+fn audit_case(name: &'static str, method: &'static str, path: &'static str) -> AuditCase {
+    AuditCase {
+        name,
+        method,
+        path,
+        host: "localhost",
+        headers: Vec::new(),
+        content_type: String::new(),
+        body: String::new(),
+    }
+}
+
+/// A multipart login to `/api-token-auth/` with `boundary`, and a wrong password.
+fn multipart_login(name: &'static str, boundary: &str) -> AuditCase {
+    let quoted = boundary.replace('\\', "\\\\").replace('"', "\\\"");
+    multipart_with(
+        name,
+        &format!("multipart/form-data; boundary=\"{quoted}\""),
+        boundary,
+    )
+}
+
+/// A multipart login with the `Content-Type` as given and a body separated by `boundary`.
+fn multipart_with(name: &'static str, content_type: &str, boundary: &str) -> AuditCase {
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"username\"\r\n\r\nalice\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"password\"\r\n\r\nwrong\r\n\
+         --{boundary}--\r\n"
+    );
+    AuditCase {
+        content_type: content_type.to_owned(),
+        body,
+        ..audit_case(name, "POST", "/api-token-auth/")
+    }
+}
+
+fn audit_cases() -> Vec<AuditCase> {
+    let alice = basic("alice", "alice-pw");
+    let with = |mut case: AuditCase, headers: &[(&'static str, &str)]| {
+        case.headers = headers.iter().map(|(n, v)| (*n, (*v).to_owned())).collect();
+        case
+    };
+    let at = |mut case: AuditCase, host: &'static str| {
+        case.host = host;
+        case
+    };
+    vec![
+        // Host: Django's get_host() with drf_parity's default ALLOWED_HOSTS.
+        at(
+            audit_case("host allowed", "GET", "/session/"),
+            "localhost:8000",
+        ),
+        at(
+            audit_case("host subdomain", "GET", "/session/"),
+            "api.localhost",
+        ),
+        at(audit_case("host ipv6", "GET", "/session/"), "[::1]:8000"),
+        at(audit_case("host loopback", "GET", "/basic/"), "127.0.0.1:9"),
+        at(
+            audit_case("host not allowed", "GET", "/session/"),
+            "evil.example",
+        ),
+        at(
+            audit_case("host not allowed, port", "GET", "/basic/"),
+            "evil.example:80",
+        ),
+        at(audit_case("host malformed", "GET", "/session/"), "a_b"),
+        at(
+            with(
+                audit_case("host not allowed, credentials", "GET", "/basic/"),
+                &[("Authorization", &alice)],
+            ),
+            "127.0.0.2",
+        ),
+        // Vary: Cookie exactly when the session was read.
+        audit_case("vary session", "GET", "/session/"),
+        with(
+            audit_case("vary default", "GET", "/default/"),
+            &[("Authorization", &alice)],
+        ),
+        with(
+            audit_case("vary basic", "GET", "/basic/"),
+            &[("Authorization", &alice)],
+        ),
+        audit_case("vary token", "GET", "/token/"),
+        // A credential header twice: DRF's answer to the joined value.
+        with(
+            audit_case("token twice", "GET", "/token/"),
+            &[
+                ("Authorization", "Token abc"),
+                ("Authorization", "Token def"),
+            ],
+        ),
+        with(
+            audit_case("token then basic", "GET", "/token/"),
+            &[("Authorization", "Token abc"), ("Authorization", &alice)],
+        ),
+        with(
+            audit_case("basic twice", "GET", "/basic/"),
+            &[("Authorization", &alice), ("Authorization", &alice)],
+        ),
+        // Multipart boundaries: Django's fullmatch of [ -~]{0,200}[!-~].
+        multipart_login("boundary of 201", &"-".repeat(201)),
+        multipart_login("boundary of 202", &"-".repeat(202)),
+        multipart_login("boundary of 5000", &"b".repeat(5000)),
+        multipart_login("boundary ending in a space", "abc "),
+        multipart_login("boundary with spaces", " a b"),
+        multipart_login("boundary with a semicolon and a quote", "a;b\"c"),
+        multipart_login("boundary of 225", &"-".repeat(225)),
+        multipart_login("boundary of 226", &"-".repeat(226)),
+        // Content-Type parameters as Django 5.2 reads them.
+        multipart_with("unquoted", "multipart/form-data; boundary=abc", "abc"),
+        multipart_with("no space", "multipart/form-data;boundary=abc", "abc"),
+        multipart_with("upper case", "MULTIPART/FORM-DATA; BOUNDARY=abc", "abc"),
+        multipart_with(
+            "twice, the last",
+            "multipart/form-data; boundary=abc; boundary=xyz",
+            "xyz",
+        ),
+        multipart_with(
+            "twice, the first",
+            "multipart/form-data; boundary=abc; boundary=xyz",
+            "abc",
+        ),
+        multipart_with(
+            "RFC 2231",
+            "multipart/form-data; boundary*=utf-8''abc",
+            "abc",
+        ),
+        multipart_with("empty", "multipart/form-data; boundary=", "abc"),
+        multipart_with(
+            "RFC 2231 continued",
+            "multipart/form-data; boundary*0=ab; boundary*1*=%63",
+            "abc",
+        ),
+        // (An unknown RFC 2231 character set makes Django's WSGIRequest raise before any view:
+        // a 500 from the server. We answer DRF's 415; see the parsers module.)
+        multipart_with(
+            "RFC 2231 latin-1",
+            "multipart/form-data; boundary*=latin-1''%E9",
+            "\u{e9}",
+        ),
+        multipart_with(
+            "angle brackets",
+            "multipart/form-data; boundary=<abc>",
+            "abc",
+        ),
+        multipart_with("bare name", "multipart/form-data; boundary", "abc"),
+        multipart_with(
+            "charset first",
+            "multipart/form-data; charset=latin-1; boundary=abc",
+            "abc",
+        ),
+        multipart_with(
+            "media type 256",
+            &format!("multipart/form-data; boundary={}", "-".repeat(225)),
+            &"-".repeat(225),
+        ),
+        multipart_with(
+            "media type 257",
+            &format!("multipart/form-data; boundary={}", "-".repeat(226)),
+            &"-".repeat(226),
+        ),
+    ]
+}
+
+impl AuditCase {
+    /// The case as `audit_answers.py` reads it.
+    fn to_json(&self) -> Value {
+        serde_json::json!({
+            "name": self.name,
+            "method": self.method,
+            "path": self.path,
+            "host": self.host,
+            "headers": self.headers,
+            "content_type": self.content_type,
+            "body": self.body,
+        })
+    }
+
+    /// The request, for drf_parity.
+    fn request(&self) -> TestRequest {
+        let mut request = TestRequest::default()
+            .method(self.method.parse().expect("a method"))
+            .uri(self.path)
+            .insert_header(("host", self.host))
+            .set_payload(self.body.clone().into_bytes());
+        if !self.content_type.is_empty() {
+            request = request.insert_header(("content-type", self.content_type.as_str()));
+        }
+        for (name, value) in &self.headers {
+            request = request.append_header((*name, value.as_str()));
+        }
+        request
+    }
+}
+
+/// An answer as `audit_answers.py` reports Django's.
+async fn answer<B: MessageBody>(name: &str, response: ServiceResponse<B>) -> Value {
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .map(|value| value.to_str().expect("an ASCII header").to_owned())
+    };
+    let (content_type, www_authenticate, vary) = (
+        header("content-type"),
+        header("www-authenticate"),
+        header("vary"),
+    );
+    let (status, body) = read(response).await;
+    serde_json::json!({
+        "name": name,
+        "status": status,
+        "body": body,
+        "content_type": content_type,
+        "www_authenticate": www_authenticate,
+        "vary": vary,
+    })
+}
+
+/// The audit's requests get Django's and DRF's own answers (status, body, Content-Type,
+/// WWW-Authenticate, Vary), as DRF 3.18 on Django 5.2 gives them (recorded by running them).
+#[actix_web::test]
+async fn audit_requests_get_drfs_answers() {
+    let Some(python) = integration_tests::env_nonempty("DJANGO_PYTHON") else {
+        integration_tests::skip(
+            "audit_requests_get_drfs_answers",
+            "Django's answers need a Python with scripts/django/requirements.txt \
+             (set DJANGO_PYTHON to run; scripts/django/setup_venv.sh prints one)",
+        );
+        return;
+    };
+    let cases = audit_cases();
+    let script = integration_tests::repo_root().join("scripts/django/audit_answers.py");
+    let mut child = std::process::Command::new(&python)
+        .arg(&script)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("run {python} {}: {e}", script.display()));
+    let input = serde_json::to_vec(&cases.iter().map(AuditCase::to_json).collect::<Vec<_>>())
+        .expect("the cases as JSON");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin.write_all(&input).expect("send the cases");
+    }
+    let output = child.wait_with_output().expect("Django's answers");
+    assert!(
+        output.status.success(),
+        "audit_answers.py failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let django: Vec<Value> = serde_json::from_slice(&output.stdout).expect("JSON answers");
+    assert_eq!(django.len(), cases.len());
+
+    let db = TempSqlite::new();
+    let store = connect(&db.url());
+    store.migrate().expect("migrate");
+    store
+        .create_user(auth_actix::auth_core::NewUser::new(
+            "alice",
+            Some("alice-pw".into()),
+        ))
+        .expect("alice");
+    let parity = Parity::new(store, &Secret::random().expect("a secret")).expect("settings");
+    let app = init_service(parity.app()).await;
+    let mut differences = Vec::new();
+    for (case, theirs) in cases.iter().zip(&django) {
+        let ours = answer(
+            case.name,
+            call_service(&app, case.request().to_request()).await,
+        )
+        .await;
+        if &ours != theirs {
+            differences.push(format!(
+                "{}:\n  Django: {theirs}\n  ours:   {ours}",
+                case.name
+            ));
+        }
+    }
+    assert!(differences.is_empty(), "{}", differences.join("\n"));
+    println!(
+        "{} audit requests answered as DRF answers them",
+        cases.len()
+    );
+}

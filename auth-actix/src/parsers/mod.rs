@@ -9,6 +9,18 @@
 //!   the header as sent (`""` when absent).
 //! - An empty body is no data (`{}`), whatever its `Content-Type` (DRF reads
 //!   no stream when `Content-Length` is 0).
+//! - A `Content-Type` of more than [`MAX_MEDIA_TYPE_LENGTH`] (256) characters
+//!   matches no parser: 415, as DRF 3.18.3's content negotiation refuses it
+//!   unparsed.
+//! - `Content-Type` parameters are read as Django 5.2's
+//!   `parse_header_parameters` reads them (over Python's `email.message`):
+//!   quoted values, RFC 2231 `name*=charset'lang'text` values and their
+//!   `name*0`, `name*1*` continuations, `<...>` unwrapped, the last of a
+//!   repeated name. An RFC 2231 value in a character set Python does not know
+//!   makes Django raise while building the request (a 500 from the WSGI
+//!   server, before any view); here it is DRF's 415. Of Python's character
+//!   sets, UTF-8, latin-1 and ASCII are decoded; another one is treated as
+//!   unknown.
 //! - JSON is read as Python's `json.load` reads it, with DRF's strict
 //!   constants: a malformed body is 400 `JSON parse error - <Python's
 //!   message>`, e.g. `Expecting value: line 1 column 1 (char 0)`; `NaN`,
@@ -74,6 +86,10 @@ pub const MAX_FORM_FIELDS: usize = 1000;
 /// Django's `DATA_UPLOAD_MAX_NUMBER_FILES`: file parts in a multipart body,
 /// at most.
 pub const MAX_FORM_FILES: usize = 100;
+
+/// DRF's `DefaultContentNegotiation.max_media_type_length`: a longer
+/// `Content-Type` matches no parser (415), whatever it says.
+pub const MAX_MEDIA_TYPE_LENGTH: usize = 256;
 
 /// Containers (objects and arrays) nested in a JSON body, at most.
 pub const MAX_JSON_DEPTH: usize = 512;
@@ -267,6 +283,157 @@ pub(crate) enum Charset {
 pub(crate) struct MediaType {
     pub(crate) full_type: String,
     pub(crate) params: Vec<(String, String)>,
+    /// An RFC 2231 parameter names a character set Python does not know:
+    /// Django's `parse_header_parameters` raises `ValueError` (DRF then
+    /// matches no parser).
+    pub(crate) invalid: bool,
+}
+
+/// One piece of an RFC 2231 parameter.
+#[derive(Debug)]
+struct Rfc2231Piece {
+    number: Option<u32>,
+    value: String,
+    encoded: bool,
+}
+
+/// `email.utils.rfc2231_continuation` (`^(\w+)\*(([0-9]+)\*?)?$`, ASCII):
+/// the base name, the piece number and whether the piece is percent-encoded
+/// (the name ends with `*`).
+fn rfc2231_name(name: &str) -> Option<(&str, Option<u32>, bool)> {
+    let star = name.find('*')?;
+    let (base, rest) = (&name[..star], &name[star + 1..]);
+    if base.is_empty() || !base.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        return None;
+    }
+    let encoded = name.ends_with('*');
+    let digits = rest.strip_suffix('*').unwrap_or(rest);
+    if digits.is_empty() {
+        return (rest.is_empty()).then_some((base, None, true));
+    }
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    // Python's int() of a long digit string; a number this large sorts last.
+    Some((base, Some(digits.parse().unwrap_or(u32::MAX)), encoded))
+}
+
+/// `email.utils.unquote`: `"x"` loses its quotes (`\\` and `\"` unescaped),
+/// `<x>` its brackets.
+fn email_unquote(value: &str) -> std::borrow::Cow<'_, str> {
+    if value.len() > 1 {
+        if let Some(inner) = value.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
+            return inner.replace("\\\\", "\\").replace("\\\"", "\"").into();
+        }
+        if let Some(inner) = value.strip_prefix('<').and_then(|v| v.strip_suffix('>')) {
+            return inner.into();
+        }
+    }
+    value.into()
+}
+
+/// `email.utils.decode_params` for one RFC 2231 parameter, then Django's
+/// check of its character set and `collapse_rfc2231_value`: the pieces in
+/// order, percent-decoded where encoded, `charset'language'text` decoded in
+/// the character set (replacement characters for bad bytes; no character
+/// set: ASCII). `None` where Django raises (an unknown character set).
+fn collapse_rfc2231(pieces: &mut [Rfc2231Piece]) -> Option<String> {
+    // Python sorts (number, value, encoded) tuples; `None` numbers first.
+    pieces.sort_by(|a, b| (a.number, &a.value, a.encoded).cmp(&(b.number, &b.value, b.encoded)));
+    let mut joined = String::new();
+    let mut any_encoded = false;
+    for piece in pieces.iter() {
+        if piece.encoded {
+            joined.push_str(&percent_decode_latin1(&piece.value));
+            any_encoded = true;
+        } else {
+            joined.push_str(&piece.value);
+        }
+    }
+    if !any_encoded {
+        return Some(joined);
+    }
+    // `decode_rfc2231`: at most three parts at the ticks.
+    let mut parts = joined.splitn(3, '\'');
+    let (charset, text) = match (parts.next(), parts.next(), parts.next()) {
+        (Some(charset), Some(_language), Some(text)) => (Some(charset), text),
+        _ => (None, joined.as_str()),
+    };
+    // The text's characters are bytes (percent-decoded as latin-1).
+    let bytes: Vec<u8> = text.chars().map(|c| c as u32 as u8).collect();
+    match charset {
+        None => Some(python_decode(&bytes, Codec::Ascii)),
+        // `str(rawbytes, "")` is a LookupError: the text as it is.
+        Some("") => Some(text.to_owned()),
+        Some(name) => python_codec(name).map(|codec| python_decode(&bytes, codec)),
+    }
+}
+
+/// `urllib.parse.unquote(s, encoding="latin-1")`: each `%xx` is the
+/// character of that byte.
+fn percent_decode_latin1(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.char_indices();
+    while let Some((i, c)) = chars.next() {
+        let byte = (c == '%')
+            .then(|| s.get(i + 1..i + 3))
+            .flatten()
+            .filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match byte {
+            Some(byte) => {
+                out.push(char::from(byte));
+                chars.next();
+                chars.next();
+            }
+            None => out.push(c),
+        }
+    }
+    out
+}
+
+/// The Python codecs this crate decodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Codec {
+    Utf8,
+    Latin1,
+    Ascii,
+}
+
+/// Python's `codecs.lookup(name)` for the codecs this crate decodes (names
+/// normalised as `encodings.normalize_encoding` does); `None` for any other.
+fn python_codec(name: &str) -> Option<Codec> {
+    let normalized = name.trim().to_ascii_lowercase().replace(['-', ' '], "_");
+    match normalized.as_str() {
+        "utf_8" | "utf8" | "u8" | "utf" | "utf8_ucs2" | "utf8_ucs4" | "cp65001" => {
+            Some(Codec::Utf8)
+        }
+        "latin_1" | "latin1" | "latin" | "l1" | "iso_8859_1" | "iso8859_1" | "8859" | "cp819"
+        | "iso_ir_100" | "csisolatin1" | "ibm819" | "iso_8859_1_1987" => Some(Codec::Latin1),
+        "ascii" | "us_ascii" | "646" | "ansi_x3.4_1968" | "ansi_x3.4_1986" | "ansi_x3_4_1968"
+        | "cp367" | "csascii" | "ibm367" | "iso646_us" | "iso_646.irv_1991" | "iso_ir_6" | "us" => {
+            Some(Codec::Ascii)
+        }
+        _ => None,
+    }
+}
+
+/// `str(bytes, codec, "replace")`.
+fn python_decode(bytes: &[u8], codec: Codec) -> String {
+    match codec {
+        Codec::Utf8 => String::from_utf8_lossy(bytes).into_owned(),
+        Codec::Latin1 => latin1(bytes),
+        Codec::Ascii => bytes
+            .iter()
+            .map(|&b| {
+                if b.is_ascii() {
+                    char::from(b)
+                } else {
+                    char::REPLACEMENT_CHARACTER
+                }
+            })
+            .collect(),
+    }
 }
 
 impl MediaType {
@@ -274,21 +441,50 @@ impl MediaType {
         let mut parts = parse_params(line).into_iter();
         let full_type = parts.next().unwrap_or_default().to_lowercase();
         let mut params = Vec::new();
+        // RFC 2231 parameters (`name*`, `name*0`, `name*1*`): their pieces by
+        // name, in the order the names first appear, as `email.utils` keeps them.
+        let mut extended: Vec<(String, Vec<Rfc2231Piece>)> = Vec::new();
         for part in parts {
-            let Some(i) = part.find('=') else { continue };
-            let mut name = py_strip(&part[..i]).to_lowercase();
-            if name.ends_with('*') {
-                name.pop();
+            // `email.message._get_params_preserve`: `name=value`, or a bare name.
+            let (name, value) = match part.find('=') {
+                Some(i) => (
+                    py_strip(&part[..i]).to_lowercase(),
+                    py_strip(&part[i + 1..]),
+                ),
+                None => (py_strip(part).to_owned(), ""),
+            };
+            let value = email_unquote(value);
+            match rfc2231_name(&name) {
+                Some((base, number, encoded)) => {
+                    let piece = Rfc2231Piece {
+                        number,
+                        value: value.into_owned(),
+                        encoded,
+                    };
+                    match extended.iter_mut().find(|(n, _)| *n == base) {
+                        Some((_, pieces)) => pieces.push(piece),
+                        None => extended.push((base.to_owned(), vec![piece])),
+                    }
+                }
+                // `decode_params` quotes it again and `get_params` unquotes
+                // it: one `unquote` in all.
+                None => params.push((name, value.into_owned())),
             }
-            let mut value = py_strip(&part[i + 1..]).to_owned();
-            if value.len() >= 2 && value.starts_with('"') && value.ends_with('"') {
-                value = value[1..value.len() - 1]
-                    .replace("\\\\", "\\")
-                    .replace("\\\"", "\"");
-            }
-            params.push((name, value));
         }
-        MediaType { full_type, params }
+        let mut invalid = false;
+        for (name, mut pieces) in extended {
+            match collapse_rfc2231(&mut pieces) {
+                Some(value) => params.push((name, value)),
+                None => invalid = true,
+            }
+        }
+        // Django skips a parameter without a name.
+        params.retain(|(name, _)| !name.is_empty());
+        MediaType {
+            full_type,
+            params,
+            invalid,
+        }
     }
 
     /// The value of parameter `name`: the last one given, as in the dict
@@ -320,15 +516,8 @@ impl MediaType {
     /// Django's `request.encoding`: the `charset` parameter when Python knows
     /// it (here: UTF-8 and latin-1 and their aliases).
     pub(crate) fn charset(&self) -> Charset {
-        let Some(name) = self.param("charset") else {
-            return Charset::Utf8;
-        };
-        let normalized = name.trim().to_ascii_lowercase().replace(['-', ' '], "_");
-        match normalized.as_str() {
-            "latin_1" | "latin1" | "latin" | "l1" | "iso_8859_1" | "iso8859_1" | "8859"
-            | "cp819" | "iso_ir_100" | "csisolatin1" | "ibm819" | "iso_8859_1_1987" => {
-                Charset::Latin1
-            }
+        match self.param("charset").and_then(python_codec) {
+            Some(Codec::Latin1) => Charset::Latin1,
             _ => Charset::Utf8,
         }
     }
@@ -381,11 +570,36 @@ pub fn parse(
     body: &[u8],
     parsers: &[Parser],
 ) -> Result<RequestData, AuthError> {
+    parse_as(Reader::Drf, content_type, body, parsers)
+}
+
+/// Who reads the body: DRF's `request.data`, or Django's `request.POST`
+/// (the CSRF form field), which has no bound on the `Content-Type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reader {
+    Drf,
+    Django,
+}
+
+fn parse_as(
+    reader: Reader,
+    content_type: Option<&str>,
+    body: &[u8],
+    parsers: &[Parser],
+) -> Result<RequestData, AuthError> {
     if body.is_empty() {
         return Ok(RequestData::empty());
     }
     let raw = content_type.unwrap_or("");
+    // DRF's `select_parser` refuses a longer media type without parsing it.
+    if reader == Reader::Drf && raw.chars().count() > MAX_MEDIA_TYPE_LENGTH {
+        return Err(AuthError::unsupported_media_type(raw));
+    }
     let media_type = MediaType::parse(raw);
+    if media_type.invalid {
+        // Django's `ValueError`: DRF's `_MediaType` then matches nothing.
+        return Err(AuthError::unsupported_media_type(raw));
+    }
     let Some(parser) = parsers
         .iter()
         .find(|parser| media_type.matched_by(parser.media_type()))
@@ -654,10 +868,20 @@ pub async fn parse_async(
     body: Bytes,
     parsers: &'static [Parser],
 ) -> Result<RequestData, AuthError> {
+    parse_off_worker(Reader::Drf, content_type, body, parsers).await
+}
+
+async fn parse_off_worker(
+    reader: Reader,
+    content_type: Option<String>,
+    body: Bytes,
+    parsers: &'static [Parser],
+) -> Result<RequestData, AuthError> {
     if body.len() <= PARSE_INLINE_MAX {
-        return parse(content_type.as_deref(), &body, parsers);
+        return parse_as(reader, content_type.as_deref(), &body, parsers);
     }
-    match actix_web::web::block(move || parse(content_type.as_deref(), &body, parsers)).await {
+    let parse = move || parse_as(reader, content_type.as_deref(), &body, parsers);
+    match actix_web::web::block(parse).await {
         Ok(result) => result,
         Err(err) => {
             tracing::error!(error = %err, "parsing a request body on the blocking pool failed");
@@ -748,7 +972,7 @@ pub(crate) async fn csrf_form_token(
             bytes
         }
     };
-    let data = parse_async(content_type(request), body, &FORM_PARSERS).await;
+    let data = parse_off_worker(Reader::Django, content_type(request), body, &FORM_PARSERS).await;
     Ok(data.ok().and_then(|data| data.form_field(CSRF_FORM_FIELD)))
 }
 
@@ -785,6 +1009,91 @@ mod tests {
         assert!(MediaType::parse("application/*").matched_by("application/json"));
         assert!(!MediaType::parse("text/plain").matched_by("application/json"));
         assert!(!MediaType::parse("").matched_by("application/json"));
+    }
+
+    /// Django 5.2's `parse_header_parameters` (over `email.message`), as it
+    /// answered each line: `None` where it raises `ValueError`.
+    #[test]
+    fn parameters_as_django_reads_them() {
+        let boundary = |line: &str| {
+            let m = MediaType::parse(line);
+            (!m.invalid).then(|| m.param("boundary").map(str::to_owned))
+        };
+        let cases: &[(&str, Option<Option<&str>>)] = &[
+            (
+                "multipart/form-data; boundary*=utf-8''abc",
+                Some(Some("abc")),
+            ),
+            (
+                "multipart/form-data; boundary*=utf-8''%41bc",
+                Some(Some("Abc")),
+            ),
+            ("multipart/form-data; boundary*=abc", Some(Some("abc"))),
+            ("multipart/form-data; boundary*=bogus''abc", None),
+            (
+                "multipart/form-data; boundary*=latin-1''%E9",
+                Some(Some("é")),
+            ),
+            (
+                "multipart/form-data; boundary*0=ab; boundary*1=c",
+                Some(Some("abc")),
+            ),
+            ("multipart/form-data; boundary*=''abc", Some(Some("abc"))),
+            (
+                "multipart/form-data; boundary*=utf-8'en'abc",
+                Some(Some("abc")),
+            ),
+            (
+                "multipart/form-data; boundary=\"a;b\"; x=1",
+                Some(Some("a;b")),
+            ),
+            (
+                "multipart/form-data; boundary=\"a\\\"b\"",
+                Some(Some("a\"b")),
+            ),
+            ("multipart/form-data; boundary=a b", Some(Some("a b"))),
+            ("multipart/form-data; boundary=\"abc", Some(Some("\"abc"))),
+            ("multipart/form-data; =x; boundary=abc", Some(Some("abc"))),
+            ("multipart/form-data; boundary", Some(Some(""))),
+            ("multipart/form-data;; boundary=abc", Some(Some("abc"))),
+            ("multipart/form-data; boundary=abc;", Some(Some("abc"))),
+            ("multipart/form-data; Boundary=ABC", Some(Some("ABC"))),
+            ("multipart/form-data; boundary = abc ", Some(Some("abc"))),
+            (
+                "multipart/form-data; boundary=\"a\\\\b\"",
+                Some(Some("a\\b")),
+            ),
+            ("multipart/form-data; boundary=(abc)", Some(Some("(abc)"))),
+            (
+                "multipart/form-data; boundary=a(comment)b",
+                Some(Some("a(comment)b")),
+            ),
+            ("multipart/form-data; boundary=<abc>", Some(Some("abc"))),
+            (
+                "multipart/form-data; boundary=\"<abc>\"",
+                Some(Some("<abc>")),
+            ),
+            (
+                "multipart/form-data; boundary=abc; boundary*=utf-8''xyz",
+                Some(Some("xyz")),
+            ),
+            (
+                "multipart/form-data; boundary*=utf-8''xyz; boundary=abc",
+                Some(Some("xyz")),
+            ),
+            ("multipart/form-data", Some(None)),
+        ];
+        for (line, expected) in cases {
+            let expected = expected.map(|b| b.map(str::to_owned));
+            assert_eq!(boundary(line), expected, "{line}");
+        }
+        let m = MediaType::parse("a/b; x*=utf-8''%ff");
+        assert_eq!(m.param("x"), Some("\u{fffd}"));
+        // Django raises for an unknown character set: DRF then matches no parser.
+        assert_eq!(
+            parse_err(Some("application/json; x*=bogus''1"), b"{}"),
+            "Unsupported media type \"application/json; x*=bogus''1\" in request."
+        );
     }
 
     #[test]
