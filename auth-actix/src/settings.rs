@@ -3,7 +3,7 @@
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use actix_web::http::header::HeaderValue;
@@ -234,9 +234,17 @@ impl fmt::Debug for AuthSettings {
 }
 
 /// A configuration mistake found while handling a request: logged in full, a
-/// 500 for the client (with the explanation in debug builds only).
+/// 500 for the client (with the explanation in debug builds only), and
+/// printed on stderr the first time each mistake is met, so that it is seen
+/// without a `tracing` subscriber too.
 pub(crate) fn misconfigured(explanation: &str) -> AuthError {
     tracing::error!("auth-actix is misconfigured: {explanation}");
+    if first_time(explanation) {
+        eprintln!(
+            "auth-actix is misconfigured: {explanation}. (Printed once; every occurrence is \
+             logged through `tracing`, and the client gets a 500.)"
+        );
+    }
     if cfg!(debug_assertions) {
         AuthError::new(
             auth_core::error::ErrorKind::Server,
@@ -245,6 +253,18 @@ pub(crate) fn misconfigured(explanation: &str) -> AuthError {
     } else {
         AuthError::server_error()
     }
+}
+
+/// Whether `explanation` is met for the first time in this process. The
+/// explanations are the crate's own messages, so the set stays small.
+fn first_time(explanation: &str) -> bool {
+    static SEEN: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let mut seen = SEEN.lock().unwrap_or_else(PoisonError::into_inner);
+    if seen.iter().any(|s| s == explanation) {
+        return false;
+    }
+    seen.push(explanation.to_owned());
+    true
 }
 
 /// The error a view gives when the app has no `AuthSettings`.

@@ -41,7 +41,13 @@ fn store() -> (AuthStore, tempfile::TempDir) {
 /// An app with `obtain_auth_token` at its usual path.
 macro_rules! token_app {
     ($settings:expr) => {
-        init_service(App::new().app_data($settings).service(obtain_auth_token)).await
+        init_service(
+            App::new()
+                .app_data($settings)
+                .wrap(common::sessions())
+                .service(obtain_auth_token),
+        )
+        .await
     };
 }
 
@@ -144,6 +150,7 @@ async fn the_same_key_on_every_login_and_at_any_path() {
     let app = init_service(
         App::new()
             .app_data(settings(&store))
+            .wrap(common::sessions())
             .service(obtain_auth_token)
             .service(web::resource("/token/").to(obtain_auth_token))
             .route("/post-only/", web::post().to(obtain_auth_token)),

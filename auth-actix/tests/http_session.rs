@@ -539,3 +539,53 @@ async fn a_failing_session_store_is_a_503() {
     let reply = send_or_error!(&app, TestRequest::post().uri(&uri));
     assert_eq!(reply.status, 503);
 }
+
+/// Without actix-session's middleware every request would look anonymous: session
+/// authentication says so instead (a 500 naming the fix), whether or not a cookie came.
+#[actix_web::test]
+async fn session_authentication_without_the_session_middleware_is_an_error() {
+    let f = fixture();
+    let app = init_service(
+        App::new()
+            .app_data(settings(&f.store))
+            .route("/", web::to(whoami))
+            .route("/private", web::to(private)),
+    )
+    .await;
+    for path in ["/", "/private"] {
+        let reply = send!(
+            &app,
+            with_cookies(TestRequest::get().uri(path), "sessionid=abc")
+        );
+        assert_eq!(reply.status, 500, "{path}: {}", reply.body);
+        assert!(
+            reply
+                .body
+                .contains("SessionAuthentication runs without actix-session's SessionMiddleware"),
+            "{}",
+            reply.body
+        );
+        assert!(
+            reply.body.contains("session::django_defaults(store, key)"),
+            "{}",
+            reply.body
+        );
+    }
+    // DRF's defaults try Session before Basic: the mistake shows with Basic credentials too.
+    let reply = send!(
+        &app,
+        with_auth(TestRequest::get().uri("/"), b"Basic YWxpY2U6cHc=")
+    );
+    assert_eq!(reply.status, 500, "{}", reply.body);
+    // With the middleware, an anonymous request is anonymous, and the probe leaves the
+    // session untouched: a logged-in session still works afterwards.
+    let app = app!(f, settings(&f.store));
+    let reply = send!(&app, TestRequest::get().uri("/private"));
+    assert_eq!(reply.summary(), (403, None, detail(NOT_PROVIDED).as_str()));
+    let cookie = login!(&app, f.alice);
+    let reply = send!(
+        &app,
+        with_cookies(TestRequest::get().uri("/private"), &cookie)
+    );
+    assert_eq!(reply.status, 200, "{}", reply.body);
+}

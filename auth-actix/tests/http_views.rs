@@ -65,6 +65,7 @@ async fn class_based_view() {
     let app = init_service(
         App::new()
             .app_data(settings())
+            .wrap(common::sessions())
             .service(NoteListView::resource("/notes"))
             .route("/admin", web::to(AdminOnly::as_view())),
     )
@@ -150,6 +151,7 @@ async fn middleware_on_a_scope_and_a_resource() {
     let app = init_service(
         App::new()
             .app_data(settings())
+            .wrap(common::sessions())
             .service(
                 web::scope("/api")
                     .wrap(

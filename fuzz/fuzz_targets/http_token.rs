@@ -7,12 +7,14 @@
 
 use std::cell::RefCell;
 
+use actix_web::cookie::Key;
 use actix_web::dev::ServiceResponse;
 use actix_web::http::header::HeaderValue;
 use actix_web::http::Method;
 use actix_web::test::{call_service, init_service, read_body, TestRequest};
 use actix_web::web::Bytes;
 use actix_web::App;
+use auth_actix::session::{self, DieselSessionStore};
 use auth_actix::views::obtain_auth_token;
 use auth_actix::AuthSettings;
 use drf_actix_fuzz::{fields, scratch_dir, sqlite_store_with_alice};
@@ -26,14 +28,19 @@ type Run = Box<dyn FnMut(actix_http::Request) -> (u16, Bytes)>;
 fn app() -> Run {
     let dir = scratch_dir();
     let store = sqlite_store_with_alice(dir.path(), "db.sqlite3");
+    let sessions = DieselSessionStore::from(&store);
     let settings = AuthSettings::builder()
         .store(store)
         .body_limit(4096)
         .build()
         .unwrap();
     let system = actix_web::rt::System::new();
+    // DRF's default classes start with Session, which needs the session middleware.
     let app = system.block_on(init_service(
-        App::new().app_data(settings).service(obtain_auth_token),
+        App::new()
+            .app_data(settings)
+            .wrap(session::django_defaults(sessions, Key::from(&[7; 64])).build())
+            .service(obtain_auth_token),
     ));
     Box::new(move |request| {
         let _keep = &dir;

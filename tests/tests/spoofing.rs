@@ -438,10 +438,13 @@ fn body_server(store: &AuthStore, limit: usize, budget: usize, timeout: Duration
         .body_read_timeout(timeout)
         .build()
         .unwrap();
+    let sessions = DieselSessionStore::from(store);
+    let key = Secret::new(SECRET_KEY).unwrap().cookie_key();
     Server::serve(
         move || {
             App::new()
                 .app_data(settings.clone())
+                .wrap(session::django_defaults(sessions.clone(), key.clone()).build())
                 .service(obtain_auth_token)
         },
         1,

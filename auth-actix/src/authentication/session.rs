@@ -12,7 +12,7 @@ use crate::blocking::run_query;
 use crate::csrf::enforce_csrf;
 use crate::parsers::csrf_form_token;
 use crate::session::session_user_id;
-use crate::settings::AuthSettings;
+use crate::settings::{misconfigured, AuthSettings};
 
 /// The logged-in user of an actix-session session (DRF's
 /// `SessionAuthentication` over Django's `AuthenticationMiddleware`).
@@ -21,6 +21,9 @@ use crate::settings::AuthSettings;
 /// auth hash of the user's password hash (`_auth_user_hash`, derived with the
 /// settings' secret key); [`login`](crate::views::login) writes both.
 ///
+/// - **Misconfigured**: without actix-session's `SessionMiddleware` in front
+///   of the view, a 500 that names the fix (printed on stderr once, logged
+///   every time), never an anonymous pass.
 /// - **Not attempted** (the next class is tried; no CSRF check): no session,
 ///   no user id in it, a user that no longer exists or is inactive, or a hash
 ///   that does not match the user's password any more (the password changed:
@@ -47,6 +50,14 @@ pub struct SessionAuthentication;
 
 impl Authentication for SessionAuthentication {
     async fn authenticate(&self, request: &HttpRequest, settings: &AuthSettings) -> AuthResult {
+        if !crate::session::middleware_ran(request) {
+            return Err(misconfigured(
+                "SessionAuthentication runs without actix-session's SessionMiddleware, so \
+                 every request would be anonymous: wrap the app or scope in \
+                 `auth_actix::session::django_defaults(store, key).build()` (and \
+                 `auth_actix::session::FailClosed` outside it)",
+            ));
+        }
         let session = crate::session::session_of(request);
         let Some(user_id) = session_user_id(&session.entries()) else {
             return Ok(None);

@@ -128,6 +128,36 @@ pub fn session_of(request: &HttpRequest) -> Session {
     request.get_session()
 }
 
+/// Whether actix-session's [`SessionMiddleware`] handled `request`: it puts
+/// the loaded session in the request's extensions before the handler runs,
+/// where `get_session()` otherwise makes an empty one that nothing saves
+/// (so a missing middleware would silently make everyone anonymous).
+///
+/// actix-session's session type is private, so the check merges the
+/// request's extensions into a set holding a marked session of that type:
+/// the middleware's session, if there is one, replaces the marked one. The
+/// extensions are left as they were, but for an empty session where the
+/// middleware did not run.
+pub(crate) fn middleware_ran(request: &HttpRequest) -> bool {
+    const PROBE: &str = "__auth_actix_session_probe";
+    let original = std::mem::take(&mut *request.extensions_mut());
+    // A marked session of actix-session's type, alone in the extensions.
+    let marked = request.get_session();
+    let marking = marked.insert(PROBE, true);
+    let mut merged = std::mem::take(&mut *request.extensions_mut());
+    merged.extend(original);
+    *request.extensions_mut() = merged;
+    if marking.is_err() {
+        return true;
+    }
+    let session = request.get_session();
+    let ran = !session.contains_key(PROBE);
+    if !ran {
+        session.clear();
+    }
+    ran
+}
+
 /// Note that the request's session was accessed (see [`session_of`]).
 pub(crate) fn mark_accessed(request: &HttpRequest) {
     let mut extensions = request.extensions_mut();

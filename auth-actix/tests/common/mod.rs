@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use actix_web::body::MessageBody;
 use actix_web::dev::ServiceResponse;
@@ -115,14 +115,30 @@ impl Reply {
     }
 }
 
-/// A test service with `data` (the settings) as app data and a handler at
-/// each path: `serve!(settings, "/" => view, "/admin" => admin)`.
+/// Django's session middleware for a test app (DRF's default classes start
+/// with Session, which needs it): actix-session over a Diesel store in one
+/// temporary SQLite database shared by the tests of a binary.
+pub fn sessions() -> auth_actix::session::SessionMiddleware<auth_actix::session::DieselSessionStore>
+{
+    static STORE: OnceLock<(AuthStore, tempfile::TempDir)> = OnceLock::new();
+    let (store, _) = STORE.get_or_init(sqlite_store);
+    auth_actix::session::django_defaults(
+        auth_actix::session::DieselSessionStore::from(store),
+        actix_web::cookie::Key::from(&[7; 64]),
+    )
+    .build()
+}
+
+/// A test service with `data` (the settings) as app data, Django's session
+/// middleware ([`sessions`]) and a handler at each path:
+/// `serve!(settings, "/" => view, "/admin" => admin)`.
 #[macro_export]
 macro_rules! serve {
     ($data:expr, $($path:literal => $handler:expr),+ $(,)?) => {
         actix_web::test::init_service(
             actix_web::App::new()
                 .app_data($data)
+                .wrap($crate::common::sessions())
                 $(.route($path, actix_web::web::to($handler)))+,
         )
         .await
