@@ -279,7 +279,9 @@ impl Pbkdf2 {
         let dk = match self {
             Pbkdf2::Sha256 => {
                 let dk = &mut dk[..pbkdf2_hmac::Engine::<8>::OUTPUT_LEN];
-                pbkdf2_hmac::SHA256.pbkdf2(raw.as_bytes(), salt.as_bytes(), iterations, dk);
+                timed_first(iterations, || {
+                    pbkdf2_hmac::SHA256.pbkdf2(raw.as_bytes(), salt.as_bytes(), iterations, dk)
+                });
                 dk
             }
             Pbkdf2::Sha1 => {
@@ -294,6 +296,83 @@ impl Pbkdf2 {
             STANDARD.encode(dk)
         )
     }
+}
+
+/// The `Cargo.toml` lines that compile the password hashing code with
+/// optimisation in an application's debug build. Cargo applies a library's
+/// own `[profile.dev.package]` settings only inside its workspace, so an
+/// application adds them itself; without them a default-strength hash takes
+/// seconds instead of about a tenth of one.
+pub const DEV_PROFILE_LINES: &str = "\
+[profile.dev.package.auth-core]
+opt-level = 1
+[profile.dev.package.pbkdf2]
+opt-level = 3
+[profile.dev.package.hmac]
+opt-level = 3
+[profile.dev.package.sha2]
+opt-level = 3
+[profile.dev.package.sha1]
+opt-level = 3
+[profile.dev.package.digest]
+opt-level = 3
+[profile.dev.package.block-buffer]
+opt-level = 3
+[profile.dev.package.cpufeatures]
+opt-level = 3
+[profile.dev.package.argon2]
+opt-level = 3
+[profile.dev.package.blake2]
+opt-level = 3
+[profile.dev.package.scrypt]
+opt-level = 3
+[profile.dev.package.salsa20]
+opt-level = 3
+[profile.dev.package.bcrypt]
+opt-level = 3
+[profile.dev.package.blowfish]
+opt-level = 3
+";
+
+/// A PBKDF2 iteration slower than this (an optimised build takes well under
+/// a tenth of it) means the hashing code was compiled without optimisation.
+const SLOW_ITERATION: std::time::Duration = std::time::Duration::from_micros(1);
+
+/// Whether the process's first large PBKDF2 hash has been timed.
+static SPEED_CHECKED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Run `hash` (a PBKDF2-SHA256 of `iterations`); the first one of at least
+/// 100,000 iterations in the process is timed, and a slow one gets one loud
+/// warning naming [`DEV_PROFILE_LINES`].
+fn timed_first<T>(iterations: u32, hash: impl FnOnce() -> T) -> T {
+    use std::sync::atomic::Ordering;
+    if iterations < 100_000 || SPEED_CHECKED.load(Ordering::Relaxed) {
+        return hash();
+    }
+    let started = std::time::Instant::now();
+    let out = hash();
+    let elapsed = started.elapsed();
+    if !SPEED_CHECKED.swap(true, Ordering::Relaxed) {
+        if let Some(advice) = slow_hash_advice(iterations, elapsed) {
+            tracing::warn!("{advice}");
+            eprintln!("auth-core: {advice}");
+        }
+    }
+    out
+}
+
+/// What to say when a hash of `iterations` took `elapsed`: `None` when that
+/// is the speed of optimised code.
+fn slow_hash_advice(iterations: u32, elapsed: std::time::Duration) -> Option<String> {
+    (elapsed > SLOW_ITERATION * iterations).then(|| {
+        format!(
+            "a password hash of {iterations} PBKDF2 iterations took {:.1} s, where an \
+             optimised build takes about 0.1 s: the hashing crates are compiled without \
+             optimisation (a debug build). Every login, Basic check and new password pays \
+             this. Add to your application's Cargo.toml:\n\n{DEV_PROFILE_LINES}",
+            elapsed.as_secs_f64()
+        )
+    })
 }
 
 /// `PBKDF2PasswordHasher.decode`: `algorithm$iterations$salt$hash`.
@@ -559,6 +638,37 @@ mod tests {
     }
 
     // Django 6.0's own test vectors and the counts of Django 6.1 and 5.2 (spec section 5).
+    #[test]
+    fn a_slow_hash_names_the_profile_lines() {
+        use std::time::Duration;
+        let advice = slow_hash_advice(1_500_000, Duration::from_secs(4)).unwrap();
+        assert!(advice.starts_with("a password hash of 1500000 PBKDF2 iterations took 4.0 s"));
+        assert!(advice.ends_with(DEV_PROFILE_LINES));
+        assert_eq!(
+            slow_hash_advice(1_500_000, Duration::from_millis(150)),
+            None
+        );
+        // Every crate the workspace itself optimises for tests is named.
+        let workspace = include_str!("../../Cargo.toml");
+        let listed = workspace
+            .split("[profile.dev.package]")
+            .nth(1)
+            .expect("the workspace's dev profile");
+        for line in listed
+            .lines()
+            .filter(|l| !l.trim_start().starts_with('#') && l.contains("opt-level"))
+        {
+            let name = line.split_whitespace().next().unwrap();
+            if name == "libsqlite3-sys" {
+                continue;
+            }
+            assert!(
+                DEV_PROFILE_LINES.contains(&format!("[profile.dev.package.{name}]")),
+                "{name} is missing from DEV_PROFILE_LINES"
+            );
+        }
+    }
+
     #[test]
     fn pbkdf2_sha256_django_vectors() {
         let h = Hashers::default();

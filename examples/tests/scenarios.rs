@@ -307,3 +307,24 @@ fn redis_sessions() {
         (403, NOT_PROVIDED)
     );
 }
+
+/// The README's "Add it to your app" is `my_app.rs` character for character, so the code a
+/// newcomer copies is code that compiles; its debug-profile lines are the ones the slow-hash
+/// warning names.
+#[test]
+fn the_readme_app_is_my_app() {
+    let source = include_str!("../src/bin/my_app.rs");
+    let (_, code) = source
+        .split_once("\n\n")
+        .expect("a doc comment, a blank line, then the code");
+    let readme = include_str!("../../README.md");
+    assert!(
+        readme.contains(&format!("```rust,ignore\n{code}```")),
+        "README.md's app is not examples/src/bin/my_app.rs"
+    );
+    let lines = auth_actix::auth_core::hashers::DEV_PROFILE_LINES;
+    assert!(
+        readme.contains(&format!("```toml\n{lines}```")),
+        "README.md's profile lines are not DEV_PROFILE_LINES"
+    );
+}
