@@ -17,6 +17,9 @@ pub mod settings;
 pub mod views;
 
 pub use auth_core;
+/// The management commands (`migrate`, `createuser`, `create-token`, ...)
+/// for an application binary: `auth_core::commands`, here too.
+pub use auth_core::commands;
 pub use auth_core::error::{messages, AuthError, ErrorDetail, ErrorKind};
 pub use auth_core::identity::{
     AnonymousUser, Auth, Authenticated, Identity, RequestUser, UnauthenticatedUser,

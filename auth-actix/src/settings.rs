@@ -49,17 +49,17 @@ pub enum ConfigError {
 ///
 /// ```
 /// use auth_actix::prelude::*;
-/// use auth_actix::DynAuthentication;
 ///
+/// // The lists are written as in the attributes: tuples of classes.
 /// let settings = AuthSettings::builder()
-///     .default_authentication_classes([
-///         DynAuthentication::new(TokenAuthentication::<Bearer>::default()),
-///         DynAuthentication::new(BasicAuthentication),
-///     ])
-///     .default_permission_classes([IsAuthenticated | ReadOnly])
+///     .default_authentication_classes((TokenAuthentication::<Bearer>::default(), BasicAuthentication))
+///     .default_permission_classes((IsAuthenticated | ReadOnly,))
 ///     .build()
 ///     .expect("valid settings");
 /// assert_eq!(settings.authentication_classes().len(), 2);
+/// // DRF's `TokenAuthentication()`: the keyword `Token`.
+/// let token = TokenAuthentication::default();
+/// # let _ = token;
 /// ```
 #[derive(Clone)]
 pub struct AuthSettings(Arc<Inner>);
@@ -233,6 +233,78 @@ impl fmt::Debug for AuthSettings {
     }
 }
 
+/// What [`AuthSettingsBuilder::default_authentication_classes`] takes: a
+/// tuple of classes (each [`Authentication`]), or an array or `Vec` of
+/// [`DynAuthentication`].
+pub trait AuthenticationClassList {
+    /// The classes, in order.
+    fn into_classes(self) -> Vec<DynAuthentication>;
+}
+
+/// What [`AuthSettingsBuilder::default_permission_classes`] takes: a tuple
+/// of permissions (each [`Permission`]), or an array or `Vec` of one
+/// permission type.
+pub trait PermissionClassList {
+    /// The permissions, in order.
+    fn into_classes(self) -> Vec<DynPermission>;
+}
+
+impl AuthenticationClassList for Vec<DynAuthentication> {
+    fn into_classes(self) -> Vec<DynAuthentication> {
+        self
+    }
+}
+
+impl<const N: usize> AuthenticationClassList for [DynAuthentication; N] {
+    fn into_classes(self) -> Vec<DynAuthentication> {
+        self.into()
+    }
+}
+
+impl<P: Permission> PermissionClassList for Vec<P> {
+    fn into_classes(self) -> Vec<DynPermission> {
+        self.into_iter().map(DynPermission::new).collect()
+    }
+}
+
+impl<P: Permission, const N: usize> PermissionClassList for [P; N] {
+    fn into_classes(self) -> Vec<DynPermission> {
+        self.into_iter().map(DynPermission::new).collect()
+    }
+}
+
+/// The tuple impls: `()` and `(A,)` to eight classes.
+macro_rules! class_list_tuples {
+    ($(($($name:ident)*))*) => {$(
+        impl<$($name: Authentication),*> AuthenticationClassList for ($($name,)*) {
+            #[allow(non_snake_case)]
+            fn into_classes(self) -> Vec<DynAuthentication> {
+                let ($($name,)*) = self;
+                vec![$(DynAuthentication::new($name)),*]
+            }
+        }
+        impl<$($name: Permission),*> PermissionClassList for ($($name,)*) {
+            #[allow(non_snake_case)]
+            fn into_classes(self) -> Vec<DynPermission> {
+                let ($($name,)*) = self;
+                vec![$(DynPermission::new($name)),*]
+            }
+        }
+    )*};
+}
+
+class_list_tuples! {
+    ()
+    (A)
+    (A B)
+    (A B C)
+    (A B C D)
+    (A B C D E)
+    (A B C D E F)
+    (A B C D E F G)
+    (A B C D E F G H)
+}
+
 /// A configuration mistake found while handling a request: logged in full, a
 /// 500 for the client (with the explanation in debug builds only), and
 /// printed on stderr the first time each mistake is met, so that it is seen
@@ -335,12 +407,12 @@ impl AuthSettingsBuilder {
         self
     }
 
-    /// `DEFAULT_AUTHENTICATION_CLASSES`, in order.
-    pub fn default_authentication_classes(
-        mut self,
-        classes: impl IntoIterator<Item = DynAuthentication>,
-    ) -> Self {
-        self.inner.authentication_classes = classes.into_iter().collect();
+    /// `DEFAULT_AUTHENTICATION_CLASSES`, in order: a tuple of classes, as in
+    /// `#[authentication_classes(..)]`
+    /// (`(SessionAuthentication, TokenAuthentication::default())`), or an
+    /// array or `Vec` of [`DynAuthentication`]; `()` or `[]` for none.
+    pub fn default_authentication_classes(mut self, classes: impl AuthenticationClassList) -> Self {
+        self.inner.authentication_classes = classes.into_classes();
         self
     }
 
@@ -353,12 +425,12 @@ impl AuthSettingsBuilder {
         self
     }
 
-    /// `DEFAULT_PERMISSION_CLASSES`, in order (an implicit AND).
-    pub fn default_permission_classes<P: Permission>(
-        mut self,
-        permissions: impl IntoIterator<Item = P>,
-    ) -> Self {
-        self.inner.permission_classes = permissions.into_iter().map(DynPermission::new).collect();
+    /// `DEFAULT_PERMISSION_CLASSES`, in order (an implicit AND): a tuple of
+    /// permissions, as in `#[permission_classes(..)]`
+    /// (`(IsAuthenticated, IsAdminUser | ReadOnly)`), or an array or `Vec`
+    /// of one permission type; `()` for none.
+    pub fn default_permission_classes(mut self, permissions: impl PermissionClassList) -> Self {
+        self.inner.permission_classes = permissions.into_classes();
         self
     }
 
@@ -525,6 +597,43 @@ mod tests {
         assert!(s.secret_key().is_err());
         assert!(s.store().is_err());
         assert!(s.token_store().is_err());
+    }
+
+    #[test]
+    fn class_lists_as_tuples_arrays_or_vecs() {
+        use crate::{IsAdminUser, IsAuthenticated, ReadOnly, TokenAuthentication};
+        let names = |s: &AuthSettings| format!("{:?}", s.authentication_classes());
+        let tuple = AuthSettings::builder()
+            .default_authentication_classes((BasicAuthentication, TokenAuthentication::default()))
+            .default_permission_classes((IsAuthenticated, IsAdminUser | ReadOnly))
+            .build()
+            .unwrap();
+        assert_eq!(
+            names(&tuple),
+            r#"[DynAuthentication("BasicAuthentication"), DynAuthentication("TokenAuthentication")]"#
+        );
+        assert_eq!(tuple.permission_classes().len(), 2);
+        let array = AuthSettings::builder()
+            .default_authentication_classes([
+                DynAuthentication::new(BasicAuthentication),
+                DynAuthentication::new(TokenAuthentication::default()),
+            ])
+            .default_permission_classes([IsAuthenticated])
+            .build()
+            .unwrap();
+        assert_eq!(names(&array), names(&tuple));
+        let none = AuthSettings::builder()
+            .default_authentication_classes(())
+            .default_permission_classes(())
+            .build()
+            .unwrap();
+        assert!(none.authentication_classes().is_empty() && none.permission_classes().is_empty());
+        let empty = AuthSettings::builder()
+            .default_authentication_classes([])
+            .default_permission_classes(Vec::<IsAuthenticated>::new())
+            .build()
+            .unwrap();
+        assert!(empty.authentication_classes().is_empty());
     }
 
     #[test]

@@ -46,7 +46,7 @@ use auth_actix::prelude::*;
 use auth_actix::session::FailClosed;
 use auth_actix::session::{self, DieselSessionStore};
 use auth_actix::views::{csrf, login, logout, obtain_auth_token};
-use auth_actix::{AuthStore, DynAuthentication, PermissionRequest, RemoteUserConfig, TrustedProxy};
+use auth_actix::{AuthStore, PermissionRequest, RemoteUserConfig, TrustedProxy};
 use serde::Serialize;
 
 use crate::config::{self, Secret};
@@ -195,11 +195,8 @@ pub fn settings(store: AuthStore, secret: &Secret) -> Result<AuthSettings, Box<d
         .store(store)
         .secret_key(secret.expose())
         .csrf(config::csrf()?)
-        .default_authentication_classes([
-            DynAuthentication::new(SessionAuthentication),
-            DynAuthentication::new(BasicAuthentication),
-        ])
-        .default_permission_classes([IsAuthenticated])
+        .default_authentication_classes((SessionAuthentication, BasicAuthentication))
+        .default_permission_classes((IsAuthenticated,))
         .remote_user(RemoteUserConfig::default().trusted_proxies(loopback_proxies()))
         .build()?)
 }

@@ -83,8 +83,23 @@ impl TokenStore for AuthStore {
 /// comes from [`AuthSettings`]. Success sets `request.auth` to the token.
 pub struct TokenAuthentication<K: Keyword = keyword::Token>(PhantomData<fn() -> K>);
 
+impl TokenAuthentication<keyword::Token> {
+    /// DRF's `TokenAuthentication()`, with the keyword `Token`.
+    ///
+    /// `TokenAuthentication::default()` names no keyword, and a default type
+    /// parameter does not decide one in an expression, so the trait's
+    /// `Default::default` alone would not compile there (E0283). This
+    /// inherent function answers it; `TokenAuthentication::<Bearer>::default()`
+    /// is the trait's, for any keyword.
+    #[allow(clippy::should_implement_trait)]
+    pub const fn default() -> Self {
+        TokenAuthentication(PhantomData)
+    }
+}
+
 impl<K: Keyword> TokenAuthentication<K> {
-    /// A token class with keyword `K`.
+    /// A token class with keyword `K`: `TokenAuthentication::<Bearer>::new()`
+    /// (for the keyword `Token`, `TokenAuthentication::default()`).
     pub const fn new() -> Self {
         TokenAuthentication(PhantomData)
     }

@@ -25,7 +25,7 @@
 use std::process::ExitCode;
 
 use actix_web::HttpServer;
-use auth_actix::auth_core::commands::{self, StoreSource};
+use auth_actix::commands::{self, StoreSource};
 use examples::config;
 use examples::parity::Parity;
 

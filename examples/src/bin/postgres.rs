@@ -20,7 +20,7 @@ use actix_web::{get, App, HttpServer};
 use auth_actix::auth_core::db::{Backend, DatabaseUrl};
 use auth_actix::auth_core::PoolConfig;
 use auth_actix::prelude::*;
-use auth_actix::{keyword, AuthStore, DynAuthentication};
+use auth_actix::AuthStore;
 use examples::config;
 
 /// Who is calling, and how.
@@ -64,10 +64,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     }
     let settings = AuthSettings::builder()
         .store(store)
-        .default_authentication_classes([
-            DynAuthentication::new(BasicAuthentication),
-            DynAuthentication::new(TokenAuthentication::<keyword::Token>::new()),
-        ])
+        .default_authentication_classes((BasicAuthentication, TokenAuthentication::default()))
         .build()?;
     let database = parsed.redacted();
     config::serve(

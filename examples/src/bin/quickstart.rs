@@ -20,7 +20,6 @@ use actix_web::{get, App, HttpServer};
 use auth_actix::prelude::*;
 use auth_actix::session::{self, DieselSessionStore, FailClosed};
 use auth_actix::views::{csrf, login, logout, obtain_auth_token};
-use auth_actix::{keyword, DynAuthentication};
 use examples::config::{self, DemoAccount};
 
 /// The demo account. Its password is printed on purpose: this is a demo.
@@ -83,11 +82,11 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         .secret_key(secret.expose())
         .csrf(config::csrf()?)
         // DRF's defaults, and Token authentication.
-        .default_authentication_classes([
-            DynAuthentication::new(SessionAuthentication),
-            DynAuthentication::new(BasicAuthentication),
-            DynAuthentication::new(TokenAuthentication::<keyword::Token>::new()),
-        ])
+        .default_authentication_classes((
+            SessionAuthentication,
+            BasicAuthentication,
+            TokenAuthentication::default(),
+        ))
         .build()?;
     config::serve(
         "quickstart",

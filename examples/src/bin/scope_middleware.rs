@@ -19,7 +19,7 @@ use std::process::ExitCode;
 
 use actix_web::{web, App, HttpServer};
 use auth_actix::prelude::*;
-use auth_actix::{keyword, AuthPipeline};
+use auth_actix::AuthPipeline;
 use examples::config;
 use serde::Deserialize;
 
@@ -55,10 +55,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         move |addr, workers| async move {
             let server = HttpServer::new(move || {
                 let pipeline = AuthPipeline::new()
-                    .authentication_classes((
-                        TokenAuthentication::<keyword::Token>::new(),
-                        BasicAuthentication,
-                    ))
+                    .authentication_classes((TokenAuthentication::default(), BasicAuthentication))
                     .permission_classes((IsAuthenticatedOrReadOnly,));
                 App::new()
                     .app_data(settings.clone())
