@@ -769,7 +769,7 @@ fn diesel_cli_layout(db: &TestDb) {
 /// `migrate` builds the database, then ours must change nothing.
 fn django_migrate_then_ours(db: &TestDb) {
     let Ok(python) = std::env::var("DJANGO_PYTHON") else {
-        eprintln!("SKIPPED: Django's own migrate (set DJANGO_PYTHON to run)");
+        common::skipped("SKIPPED: Django's own migrate (set DJANGO_PYTHON to run)");
         return;
     };
     // For SQLite this is sqlite:///<absolute path>, as the script expects.

@@ -177,7 +177,7 @@ fn scope_middleware() {
 #[test]
 fn postgres() {
     if !cfg!(feature = "postgres") {
-        eprintln!("SKIPPED: postgres: the example needs the postgres feature (run with --features postgres)");
+        common::skipped("SKIPPED: postgres: the example needs the postgres feature (run with --features postgres)");
         return;
     }
     // Cargo names every binary, built or not.
@@ -186,7 +186,7 @@ fn postgres() {
         .ok()
         .filter(|url| !url.trim().is_empty())
     else {
-        eprintln!("SKIPPED: postgres: needs PostgreSQL (set TEST_POSTGRES_URL to run)");
+        common::skipped("SKIPPED: postgres: needs PostgreSQL (set TEST_POSTGRES_URL to run)");
         return;
     };
     let store = AuthStore::connect(&url, &PoolConfig::default()).expect("connect");
@@ -233,9 +233,7 @@ fn postgres() {
 #[test]
 fn redis_sessions() {
     if !cfg!(feature = "redis") {
-        eprintln!(
-            "SKIPPED: redis_sessions: the example needs the redis feature (run with --features redis)"
-        );
+        common::skipped("SKIPPED: redis_sessions: the example needs the redis feature (run with --features redis)");
         return;
     }
     let bin = env!("CARGO_BIN_EXE_redis_sessions");
@@ -243,7 +241,7 @@ fn redis_sessions() {
         .ok()
         .filter(|url| !url.trim().is_empty())
     else {
-        eprintln!("SKIPPED: redis_sessions: needs Redis (set TEST_REDIS_URL to run)");
+        common::skipped("SKIPPED: redis_sessions: needs Redis (set TEST_REDIS_URL to run)");
         return;
     };
     let (dir, url) = temp_database();

@@ -34,9 +34,12 @@ pub fn env_var(backend: Backend) -> Option<&'static str> {
     }
 }
 
-/// Print the skip line for `test` on stderr.
+/// Print the skip line for `test` on stderr, past the test harness's output
+/// capture (which hides `eprintln!` of a passing test), so that `cargo test`
+/// shows it.
 pub fn skip(test: &str, reason: &str) {
-    eprintln!("SKIPPED: {test}: {reason}");
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "SKIPPED: {test}: {reason}");
 }
 
 /// The value of `var` when it is set and not blank.

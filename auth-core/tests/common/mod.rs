@@ -45,7 +45,7 @@ impl TestDb {
     pub fn new(backend: Backend) -> Option<TestDb> {
         match backend {
             Backend::Sqlite if !backend.is_compiled_in() => {
-                eprintln!("SKIPPED: SQLite tests (build with --features sqlite to run)");
+                skipped("SKIPPED: SQLite tests (build with --features sqlite to run)");
                 None
             }
             Backend::Sqlite => {
@@ -79,15 +79,18 @@ impl TestDb {
         sql: impl Fn(&str) -> (String, String),
     ) -> Option<TestDb> {
         let Ok(base) = std::env::var(var) else {
-            eprintln!("SKIPPED: {} tests (set {var} to run)", backend.name());
+            skipped(&format!(
+                "SKIPPED: {} tests (set {var} to run)",
+                backend.name()
+            ));
             return None;
         };
         if !backend.is_compiled_in() {
-            eprintln!(
+            skipped(&format!(
                 "SKIPPED: {} tests (build with --features {} to run)",
                 backend.name(),
                 backend.feature()
-            );
+            ));
             return None;
         }
         let name = unique_name();
@@ -276,4 +279,17 @@ macro_rules! per_backend {
             })*
         }
     };
+}
+
+/// Print a `SKIPPED: ...` line on the real stderr (the test harness captures
+/// `eprintln!` of passing tests, which would hide it from `cargo test`), once
+/// per test binary: every test of a backend would say the same.
+pub fn skipped(line: &str) {
+    use std::io::Write as _;
+    static PRINTED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let mut printed = PRINTED.lock().unwrap_or_else(|e| e.into_inner());
+    if !printed.iter().any(|p| p == line) {
+        printed.push(line.to_owned());
+        let _ = writeln!(std::io::stderr(), "{line}");
+    }
 }

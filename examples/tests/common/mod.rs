@@ -91,3 +91,10 @@ pub fn temp_database() -> (tempfile::TempDir, String) {
     let url = format!("sqlite://{}", dir.path().join("db.sqlite3").display());
     (dir, url)
 }
+
+/// Print a `SKIPPED: ...` line on the real stderr: the test harness captures
+/// `eprintln!` of passing tests, which would hide it from `cargo test`.
+pub fn skipped(line: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
