@@ -10,7 +10,7 @@ use super::{
 use crate::csrf::latin1;
 
 /// Bytes as text in `charset`; UTF-8 with replacement characters.
-fn decode(bytes: &[u8], charset: Charset) -> String {
+pub(super) fn decode(bytes: &[u8], charset: Charset) -> String {
     match charset {
         Charset::Utf8 => String::from_utf8_lossy(bytes).into_owned(),
         Charset::Latin1 => latin1(bytes),
@@ -20,7 +20,7 @@ fn decode(bytes: &[u8], charset: Charset) -> String {
 /// Python's `urllib.parse.unquote(s, encoding)`: runs of ASCII are
 /// `%xx`-decoded to bytes and decoded in `charset` (with replacement
 /// characters); other characters are kept.
-fn unquote(s: &str, charset: Charset) -> String {
+pub(super) fn unquote(s: &str, charset: Charset) -> String {
     if !s.contains('%') {
         return s.to_owned();
     }

@@ -344,7 +344,9 @@ fn collapse_rfc2231(pieces: &mut [Rfc2231Piece]) -> Option<String> {
     let mut any_encoded = false;
     for piece in pieces.iter() {
         if piece.encoded {
-            joined.push_str(&percent_decode_latin1(&piece.value));
+            // `urllib.parse.unquote(s, encoding="latin-1")`: each `%xx` is
+            // the character of that byte.
+            joined.push_str(&form::unquote(&piece.value, Charset::Latin1));
             any_encoded = true;
         } else {
             joined.push_str(&piece.value);
@@ -367,29 +369,6 @@ fn collapse_rfc2231(pieces: &mut [Rfc2231Piece]) -> Option<String> {
         Some("") => Some(text.to_owned()),
         Some(name) => python_codec(name).map(|codec| python_decode(&bytes, codec)),
     }
-}
-
-/// `urllib.parse.unquote(s, encoding="latin-1")`: each `%xx` is the
-/// character of that byte.
-fn percent_decode_latin1(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.char_indices();
-    while let Some((i, c)) = chars.next() {
-        let byte = (c == '%')
-            .then(|| s.get(i + 1..i + 3))
-            .flatten()
-            .filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match byte {
-            Some(byte) => {
-                out.push(char::from(byte));
-                chars.next();
-                chars.next();
-            }
-            None => out.push(c),
-        }
-    }
-    out
 }
 
 /// The Python codecs this crate decodes.
@@ -421,8 +400,8 @@ fn python_codec(name: &str) -> Option<Codec> {
 /// `str(bytes, codec, "replace")`.
 fn python_decode(bytes: &[u8], codec: Codec) -> String {
     match codec {
-        Codec::Utf8 => String::from_utf8_lossy(bytes).into_owned(),
-        Codec::Latin1 => latin1(bytes),
+        Codec::Utf8 => form::decode(bytes, Charset::Utf8),
+        Codec::Latin1 => form::decode(bytes, Charset::Latin1),
         Codec::Ascii => bytes
             .iter()
             .map(|&b| {
