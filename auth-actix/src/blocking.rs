@@ -1,6 +1,12 @@
 //! Blocking work (queries, password hashing) off the actix worker threads:
 //! [`run_blocking`] for work that can take long, [`run_query`] for one short
 //! query.
+//!
+//! Both give back the job's own error type, so a caller answers its domain
+//! errors itself (a duplicate username, a missing user) and lets `?` turn
+//! the rest into the 503 (`From<StoreError> for AuthError`). When the
+//! blocking pool itself fails, or the job panics, the error is
+//! [`JobError::unavailable`].
 
 use std::collections::VecDeque;
 use std::future::Future;
@@ -15,28 +21,48 @@ use auth_core::error::AuthError;
 use auth_core::StoreError;
 use tokio::sync::oneshot;
 
+/// The error type of a blocking job: what it becomes when the job could not
+/// run to the end (the blocking pool failed, the job panicked, the runtime
+/// is shutting down).
+pub trait JobError: Send + 'static {
+    /// The job did not finish; `why` is for the log.
+    fn unavailable(why: &str) -> Self;
+}
+
+impl JobError for StoreError {
+    fn unavailable(why: &str) -> Self {
+        StoreError::Unavailable(why.to_owned())
+    }
+}
+
+impl JobError for AuthError {
+    fn unavailable(why: &str) -> Self {
+        tracing::error!("blocking job failed: {why}");
+        AuthError::service_unavailable()
+    }
+}
+
 /// Run `work` on actix's blocking thread pool (`web::block`).
 ///
-/// A store failure, or the blocking pool failing, becomes a 503
-/// "Service temporarily unavailable, try again later." (logged): never an
-/// anonymous pass, never a panic, never a 500 from `BlockingError`.
-pub async fn run_blocking<T, F>(work: F) -> Result<T, AuthError>
+/// The job's error comes back as it is: match the domain errors you answer
+/// and `?` the rest, which for a [`StoreError`] is a logged 503 "Service
+/// temporarily unavailable, try again later." (never an anonymous pass,
+/// never a panic, never a 500 from `BlockingError`).
+pub async fn run_blocking<T, E, F>(work: F) -> Result<T, E>
 where
-    F: FnOnce() -> Result<T, StoreError> + Send + 'static,
+    F: FnOnce() -> Result<T, E> + Send + 'static,
     T: Send + 'static,
+    E: JobError,
 {
     match web::block(work).await {
-        Ok(result) => outcome(result),
-        Err(err) => {
-            tracing::error!(error = %err, "authentication blocking task failed");
-            Err(AuthError::service_unavailable())
-        }
+        Ok(result) => result,
+        Err(err) => Err(E::unavailable(&format!("the blocking pool failed: {err}"))),
     }
 }
 
 /// Run `work`, one short query (a token, a session's user, the session
-/// store's reads and writes), off the worker thread. Failures are 503s
-/// exactly as with [`run_blocking`].
+/// store's reads and writes), off the worker thread. Errors come back as
+/// with [`run_blocking`].
 ///
 /// Each worker thread keeps a queue of such queries, drained by as few
 /// blocking tasks ("runners") as keep up; a runner takes queries one at a
@@ -53,75 +79,67 @@ where
 /// 500 µs. A query that stalls (a database outage that makes the pool wait for
 /// a connection, a custom store calling out) therefore delays the queries
 /// queued behind it by about a millisecond, not by its duration.
-pub async fn run_query<T, F>(work: F) -> Result<T, AuthError>
+pub async fn run_query<T, E, F>(work: F) -> Result<T, E>
 where
-    F: FnOnce() -> Result<T, StoreError> + Send + 'static,
+    F: FnOnce() -> Result<T, E> + Send + 'static,
     T: Send + 'static,
+    E: JobError,
 {
-    let lane = LANE.with(Arc::clone);
-    run_on(&lane, work).await
+    let queue = QUERY_QUEUE.with(Arc::clone);
+    run_on(&queue, work).await
 }
 
-async fn run_on<T, F>(lane: &Arc<Lane>, work: F) -> Result<T, AuthError>
+async fn run_on<T, E, F>(queue: &Arc<QueryQueue>, work: F) -> Result<T, E>
 where
-    F: FnOnce() -> Result<T, StoreError> + Send + 'static,
+    F: FnOnce() -> Result<T, E> + Send + 'static,
     T: Send + 'static,
+    E: JobError,
 {
-    match on_lane(lane, work).await {
-        Some(result) => outcome(result),
-        None => {
-            // The job was dropped without sending: it panicked.
-            tracing::error!("authentication query panicked");
-            Err(AuthError::service_unavailable())
-        }
+    match on_queue(queue, work).await {
+        Some(result) => result,
+        // The job was dropped without sending: it panicked.
+        None => Err(E::unavailable("a query panicked")),
     }
 }
 
 /// Run `work`, one short database operation, on this worker's query queue
 /// (as [`run_query`] does); `None` if it panicked, or was dropped because the
 /// runtime is shutting down.
-pub(crate) async fn on_worker_lane<R, F>(work: F) -> Option<R>
+pub(crate) async fn run_query_raw<R, F>(work: F) -> Option<R>
 where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
-    let lane = LANE.with(Arc::clone);
-    on_lane(&lane, work).await
+    let queue = QUERY_QUEUE.with(Arc::clone);
+    on_queue(&queue, work).await
 }
 
-async fn on_lane<R, F>(lane: &Arc<Lane>, work: F) -> Option<R>
+async fn on_queue<R, F>(queue: &Arc<QueryQueue>, work: F) -> Option<R>
 where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
     let (send, mut receive) = oneshot::channel();
-    lane.submit(Box::new(move || {
+    queue.submit(Box::new(move || {
         // The receiver may be gone (the request was dropped): nothing to do.
         let _ = send.send(work());
     }));
-    // While waiting, look at the lane every `stall`: if no runner has begun a
+    // While waiting, look at the queue every `stall`: if no runner has begun a
     // job within it, the queue is stuck behind slow jobs and gets a new runner.
-    let mut check = std::pin::pin!(actix_web::rt::time::sleep(lane.stall));
+    let mut check = std::pin::pin!(actix_web::rt::time::sleep(queue.stall));
     let received = std::future::poll_fn(|cx| {
         if let Poll::Ready(received) = Pin::new(&mut receive).poll(cx) {
             return Poll::Ready(received);
         }
         while check.as_mut().poll(cx).is_ready() {
-            lane.rescue();
-            let next = actix_web::rt::time::Instant::now() + lane.stall;
+            queue.rescue();
+            let next = actix_web::rt::time::Instant::now() + queue.stall;
             check.as_mut().reset(next);
         }
         Poll::Pending
     })
     .await;
     received.ok()
-}
-
-fn outcome<T>(result: Result<T, StoreError>) -> Result<T, AuthError> {
-    result.map_err(|err| {
-        tracing::error!(error = %err, "authentication store failed");
-        AuthError::service_unavailable()
-    })
 }
 
 /// How long a runner may spend on one query before queries arriving after it
@@ -132,17 +150,17 @@ type Job = Box<dyn FnOnce() + Send>;
 
 thread_local! {
     /// The query queue of this (worker) thread.
-    static LANE: Arc<Lane> = Arc::new(Lane::new(STALL));
+    static QUERY_QUEUE: Arc<QueryQueue> = Arc::new(QueryQueue::new(STALL));
 }
 
 /// One worker's queue of short queries and the runners draining it.
-struct Lane {
-    state: Mutex<LaneState>,
+struct QueryQueue {
+    state: Mutex<QueueState>,
     stall: Duration,
 }
 
 #[derive(Default)]
-struct LaneState {
+struct QueueState {
     queue: VecDeque<Job>,
     /// Each live runner and when it began its current job (or was started).
     runners: Vec<(u64, Instant)>,
@@ -150,15 +168,15 @@ struct LaneState {
     next_runner: u64,
 }
 
-impl Lane {
+impl QueryQueue {
     fn new(stall: Duration) -> Self {
-        Lane {
+        QueryQueue {
             state: Mutex::default(),
             stall,
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, LaneState> {
+    fn lock(&self) -> MutexGuard<'_, QueueState> {
         // Jobs run outside the lock and their panics are caught, so a poisoned
         // lock still holds a consistent state.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
@@ -189,7 +207,7 @@ impl Lane {
 
     /// A new runner's id (registered as beginning now), unless a runner
     /// began a job within `stall` and so will soon come back to the queue.
-    fn runner_needed(&self, state: &mut LaneState) -> Option<u64> {
+    fn runner_needed(&self, state: &mut QueueState) -> Option<u64> {
         let now = Instant::now();
         let busy = state
             .runners
@@ -206,8 +224,8 @@ impl Lane {
 
     fn start(self: &Arc<Self>, runner: Option<u64>) {
         if let Some(id) = runner {
-            let lane = Arc::clone(self);
-            let guard = RunnerGuard { lane, id };
+            let queue = Arc::clone(self);
+            let guard = RunnerGuard { queue, id };
             // The handle is not awaited: results travel through each job's channel.
             drop(actix_web::rt::task::spawn_blocking(move || guard.run()));
         }
@@ -215,10 +233,10 @@ impl Lane {
 }
 
 /// A runner; dropping it (after its loop, or unrun when the runtime shuts
-/// down) removes it from the lane, and the last one to go drops the jobs
+/// down) removes it from the queue, and the last one to go drops the jobs
 /// still queued so that their callers stop waiting.
 struct RunnerGuard {
-    lane: Arc<Lane>,
+    queue: Arc<QueryQueue>,
     id: u64,
 }
 
@@ -226,7 +244,7 @@ impl RunnerGuard {
     fn run(self) {
         loop {
             let job = {
-                let mut state = self.lane.lock();
+                let mut state = self.queue.lock();
                 let Some(job) = state.queue.pop_front() else {
                     state.runners.retain(|&(id, _)| id != self.id);
                     return;
@@ -246,10 +264,10 @@ impl RunnerGuard {
 impl Drop for RunnerGuard {
     fn drop(&mut self) {
         // Normally already removed by `run`; if the task never ran, its queued
-        // jobs are dropped with the lane's remaining ones only when nobody
+        // jobs are dropped with the queue's remaining ones only when nobody
         // else is left to run them.
         let orphaned: Vec<Job> = {
-            let mut state = self.lane.lock();
+            let mut state = self.queue.lock();
             let before = state.runners.len();
             state.runners.retain(|&(id, _)| id != self.id);
             if state.runners.len() < before && state.runners.is_empty() {
@@ -272,32 +290,39 @@ mod tests {
 
     #[actix_web::test]
     async fn results_and_failures_come_back() {
-        assert_eq!(run_query(|| Ok(7)).await.unwrap(), 7);
+        assert_eq!(run_query(|| Ok::<_, StoreError>(7)).await.unwrap(), 7);
+        // A domain error comes back as it is, for the caller to answer.
         let err = run_query(|| -> Result<(), _> { Err(StoreError::UserNotFound) })
             .await
             .unwrap_err();
-        assert_eq!(err.status(), 503);
+        assert!(matches!(err, StoreError::UserNotFound), "{err}");
+        // Left unanswered, `?` makes it the 503.
+        assert_eq!(AuthError::from(err).status(), 503);
         let err = run_query(|| -> Result<(), StoreError> { panic!("boom") })
             .await
             .unwrap_err();
+        assert!(err.is_unavailable(), "{err}");
+        let err = run_query(|| -> Result<(), AuthError> { panic!("boom") })
+            .await
+            .unwrap_err();
         assert_eq!(err.status(), 503);
-        // The lane still works after a panic.
-        assert_eq!(run_query(|| Ok("ok")).await.unwrap(), "ok");
+        // The queue still works after a panic.
+        assert_eq!(run_query(|| Ok::<_, StoreError>("ok")).await.unwrap(), "ok");
     }
 
-    /// A query on `lane` that holds its runner until the returned sender
+    /// A query on `queue` that holds its runner until the returned sender
     /// fires (or ten seconds pass), then answers `answer()`.
     fn held_query<T: Send + 'static>(
-        lane: &Arc<Lane>,
+        queue: &Arc<QueryQueue>,
         answer: impl FnOnce() -> T + Send + 'static,
     ) -> (
         std::sync::mpsc::Sender<()>,
         actix_web::rt::task::JoinHandle<Result<T, AuthError>>,
     ) {
         let (release, held) = std::sync::mpsc::channel::<()>();
-        let lane = Arc::clone(lane);
+        let queue = Arc::clone(queue);
         let query = actix_web::rt::spawn(async move {
-            run_on(&lane, move || {
+            run_on(&queue, move || {
                 let _ = held.recv_timeout(Duration::from_secs(10));
                 Ok(answer())
             })
@@ -310,19 +335,18 @@ mod tests {
     /// drains a burst, one query after the other, never on the worker thread.
     #[actix_web::test]
     async fn a_burst_shares_one_runner() {
-        let lane = Arc::new(Lane::new(Duration::from_secs(60)));
+        let queue = Arc::new(QueryQueue::new(Duration::from_secs(60)));
         let worker = std::thread::current().id();
-        let (release, first) = held_query(&lane, || std::thread::current().id());
+        let (release, first) = held_query(&queue, || std::thread::current().id());
         actix_web::rt::task::yield_now().await;
-        let lanes: Vec<_> = (0..31).map(|_| Arc::clone(&lane)).collect();
-        let rest =
-            futures_join_all(lanes.into_iter().map(|lane| async move {
-                run_on(&lane, || Ok(std::thread::current().id())).await
-            }));
+        let queues: Vec<_> = (0..31).map(|_| Arc::clone(&queue)).collect();
+        let rest = futures_join_all(queues.into_iter().map(|queue| async move {
+            run_on(&queue, || Ok::<_, StoreError>(std::thread::current().id())).await
+        }));
         let rest = actix_web::rt::spawn(rest);
         // Release the first query once the others are all queued behind it.
         let queued = Instant::now();
-        while lane.lock().queue.len() < 31 {
+        while queue.lock().queue.len() < 31 {
             assert!(queued.elapsed() < Duration::from_secs(10), "not queued");
             actix_web::rt::time::sleep(Duration::from_millis(1)).await;
         }
@@ -331,7 +355,7 @@ mod tests {
         let rest = rest.await.unwrap();
         assert_ne!(first, worker);
         assert!(rest.into_iter().all(|t| t.unwrap() == first));
-        let state = lane.lock();
+        let state = queue.lock();
         assert_eq!(state.next_runner, 1, "one runner for the whole burst");
         assert!(state.queue.is_empty() && state.runners.is_empty());
     }
@@ -340,18 +364,18 @@ mod tests {
     /// more: the queue never waits behind a running job.
     #[actix_web::test]
     async fn a_zero_window_starts_a_runner_per_busy_submit() {
-        let lane = Arc::new(Lane::new(Duration::ZERO));
-        let lanes: Vec<_> = (0..8).map(|i| (i, Arc::clone(&lane))).collect();
-        let results = futures_join_all(
-            lanes
-                .into_iter()
-                .map(|(i, lane)| async move { run_on(&lane, move || Ok(i)).await.unwrap() }),
-        )
+        let queue = Arc::new(QueryQueue::new(Duration::ZERO));
+        let queues: Vec<_> = (0..8).map(|i| (i, Arc::clone(&queue))).collect();
+        let results = futures_join_all(queues.into_iter().map(|(i, queue)| async move {
+            run_on(&queue, move || Ok::<_, StoreError>(i))
+                .await
+                .unwrap()
+        }))
         .await;
         assert_eq!(results, (0..8).collect::<Vec<_>>());
         // At least one each; a waiting query's stall check may add more when
         // a loaded machine is slow to start them.
-        let runners = lane.lock().next_runner;
+        let runners = queue.lock().next_runner;
         assert!(runners >= 8, "{runners}");
     }
 
@@ -359,10 +383,13 @@ mod tests {
     /// stall window: they get a runner of their own.
     #[actix_web::test]
     async fn a_stalled_query_does_not_block_later_ones() {
-        let (release, slow) = held_query(&LANE.with(Arc::clone), || "slow");
+        let (release, slow) = held_query(&QUERY_QUEUE.with(Arc::clone), || "slow");
         actix_web::rt::time::sleep(STALL * 4).await;
         let started = Instant::now();
-        assert_eq!(run_query(|| Ok("fast")).await.unwrap(), "fast");
+        assert_eq!(
+            run_query(|| Ok::<_, StoreError>("fast")).await.unwrap(),
+            "fast"
+        );
         assert!(
             started.elapsed() < Duration::from_secs(5),
             "{:?}",
@@ -376,12 +403,14 @@ mod tests {
     /// by a new runner instead of waiting for the stalled one to end.
     #[actix_web::test]
     async fn queued_queries_are_rescued_from_a_stalled_one() {
-        let lane = Arc::new(Lane::new(STALL));
-        let (release, slow) = held_query(&lane, || "slow");
+        let queue = Arc::new(QueryQueue::new(STALL));
+        let (release, slow) = held_query(&queue, || "slow");
         actix_web::rt::task::yield_now().await;
         // Queued at once, behind the stalled query: no runner of its own yet.
         let started = Instant::now();
-        let fast = run_on(&lane, || Ok("fast")).await.unwrap();
+        let fast = run_on(&queue, || Ok::<_, StoreError>("fast"))
+            .await
+            .unwrap();
         assert_eq!(fast, "fast");
         assert!(
             started.elapsed() < Duration::from_secs(5),
@@ -390,7 +419,7 @@ mod tests {
         );
         // A second runner took it (a third if a loaded machine was slow to
         // start the second: the check repeats every `stall`).
-        let runners = lane.lock().next_runner;
+        let runners = queue.lock().next_runner;
         assert!(runners >= 2, "{runners}");
         release.send(()).unwrap();
         assert_eq!(slow.await.unwrap().unwrap(), "slow");
@@ -408,7 +437,7 @@ mod tests {
                 }
                 run_query(move || {
                     count.fetch_add(1, Ordering::SeqCst);
-                    Ok(i)
+                    Ok::<_, StoreError>(i)
                 })
                 .await
                 .unwrap()

@@ -97,14 +97,17 @@ async fn authenticate_and<T: Send + 'static>(
         let Some(user) = store.authenticate(&credentials.username, &credentials.password)? else {
             return Ok(None);
         };
-        match then(&store, &user) {
-            Ok(value) => Ok(Some((user, value))),
-            Err(StoreError::UserNotFound) => Ok(None),
-            Err(err) => Err(err),
-        }
+        then(&store, &user).map(|value| Some((user, value)))
     })
-    .await?;
-    outcome.ok_or_else(|| non_field_error(messages::UNABLE_TO_LOG_IN).into())
+    .await;
+    match outcome {
+        Ok(Some(found)) => Ok(found),
+        // Wrong credentials, or the user was deleted in between.
+        Ok(None) | Err(StoreError::UserNotFound) => {
+            Err(non_field_error(messages::UNABLE_TO_LOG_IN).into())
+        }
+        Err(err) => Err(AuthError::from(err).into()),
+    }
 }
 
 /// Implements `HttpServiceFactory` (at `$path`) and `Handler` for a view

@@ -14,6 +14,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use crate::crypto;
 use crate::db::schema::{auth_user, authtoken_token};
 use crate::db::{self, AnyConnection, DbPool, PoolConfig, PooledConnection};
+use crate::error::AuthError;
 use crate::hashers::{self, Hashers, Verification};
 use crate::models::{
     self, NewUser, Token, TokenRow, User, UserRow, EMAIL_MAX_LENGTH, NAME_MAX_LENGTH,
@@ -63,6 +64,17 @@ impl StoreError {
     /// layer answers 503 rather than 500.
     pub fn is_unavailable(&self) -> bool {
         matches!(self, StoreError::Unavailable(_))
+    }
+}
+
+/// A store error its caller did not answer: logged, and a 503 "Service
+/// temporarily unavailable, try again later." (fail closed: never an
+/// anonymous pass). Callers answer the domain errors they expect
+/// (`DuplicateUsername`, `UserNotFound`, ...) before `?`.
+impl From<StoreError> for AuthError {
+    fn from(err: StoreError) -> Self {
+        tracing::error!(error = %err, "authentication store failed");
+        AuthError::service_unavailable()
     }
 }
 

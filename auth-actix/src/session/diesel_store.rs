@@ -9,7 +9,7 @@ use auth_core::db::DbPool;
 use auth_core::sessions::{SessionDb, SESSION_USER_ID_KEY};
 use auth_core::{AuthStore, StoreError};
 
-use crate::blocking::on_worker_lane;
+use crate::blocking::run_query_raw;
 
 /// The state actix-session keeps per session: JSON-encoded values by name.
 type State = HashMap<String, String>;
@@ -92,7 +92,7 @@ impl DieselSessionStore {
         T: Send + 'static,
     {
         let db = self.db.clone();
-        match on_worker_lane(move || op(&db)).await {
+        match run_query_raw(move || op(&db)).await {
             Some(result) => result.map_err(SessionStoreError::from),
             None => Err(SessionStoreError::Blocking),
         }
