@@ -38,20 +38,75 @@ impl UnauthenticatedUser {
     }
 }
 
-/// `request.user`: a user row, Django's `AnonymousUser`, or `None` (when
-/// `UNAUTHENTICATED_USER` is `None`).
+/// `request.user`: a user row, a user known only from a signed token
+/// (simplejwt's `TokenUser`), Django's `AnonymousUser`, or `None` (when
+/// `UNAUTHENTICATED_USER` is `None`, or a credential belongs to no user, as
+/// an OAuth client-credentials token).
 #[derive(Clone)]
+#[non_exhaustive]
 pub enum RequestUser {
     /// An authenticated user.
     User(User),
+    /// An authenticated user known only from a token's claims: no query
+    /// was made (simplejwt's `JWTStatelessUserAuthentication`).
+    Stateless(StatelessUser),
     /// Nobody authenticated.
     Anonymous(AnonymousUser),
     /// Nobody authenticated and `UNAUTHENTICATED_USER = None`.
     None,
 }
 
+/// A user known only from a token's claims (simplejwt's `TokenUser`): the
+/// id as the token carries it, and what the claims say about it.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct StatelessUser {
+    /// The user id claim, as a string (simplejwt writes `str(user.pk)`).
+    pub id: String,
+    /// The `username` claim (`""` without one).
+    pub username: String,
+    /// The `is_staff` claim (false without one).
+    pub is_staff: bool,
+    /// The `is_superuser` claim (false without one).
+    pub is_superuser: bool,
+    /// `str(user)` is `"<kind> <id>"` (simplejwt: `TokenUser 42`).
+    pub kind: &'static str,
+    /// The whole token or claims, for the family that made it.
+    pub claims: Option<Arc<dyn Any + Send + Sync>>,
+}
+
+impl StatelessUser {
+    /// A user with this id, displayed as `"<kind> <id>"`; no other claim.
+    pub fn new(kind: &'static str, id: impl Into<String>) -> Self {
+        StatelessUser {
+            id: id.into(),
+            username: String::new(),
+            is_staff: false,
+            is_superuser: false,
+            kind,
+            claims: None,
+        }
+    }
+
+    /// The claims as a `T`, if that is what the family stored.
+    pub fn claims<T: Any>(&self) -> Option<&T> {
+        self.claims.as_deref()?.downcast_ref::<T>()
+    }
+}
+
+impl fmt::Debug for StatelessUser {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StatelessUser")
+            .field("id", &self.id)
+            .field("username", &self.username)
+            .field("is_staff", &self.is_staff)
+            .field("is_superuser", &self.is_superuser)
+            .finish_non_exhaustive()
+    }
+}
+
 impl RequestUser {
-    /// The user row, when authenticated.
+    /// The user row, when authenticated by a class that loaded it.
     pub fn user(&self) -> Option<&User> {
         match self {
             RequestUser::User(user) => Some(user),
@@ -59,42 +114,73 @@ impl RequestUser {
         }
     }
 
+    /// The token's user, when authenticated without a query.
+    pub fn stateless(&self) -> Option<&StatelessUser> {
+        match self {
+            RequestUser::Stateless(user) => Some(user),
+            _ => None,
+        }
+    }
+
     /// `bool(request.user and request.user.is_authenticated)`.
     pub fn is_authenticated(&self) -> bool {
-        matches!(self, RequestUser::User(_))
+        matches!(self, RequestUser::User(_) | RequestUser::Stateless(_))
     }
 
     /// `bool(request.user and request.user.is_staff)` (what `IsAdminUser` checks).
     pub fn is_staff(&self) -> bool {
-        self.user().is_some_and(|u| u.is_staff)
+        match self {
+            RequestUser::User(user) => user.is_staff,
+            RequestUser::Stateless(user) => user.is_staff,
+            _ => false,
+        }
     }
 
     /// `is_superuser` (false when not authenticated).
     pub fn is_superuser(&self) -> bool {
-        self.user().is_some_and(|u| u.is_superuser)
+        match self {
+            RequestUser::User(user) => user.is_superuser,
+            RequestUser::Stateless(user) => user.is_superuser,
+            _ => false,
+        }
     }
 
-    /// `is_active` (false for `AnonymousUser`).
+    /// `is_active` (false for `AnonymousUser`; true for a token's user, as
+    /// simplejwt's `TokenUser.is_active`).
     pub fn is_active(&self) -> bool {
-        self.user().is_some_and(|u| u.is_active)
+        match self {
+            RequestUser::User(user) => user.is_active,
+            RequestUser::Stateless(_) => true,
+            _ => false,
+        }
     }
 
-    /// The primary key (`None` when not authenticated).
+    /// The primary key (`None` when not authenticated, or when a token's
+    /// user id is not an integer).
     pub fn id(&self) -> Option<i32> {
-        self.user().map(|u| u.id)
+        match self {
+            RequestUser::User(user) => Some(user.id),
+            RequestUser::Stateless(user) => user.id.parse().ok(),
+            _ => None,
+        }
     }
 
     /// The username (`""` when not authenticated, as Django's `AnonymousUser.username`).
     pub fn username(&self) -> &str {
-        self.user().map_or("", |u| u.username.as_str())
+        match self {
+            RequestUser::User(user) => &user.username,
+            RequestUser::Stateless(user) => &user.username,
+            _ => "",
+        }
     }
 }
 
-/// `str(request.user)`: the username, `AnonymousUser`, or `None`.
+/// `str(request.user)`: the username, `TokenUser <id>`, `AnonymousUser`, or `None`.
 impl fmt::Display for RequestUser {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             RequestUser::User(user) => f.write_str(&user.username),
+            RequestUser::Stateless(user) => write!(f, "{} {}", user.kind, user.id),
             RequestUser::Anonymous(anon) => anon.fmt(f),
             RequestUser::None => f.write_str("None"),
         }
@@ -113,6 +199,7 @@ impl fmt::Debug for RequestUser {
                 .field("is_staff", &user.is_staff)
                 .field("is_superuser", &user.is_superuser)
                 .finish_non_exhaustive(),
+            RequestUser::Stateless(user) => fmt::Debug::fmt(user, f),
             RequestUser::Anonymous(anon) => fmt::Debug::fmt(anon, f),
             RequestUser::None => f.write_str("None"),
         }
@@ -121,6 +208,7 @@ impl fmt::Debug for RequestUser {
 
 /// `request.auth`: the credential that authenticated the request.
 #[derive(Clone)]
+#[non_exhaustive]
 pub enum Auth {
     /// `TokenAuthentication`: the token row.
     Token(Token),
@@ -129,6 +217,17 @@ pub enum Auth {
 }
 
 impl Auth {
+    /// A family's own credential (a knox token, a JWT, an OAuth access
+    /// token), read back with [`Self::get`].
+    pub fn custom<T: Any + Send + Sync>(value: T) -> Self {
+        Auth::Custom(Arc::new(value))
+    }
+
+    /// The credential, if it is a `T` (`auth.get::<KnoxToken>()`).
+    pub fn get<T: Any>(&self) -> Option<&T> {
+        self.downcast_ref::<T>()
+    }
+
     /// The token, for `TokenAuthentication`.
     pub fn as_token(&self) -> Option<&Token> {
         match self {
@@ -162,6 +261,7 @@ impl fmt::Debug for Auth {
 
 /// A successful authentication: DRF's `(user, auth)` tuple.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Authenticated {
     /// `request.user`.
     pub user: RequestUser,
@@ -182,6 +282,24 @@ impl Authenticated {
     pub fn with_auth(user: User, auth: Auth) -> Self {
         Authenticated {
             user: RequestUser::User(user),
+            auth: Some(auth),
+        }
+    }
+
+    /// `(token_user, auth)`: a user known from the token alone.
+    pub fn stateless(user: StatelessUser, auth: Option<Auth>) -> Self {
+        Authenticated {
+            user: RequestUser::Stateless(user),
+            auth,
+        }
+    }
+
+    /// `(None, auth)`: a credential that belongs to no user (an OAuth
+    /// client-credentials token). `request.user` is `None`, so
+    /// `IsAuthenticated` refuses it, as in DRF.
+    pub fn without_user(auth: Auth) -> Self {
+        Authenticated {
+            user: RequestUser::None,
             auth: Some(auth),
         }
     }
@@ -289,6 +407,34 @@ pub(crate) mod tests {
         assert!(auth.downcast_ref::<u8>().is_none());
         let custom = Auth::Custom(Arc::new(5u8));
         assert_eq!(custom.downcast_ref::<u8>(), Some(&5));
+    }
+
+    #[test]
+    fn a_token_user_and_a_userless_token() {
+        let mut token_user = StatelessUser::new("TokenUser", "42");
+        token_user.is_staff = true;
+        token_user.claims = Some(Arc::new(7u64));
+        let stateless = Authenticated::stateless(token_user, None).user;
+        assert!(stateless.is_authenticated() && stateless.is_staff() && stateless.is_active());
+        assert!(!stateless.is_superuser());
+        assert_eq!(stateless.id(), Some(42));
+        assert_eq!(stateless.to_string(), "TokenUser 42");
+        assert_eq!(
+            stateless.stateless().and_then(|u| u.claims::<u64>()),
+            Some(&7)
+        );
+        assert!(
+            !format!("{stateless:?}").contains('7'),
+            "claims stay out of Debug"
+        );
+
+        let client = Authenticated::without_user(Auth::custom("client-token"));
+        assert!(!client.user.is_authenticated());
+        assert_eq!(client.user.to_string(), "None");
+        assert_eq!(
+            client.auth.as_ref().and_then(Auth::get::<&str>),
+            Some(&"client-token")
+        );
     }
 
     #[test]
