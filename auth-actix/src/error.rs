@@ -131,7 +131,8 @@ impl ResponseError for ApiError {
             }
         }
         if self.error.kind() == ErrorKind::Throttled {
-            if let Some(wait) = self.error.wait() {
+            // DRF's `if getattr(exc, 'wait', None)`: no header for a wait of 0.
+            if let Some(wait) = self.error.wait().filter(|wait| *wait > 0) {
                 response.insert_header((header::RETRY_AFTER, wait));
             }
         }

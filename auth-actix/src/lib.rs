@@ -14,23 +14,28 @@ mod pipeline;
 mod request;
 pub mod session;
 pub mod settings;
+pub mod throttling;
 pub mod views;
 
 pub use auth_core;
 /// The management commands (`migrate`, `createuser`, `create-token`, ...)
 /// for an application binary: `auth_core::commands`, here too.
 pub use auth_core::commands;
-pub use auth_core::error::{messages, AuthError, ErrorDetail, ErrorKind};
+pub use auth_core::error::{messages, AuthError, Challenge, ErrorDetail, ErrorKind};
 pub use auth_core::identity::{
-    AnonymousUser, Auth, Authenticated, Identity, RequestUser, UnauthenticatedUser,
+    AnonymousUser, Auth, Authenticated, Identity, RequestUser, StatelessUser, UnauthenticatedUser,
 };
 pub use auth_core::permission_operators;
 pub use auth_core::permissions::{
     AllowAny, And, Denial, DynPermission, IsAdminUser, IsAuthenticated, IsAuthenticatedOrReadOnly,
-    Not, Or, Permission, PermissionList, PermissionRequest, ReadOnly, SAFE_METHODS,
+    Needs, Not, Or, Permission, PermissionList, PermissionRequest, Preloaded, ReadOnly,
+    SAFE_METHODS,
 };
+pub use auth_core::view::ViewConfig;
 pub use auth_core::{AuthStore, StoreError, Token, User};
-pub use auth_macros::{api_view, authentication_classes, permission_classes};
+pub use auth_macros::{
+    api_view, authentication_classes, permission_classes, throttle_classes, view_config,
+};
 
 pub use authentication::{
     get_authorization_header, keyword, keyword::Bearer, AuthResult, Authentication,
@@ -46,14 +51,15 @@ pub use pipeline::{
 };
 pub use request::AuthRequest;
 pub use settings::{AuthSettings, AuthSettingsBuilder, ConfigError};
+pub use throttling::{DynThrottle, Throttle, ThrottleDecision, ThrottleRequest};
 
 /// Everything a view module needs: `use auth_actix::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        api_view, authentication_classes, permission_classes, AllowAny, AuthRequest, AuthSettings,
-        Authentication, BasicAuthentication, Bearer, IsAdminUser, IsAuthenticated,
-        IsAuthenticatedOrReadOnly, Permission, ReadOnly, RemoteUserAuthentication,
-        SessionAuthentication, TokenAuthentication,
+        api_view, authentication_classes, permission_classes, throttle_classes, view_config,
+        AllowAny, AuthRequest, AuthSettings, Authentication, BasicAuthentication, Bearer,
+        IsAdminUser, IsAuthenticated, IsAuthenticatedOrReadOnly, Permission, ReadOnly,
+        RemoteUserAuthentication, SessionAuthentication, Throttle, TokenAuthentication,
     };
     pub use actix_web::{web, HttpRequest, HttpResponse, Responder};
 }
@@ -63,11 +69,13 @@ pub mod prelude {
 pub mod __private {
     pub use crate::authentication::{Authentication, DefaultAuthentication};
     pub use crate::pipeline::{dispatch, DefaultPermissions, MethodSet, ViewCell, ViewMeta};
+    pub use crate::throttling::{DefaultThrottles, Throttle};
     pub use actix_web::dev::Payload;
     pub use actix_web::http::Method;
     pub use actix_web::web::resource;
     pub use actix_web::{Error, FromRequest, Handler, HttpRequest, HttpResponse, Resource};
     pub use auth_core::permissions::{And, Not, Or, Permission};
+    pub use auth_core::view::ViewConfig;
     pub use core::option::Option::{None, Some};
     pub use core::result::Result::{Err, Ok};
 
@@ -126,6 +134,21 @@ pub mod __private {
     }
 
     impl<T: Permission + Default> PermissionClass for T {
+        type Class = T;
+    }
+
+    /// A type named in `#[throttle_classes(..)]`, checked where it is named.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` is not a throttle class",
+        label = "not a throttle class",
+        note = "a class in `#[throttle_classes(..)]` implements `Throttle` and `Default`"
+    )]
+    pub trait ThrottleClass {
+        /// The class itself.
+        type Class;
+    }
+
+    impl<T: Throttle + Default> ThrottleClass for T {
         type Class = T;
     }
 }

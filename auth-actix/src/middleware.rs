@@ -9,6 +9,8 @@ use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::{Error, HttpMessage, ResponseError};
 
+use auth_core::view::ViewConfig;
+
 use crate::authentication::{AuthenticationList, DefaultAuthentication};
 use crate::http::{disallowed_host, finish_response};
 use crate::parsers::{stash_payload, unstash_payload};
@@ -17,6 +19,7 @@ use crate::pipeline::{
 };
 use crate::request::with_state;
 use crate::settings::{missing_settings, AuthSettings};
+use crate::throttling::{DefaultThrottles, ThrottleList};
 
 /// Authentication and permissions for everything behind it (DRF's
 /// `APIView.initial` without the method dispatch, which stays the router's).
@@ -41,19 +44,24 @@ use crate::settings::{missing_settings, AuthSettings};
 /// );
 /// ```
 ///
-/// Without `authentication_classes` / `permission_classes` it uses the
-/// defaults of [`AuthSettings`]. Handlers behind it use [`AuthRequest`](crate::AuthRequest).
-pub struct AuthPipeline<A = DefaultAuthentication, P = DefaultPermissions> {
+/// Without `authentication_classes` / `permission_classes` /
+/// `throttle_classes` it uses the defaults of [`AuthSettings`]. Handlers
+/// behind it use [`AuthRequest`](crate::AuthRequest).
+pub struct AuthPipeline<A = DefaultAuthentication, P = DefaultPermissions, T = DefaultThrottles> {
     authentication: A,
     permissions: P,
+    throttles: T,
+    meta: ViewMeta,
 }
 
 impl AuthPipeline {
-    /// The app-wide default classes and permissions.
+    /// The app-wide default classes, permissions and throttles.
     pub fn new() -> Self {
         AuthPipeline {
             authentication: DefaultAuthentication,
             permissions: DefaultPermissions,
+            throttles: DefaultThrottles,
+            meta: ViewMeta::EMPTY,
         }
     }
 }
@@ -64,16 +72,18 @@ impl Default for AuthPipeline {
     }
 }
 
-impl<A, P> AuthPipeline<A, P> {
+impl<A, P, T> AuthPipeline<A, P, T> {
     /// Replace the authentication classes: a tuple of classes, in order
     /// (`()` for none). Each worker gets a clone.
     pub fn authentication_classes<B: AuthenticationList + Clone>(
         self,
         classes: B,
-    ) -> AuthPipeline<B, P> {
+    ) -> AuthPipeline<B, P, T> {
         AuthPipeline {
             authentication: classes,
             permissions: self.permissions,
+            throttles: self.throttles,
+            meta: self.meta,
         }
     }
 
@@ -82,37 +92,55 @@ impl<A, P> AuthPipeline<A, P> {
     pub fn permission_classes<Q: PermissionClasses + Clone>(
         self,
         permissions: Q,
-    ) -> AuthPipeline<A, Q> {
+    ) -> AuthPipeline<A, Q, T> {
         AuthPipeline {
             authentication: self.authentication,
             permissions,
+            throttles: self.throttles,
+            meta: self.meta,
         }
+    }
+
+    /// Replace the throttles: a tuple of throttles, in order (`()` for
+    /// none). Each worker gets a clone.
+    pub fn throttle_classes<U: ThrottleList + Clone>(self, throttles: U) -> AuthPipeline<A, P, U> {
+        AuthPipeline {
+            authentication: self.authentication,
+            permissions: self.permissions,
+            throttles,
+            meta: self.meta,
+        }
+    }
+
+    /// The attributes permissions and throttles read for everything behind
+    /// the middleware (what `#[view_config(..)]` gives a view).
+    pub fn view_config(mut self, config: ViewConfig) -> Self {
+        self.meta.config = config;
+        self
     }
 }
 
-impl<S, B, A, P> Transform<S, ServiceRequest> for AuthPipeline<A, P>
+impl<S, B, A, P, T> Transform<S, ServiceRequest> for AuthPipeline<A, P, T>
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
     B: MessageBody + 'static,
     A: AuthenticationList + Clone,
     P: PermissionClasses + Clone,
+    T: ThrottleList + Clone,
 {
     type Response = ServiceResponse<EitherBody<B>>;
     type Error = Error;
-    type Transform = AuthPipelineService<S, A, P>;
+    type Transform = AuthPipelineService<S, A, P, T>;
     type InitError = ();
     type Future = Ready<Result<Self::Transform, ()>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
-        let meta = ViewMeta {
-            name: "",
-            description: "",
-        };
         let spec = ViewSpec::new(
             self.authentication.clone(),
             self.permissions.clone(),
+            self.throttles.clone(),
             None,
-            meta,
+            self.meta,
         );
         ready(Ok(AuthPipelineService {
             service: Rc::new(service),
@@ -122,17 +150,18 @@ where
 }
 
 /// The service [`AuthPipeline`] wraps around the inner one.
-pub struct AuthPipelineService<S, A, P> {
+pub struct AuthPipelineService<S, A, P, T = DefaultThrottles> {
     service: Rc<S>,
-    spec: Arc<ViewSpec<A, P>>,
+    spec: Arc<ViewSpec<A, P, T>>,
 }
 
-impl<S, B, A, P> Service<ServiceRequest> for AuthPipelineService<S, A, P>
+impl<S, B, A, P, T> Service<ServiceRequest> for AuthPipelineService<S, A, P, T>
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
     B: MessageBody + 'static,
     A: AuthenticationList,
     P: PermissionClasses,
+    T: ThrottleList,
 {
     type Response = ServiceResponse<EitherBody<B>>;
     type Error = Error;

@@ -11,14 +11,18 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, Responder, ResponseError};
 use auth_core::error::AuthError;
-use auth_core::permissions::{Denial, PermissionList, PermissionRequest};
+use auth_core::identity::Identity;
+use auth_core::permissions::{Denial, Loaded, Needs, PermissionList, PermissionRequest};
+use auth_core::view::ViewConfig;
 
 use crate::authentication::AuthenticationList;
+use crate::blocking::run_blocking;
 use crate::error::{push_json_str, ApiError};
 use crate::http::{disallowed_host, finish_response};
 use crate::parsers::{stash_payload, unstash_payload};
 use crate::request::{with_state, RequestState};
 use crate::settings::{missing_settings, AuthSettings};
+use crate::throttling::{DefaultThrottles, ThrottleList, ThrottleRequest};
 
 /// An ordered list of permissions for a view: a tuple (from
 /// `#[permission_classes(..)]`), a `Vec<DynPermission>`, or
@@ -37,6 +41,9 @@ pub trait PermissionClasses: Send + Sync + 'static {
         obj: &dyn Any,
         settings: &AuthSettings,
     ) -> Result<(), Denial>;
+    /// What the list needs preloaded, when it does not depend on the
+    /// settings (`None` for [`DefaultPermissions`]: the settings' own).
+    fn own_needs(&self) -> Option<Needs>;
 }
 
 impl<T: PermissionList> PermissionClasses for T {
@@ -54,6 +61,9 @@ impl<T: PermissionList> PermissionClasses for T {
         _: &AuthSettings,
     ) -> Result<(), Denial> {
         PermissionList::check_object_permissions(self, request, obj)
+    }
+    fn own_needs(&self) -> Option<Needs> {
+        Some(Needs::of(self))
     }
 }
 
@@ -77,6 +87,9 @@ impl PermissionClasses for DefaultPermissions {
         settings: &AuthSettings,
     ) -> Result<(), Denial> {
         PermissionList::check_object_permissions(settings.permission_classes(), request, obj)
+    }
+    fn own_needs(&self) -> Option<Needs> {
+        None
     }
 }
 
@@ -163,35 +176,54 @@ impl MethodSet {
     }
 }
 
-/// Name and description for `OPTIONS` responses (DRF's `get_view_name` and
-/// `get_view_description`), computed by the macros.
+/// What the macros compute about a view: name and description for `OPTIONS`
+/// responses (DRF's `get_view_name` and `get_view_description`) and its
+/// attributes (`#[view_config(..)]`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ViewMeta {
     /// `"My View"` for `my_view`.
     pub name: &'static str,
     /// The doc comment, dedented.
     pub description: &'static str,
+    /// The attributes permissions and throttles read.
+    pub config: ViewConfig,
 }
 
-/// One view's policy: authentication classes, permission classes, methods.
-pub struct ViewSpec<A, P> {
+impl ViewMeta {
+    /// No name, no description, no attributes (a scope behind [`AuthPipeline`](crate::AuthPipeline)).
+    pub const EMPTY: ViewMeta = ViewMeta {
+        name: "",
+        description: "",
+        config: ViewConfig::new(),
+    };
+}
+
+/// One view's policy: authentication, permission and throttle classes, methods.
+pub struct ViewSpec<A, P, T = DefaultThrottles> {
     authentication: A,
     permissions: P,
+    throttles: T,
+    /// `None`: the settings' (the view uses `DEFAULT_PERMISSION_CLASSES`).
+    needs: Option<Arc<Needs>>,
     methods: Option<MethodSet>,
     meta: ViewMeta,
 }
 
-impl<A: AuthenticationList, P: PermissionClasses> ViewSpec<A, P> {
+impl<A: AuthenticationList, P: PermissionClasses, T: ThrottleList> ViewSpec<A, P, T> {
     /// A view with these lists; `methods: None` leaves methods to the router.
     pub fn new(
         authentication: A,
         permissions: P,
+        throttles: T,
         methods: Option<MethodSet>,
         meta: ViewMeta,
     ) -> Self {
+        let needs = permissions.own_needs().map(Arc::new);
         ViewSpec {
             authentication,
             permissions,
+            throttles,
+            needs,
             methods,
             meta,
         }
@@ -205,7 +237,18 @@ impl<A: AuthenticationList, P: PermissionClasses> ViewSpec<A, P> {
         settings: &AuthSettings,
     ) -> ApiError {
         let header = if error.kind().is_authentication() {
-            self.authentication.authenticate_header(request, settings)
+            self.authentication
+                .authenticate_header(request, settings)
+                .map(|header| match error.challenge() {
+                    // The failure knows better what to say, within DRF's
+                    // rule: the header is the first class's (a 401 only when
+                    // it has one), so the challenge counts only when it is
+                    // in that class's scheme.
+                    Some(challenge) if same_scheme(&header, challenge.scheme()) => {
+                        Cow::Owned(challenge.to_string())
+                    }
+                    _ => header,
+                })
         } else {
             None
         };
@@ -213,9 +256,18 @@ impl<A: AuthenticationList, P: PermissionClasses> ViewSpec<A, P> {
     }
 }
 
+/// Whether `header` (a `WWW-Authenticate` value) is a challenge in `scheme`.
+fn same_scheme(header: &str, scheme: &str) -> bool {
+    header
+        .split(' ')
+        .next()
+        .is_some_and(|first| first.eq_ignore_ascii_case(scheme))
+}
+
 /// What the request state keeps of a view, for object permissions and
 /// errors raised by the handler.
 pub(crate) trait ViewPolicy: Send + Sync {
+    fn view_config(&self) -> &ViewConfig;
     fn authenticate_header(
         &self,
         request: &HttpRequest,
@@ -230,7 +282,12 @@ pub(crate) trait ViewPolicy: Send + Sync {
     ) -> Result<(), Denial>;
 }
 
-impl<A: AuthenticationList, P: PermissionClasses> ViewPolicy for ViewSpec<A, P> {
+impl<A: AuthenticationList, P: PermissionClasses, T: ThrottleList> ViewPolicy
+    for ViewSpec<A, P, T>
+{
+    fn view_config(&self) -> &ViewConfig {
+        &self.meta.config
+    }
     fn authenticate_header(
         &self,
         request: &HttpRequest,
@@ -253,13 +310,13 @@ impl<A: AuthenticationList, P: PermissionClasses> ViewPolicy for ViewSpec<A, P> 
 }
 
 /// A view's spec built once, on first use (`static` in generated code).
-pub struct ViewCell<A, P> {
-    spec: OnceLock<Arc<ViewSpec<A, P>>>,
+pub struct ViewCell<A, P, T = DefaultThrottles> {
+    spec: OnceLock<Arc<ViewSpec<A, P, T>>>,
     methods: Option<MethodSet>,
     meta: ViewMeta,
 }
 
-impl<A, P> ViewCell<A, P> {
+impl<A, P, T> ViewCell<A, P, T> {
     /// A cell for a view with these methods and metadata.
     pub const fn new(methods: Option<MethodSet>, meta: ViewMeta) -> Self {
         ViewCell {
@@ -270,13 +327,19 @@ impl<A, P> ViewCell<A, P> {
     }
 }
 
-impl<A: AuthenticationList + Default, P: PermissionClasses + Default> ViewCell<A, P> {
+impl<A, P, T> ViewCell<A, P, T>
+where
+    A: AuthenticationList + Default,
+    P: PermissionClasses + Default,
+    T: ThrottleList + Default,
+{
     /// The spec, building the class lists with `Default` the first time.
-    pub fn get(&self) -> &Arc<ViewSpec<A, P>> {
+    pub fn get(&self) -> &Arc<ViewSpec<A, P, T>> {
         self.spec.get_or_init(|| {
             Arc::new(ViewSpec::new(
                 A::default(),
                 P::default(),
+                T::default(),
                 self.methods.clone(),
                 self.meta,
             ))
@@ -284,20 +347,33 @@ impl<A: AuthenticationList + Default, P: PermissionClasses + Default> ViewCell<A
     }
 }
 
-/// Authenticate and check permissions (DRF's `perform_authentication` and
-/// `check_permissions`). The outcome is what [`AuthRequest`](crate::AuthRequest)
+/// Authenticate, check permissions, check throttles (DRF's
+/// `perform_authentication`, `check_permissions` and `check_throttles`, in
+/// that order). The outcome is what [`AuthRequest`](crate::AuthRequest)
 /// gives the handler.
-pub(crate) async fn authorize<A: AuthenticationList, P: PermissionClasses>(
+pub(crate) async fn authorize<A: AuthenticationList, P: PermissionClasses, T: ThrottleList>(
     request: &HttpRequest,
     settings: &AuthSettings,
-    spec: &Arc<ViewSpec<A, P>>,
+    spec: &Arc<ViewSpec<A, P, T>>,
 ) -> Result<RequestState, ApiError> {
     let identity = match spec.authentication.authenticate(request, settings).await {
         Ok(Some(identity)) => Arc::new(identity),
         Ok(None) => settings.anonymous().clone(),
         Err(err) => return Err(spec.error(err, request, settings)),
     };
-    let permission_request = PermissionRequest::new(request.method().as_str(), &identity, request);
+    let needs = spec
+        .needs
+        .as_deref()
+        .unwrap_or_else(|| settings.permission_needs());
+    let loaded = preload(needs, &identity, settings)
+        .await
+        .map_err(|err| spec.error(err, request, settings))?;
+    let view = &spec.meta.config;
+    let mut permission_request =
+        PermissionRequest::new(request.method().as_str(), &identity, request).with_view(view);
+    if let Some(loaded) = &loaded {
+        permission_request = permission_request.with_loaded(loaded);
+    }
     if let Err(denial) = spec
         .permissions
         .check_permissions(&permission_request, settings)
@@ -305,18 +381,44 @@ pub(crate) async fn authorize<A: AuthenticationList, P: PermissionClasses>(
         let err = denial.into_error(spec.authentication.has_authenticators(settings), &identity);
         return Err(spec.error(err, request, settings));
     }
+    if !spec.throttles.is_empty(settings) {
+        let throttle_request = ThrottleRequest::new(request, &identity, view, settings);
+        if let Err(err) = spec.throttles.check_throttles(&throttle_request).await {
+            return Err(spec.error(err, request, settings));
+        }
+    }
     Ok(RequestState {
         identity,
+        loaded,
         policy: spec.clone(),
         settings: settings.clone(),
     })
 }
 
+/// What the permissions need, loaded once: without a query when the
+/// identity decides, else in one hop to the blocking pool.
+async fn preload(
+    needs: &Needs,
+    identity: &Arc<Identity>,
+    settings: &AuthSettings,
+) -> Result<Option<Arc<Loaded>>, AuthError> {
+    if needs.is_empty() {
+        return Ok(None);
+    }
+    if let Some(loaded) = needs.without_query(identity) {
+        return Ok(Some(Arc::new(loaded)));
+    }
+    let store = settings.store()?.clone();
+    let (needs, identity) = (needs.clone(), identity.clone());
+    let loaded = run_blocking(move || needs.load(&identity, &store)).await?;
+    Ok(Some(Arc::new(loaded)))
+}
+
 /// Run a view: check the host, authenticate, check permissions, dispatch on
 /// the method, then finalize (errors get the view's context; `Allow` on every
 /// response; `Vary: Cookie` when the session was read).
-pub async fn dispatch<A, P, F, Fut, R>(
-    spec: &Arc<ViewSpec<A, P>>,
+pub async fn dispatch<A, P, T, F, Fut, R>(
+    spec: &Arc<ViewSpec<A, P, T>>,
     request: HttpRequest,
     payload: Payload,
     handler: F,
@@ -324,6 +426,7 @@ pub async fn dispatch<A, P, F, Fut, R>(
 where
     A: AuthenticationList,
     P: PermissionClasses,
+    T: ThrottleList,
     F: FnOnce(HttpRequest, Payload) -> Fut,
     Fut: Future<Output = Result<R, actix_web::Error>>,
     R: Responder,
@@ -345,8 +448,8 @@ where
 }
 
 /// [`dispatch`] once the settings and the host are known.
-async fn run_view<A, P, F, Fut, R>(
-    spec: &Arc<ViewSpec<A, P>>,
+async fn run_view<A, P, T, F, Fut, R>(
+    spec: &Arc<ViewSpec<A, P, T>>,
     settings: &AuthSettings,
     request: &HttpRequest,
     payload: Payload,
@@ -355,6 +458,7 @@ async fn run_view<A, P, F, Fut, R>(
 where
     A: AuthenticationList,
     P: PermissionClasses,
+    T: ThrottleList,
     F: FnOnce(HttpRequest, Payload) -> Fut,
     Fut: Future<Output = Result<R, actix_web::Error>>,
     R: Responder,
@@ -392,11 +496,11 @@ where
 }
 
 /// Give an [`ApiError`] returned by the handler the view's context.
-pub(crate) fn finalize_error<A: AuthenticationList, P: PermissionClasses>(
+pub(crate) fn finalize_error<A: AuthenticationList, P: PermissionClasses, T: ThrottleList>(
     response: HttpResponse,
     request: &HttpRequest,
     settings: &AuthSettings,
-    spec: &ViewSpec<A, P>,
+    spec: &ViewSpec<A, P, T>,
 ) -> HttpResponse {
     let Some(api_error) = response.error().and_then(|err| err.as_error::<ApiError>()) else {
         return response;

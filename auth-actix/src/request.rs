@@ -11,7 +11,8 @@ use std::sync::Arc;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
 use auth_core::identity::{Auth, Identity, RequestUser};
-use auth_core::permissions::PermissionRequest;
+use auth_core::permissions::{Loaded, PermissionRequest, Preloaded};
+use auth_core::view::ViewConfig;
 
 use crate::error::ApiError;
 use crate::pipeline::ViewPolicy;
@@ -21,6 +22,8 @@ use crate::settings::{misconfigured, AuthSettings};
 #[derive(Clone)]
 pub(crate) struct RequestState {
     pub(crate) identity: Arc<Identity>,
+    /// What the view's permissions needed preloaded.
+    pub(crate) loaded: Option<Arc<Loaded>>,
     pub(crate) policy: Arc<dyn ViewPolicy>,
     pub(crate) settings: AuthSettings,
 }
@@ -99,6 +102,17 @@ impl AuthRequest {
         &self.state.settings
     }
 
+    /// The view's attributes (`#[view_config(..)]`).
+    pub fn view_config(&self) -> &ViewConfig {
+        self.state.policy.view_config()
+    }
+
+    /// A value the pipeline preloaded for the view's permissions
+    /// ([`Permission::needs`](auth_core::permissions::Permission::needs)).
+    pub fn loaded<T: Preloaded>(&self) -> Option<&T> {
+        self.state.loaded.as_deref().and_then(Loaded::get::<T>)
+    }
+
     /// The underlying actix request.
     pub fn http_request(&self) -> &HttpRequest {
         &self.request
@@ -110,11 +124,15 @@ impl AuthRequest {
     /// lookup's 404, as DRF's `get_object` does.
     pub fn check_object_permissions<T: Any>(&self, obj: &T) -> Result<(), ApiError> {
         let state = &self.state;
-        let request = PermissionRequest::new(
+        let mut request = PermissionRequest::new(
             self.request.method().as_str(),
             &state.identity,
             &self.request,
-        );
+        )
+        .with_view(state.policy.view_config());
+        if let Some(loaded) = &state.loaded {
+            request = request.with_loaded(loaded);
+        }
         let Err(denial) = state
             .policy
             .check_object_permissions(&request, obj, &state.settings)
@@ -182,14 +200,13 @@ mod tests {
         let spec = ViewSpec::new(
             (BasicAuthentication,),
             (AllowAny,),
+            (),
             None,
-            ViewMeta {
-                name: "",
-                description: "",
-            },
+            ViewMeta::EMPTY,
         );
         RequestState {
             identity: Arc::new(Identity::unauthenticated(user, None)),
+            loaded: None,
             policy: Arc::new(spec),
             settings: AuthSettings::builder().build().unwrap(),
         }

@@ -1,7 +1,5 @@
 //! `AuthSettings`: DRF's `REST_FRAMEWORK` settings for the pipeline, as app data.
 
-use std::any::{Any, TypeId};
-use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -10,7 +8,7 @@ use actix_web::http::header::HeaderValue;
 use actix_web::{web, HttpRequest};
 use auth_core::error::AuthError;
 use auth_core::identity::{Auth, Identity, UnauthenticatedUser};
-use auth_core::permissions::{AllowAny, DynPermission, Permission};
+use auth_core::permissions::{AllowAny, DynPermission, Needs, Permission};
 use auth_core::sessions::SecretKey;
 use auth_core::AuthStore;
 
@@ -21,6 +19,7 @@ use crate::authentication::{
 use crate::csrf::{CsrfConfig, CsrfConfigError};
 use crate::error::ApiError;
 use crate::parsers::{BodyLimits, DEFAULT_BODY_BUFFER_BUDGET, DEFAULT_BODY_READ_TIMEOUT};
+use crate::throttling::{DynThrottle, Throttle};
 
 /// Replaces the JSON body of every error response (status and headers stay DRF's).
 ///
@@ -88,7 +87,8 @@ struct Inner {
     csrf: CsrfConfig,
     /// An empty secret key given to the builder, reported by `build`.
     empty_secret_key: bool,
-    extensions: HashMap<TypeId, Arc<dyn Any + Send + Sync>>,
+    throttle_classes: Vec<DynThrottle>,
+    permission_needs: Needs,
 }
 
 impl AuthSettings {
@@ -208,13 +208,14 @@ impl AuthSettings {
         &self.0.csrf
     }
 
-    /// A value stored with [`AuthSettingsBuilder::extension`] (configuration
-    /// for classes that live outside this crate, such as a session class).
-    pub fn extension<T: Any + Send + Sync>(&self) -> Option<&T> {
-        self.0
-            .extensions
-            .get(&TypeId::of::<T>())
-            .and_then(|value| value.downcast_ref::<T>())
+    /// `DEFAULT_THROTTLE_CLASSES`.
+    pub fn throttle_classes(&self) -> &Vec<DynThrottle> {
+        &self.0.throttle_classes
+    }
+
+    /// What `DEFAULT_PERMISSION_CLASSES` need preloaded.
+    pub(crate) fn permission_needs(&self) -> &Needs {
+        &self.0.permission_needs
     }
 }
 
@@ -223,6 +224,7 @@ impl fmt::Debug for AuthSettings {
         f.debug_struct("AuthSettings")
             .field("authentication_classes", &self.0.authentication_classes)
             .field("permission_classes", &self.0.permission_classes.len())
+            .field("throttle_classes", &self.0.throttle_classes)
             .field("unauthenticated_user", &self.0.unauthenticated_user)
             .field("has_store", &self.0.store.is_some())
             .field("basic_realm", &self.0.basic_realm)
@@ -247,6 +249,25 @@ pub trait AuthenticationClassList {
 pub trait PermissionClassList {
     /// The permissions, in order.
     fn into_classes(self) -> Vec<DynPermission>;
+}
+
+/// What [`AuthSettingsBuilder::default_throttle_classes`] takes: a tuple of
+/// throttles (each [`Throttle`]), or an array or `Vec` of [`DynThrottle`].
+pub trait ThrottleClassList {
+    /// The throttles, in order.
+    fn into_classes(self) -> Vec<DynThrottle>;
+}
+
+impl ThrottleClassList for Vec<DynThrottle> {
+    fn into_classes(self) -> Vec<DynThrottle> {
+        self
+    }
+}
+
+impl<const N: usize> ThrottleClassList for [DynThrottle; N] {
+    fn into_classes(self) -> Vec<DynThrottle> {
+        self.into()
+    }
 }
 
 impl AuthenticationClassList for Vec<DynAuthentication> {
@@ -288,6 +309,13 @@ macro_rules! class_list_tuples {
             fn into_classes(self) -> Vec<DynPermission> {
                 let ($($name,)*) = self;
                 vec![$(DynPermission::new($name)),*]
+            }
+        }
+        impl<$($name: Throttle),*> ThrottleClassList for ($($name,)*) {
+            #[allow(non_snake_case)]
+            fn into_classes(self) -> Vec<DynThrottle> {
+                let ($($name,)*) = self;
+                vec![$(DynThrottle::new($name)),*]
             }
         }
     )*};
@@ -388,7 +416,8 @@ impl Default for AuthSettingsBuilder {
             secret_key_fallbacks: Vec::new(),
             csrf: CsrfConfig::default(),
             empty_secret_key: false,
-            extensions: HashMap::new(),
+            throttle_classes: Vec::new(),
+            permission_needs: Needs::new(),
         };
         AuthSettingsBuilder { inner }
     }
@@ -431,6 +460,14 @@ impl AuthSettingsBuilder {
     /// of one permission type; `()` for none.
     pub fn default_permission_classes(mut self, permissions: impl PermissionClassList) -> Self {
         self.inner.permission_classes = permissions.into_classes();
+        self
+    }
+
+    /// `DEFAULT_THROTTLE_CLASSES`, in order (every one is consulted): a
+    /// tuple of throttles, as in `#[throttle_classes(..)]`, or an array or
+    /// `Vec` of [`DynThrottle`]; DRF's default is none.
+    pub fn default_throttle_classes(mut self, throttles: impl ThrottleClassList) -> Self {
+        self.inner.throttle_classes = throttles.into_classes();
         self
     }
 
@@ -540,15 +577,6 @@ impl AuthSettingsBuilder {
         self
     }
 
-    /// Store configuration for a class defined elsewhere (read back with
-    /// [`AuthSettings::extension`]).
-    pub fn extension<T: Any + Send + Sync>(mut self, value: T) -> Self {
-        self.inner
-            .extensions
-            .insert(TypeId::of::<T>(), Arc::new(value));
-        self
-    }
-
     /// Check and freeze the settings.
     pub fn build(self) -> Result<AuthSettings, ConfigError> {
         let mut inner = self.inner;
@@ -565,6 +593,7 @@ impl AuthSettingsBuilder {
             inner.body_read_timeout,
             inner.body_buffer_budget,
         );
+        inner.permission_needs = Needs::of(&inner.permission_classes);
         inner.anonymous = Arc::new(Identity::unauthenticated(
             inner.unauthenticated_user,
             inner.unauthenticated_token.clone(),
@@ -675,17 +704,5 @@ mod tests {
             .build()
             .unwrap_err();
         assert!(matches!(err, ConfigError::Csrf(_)), "{err}");
-    }
-
-    #[test]
-    fn extensions_round_trip() {
-        #[derive(Debug, PartialEq)]
-        struct CsrfConfig(u8);
-        let s = AuthSettings::builder()
-            .extension(CsrfConfig(3))
-            .build()
-            .unwrap();
-        assert_eq!(s.extension::<CsrfConfig>(), Some(&CsrfConfig(3)));
-        assert_eq!(s.extension::<u8>(), None);
     }
 }

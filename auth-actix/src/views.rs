@@ -52,6 +52,8 @@ use crate::parsers::{
     content_type, is_form_post, parse_async, read_body, request_data, RequestData,
     CREDENTIAL_PARSERS,
 };
+use auth_core::view::ViewConfig;
+
 use crate::pipeline::{dispatch, MethodSet, ViewCell, ViewMeta};
 use crate::settings::{missing_settings, AuthSettings};
 
@@ -117,11 +119,14 @@ async fn authenticate_and<T: Send + 'static>(
 macro_rules! view {
     ($view:ident at $path:literal => $run:ident,
      $spec:ident: $methods:expr, $allow:literal, $name:literal, $description:literal) => {
-        static $spec: ViewCell<DefaultAuthentication, ()> = ViewCell::new(
+        // DRF's `ObtainAuthToken` sets `throttle_classes = ()` and
+        // `permission_classes = ()`; the session views follow it.
+        static $spec: ViewCell<DefaultAuthentication, (), ()> = ViewCell::new(
             Some(MethodSet::new($methods, $allow)),
             ViewMeta {
                 name: $name,
                 description: $description,
+                config: ViewConfig::new(),
             },
         );
 

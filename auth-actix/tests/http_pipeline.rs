@@ -4,6 +4,8 @@
 //! Token authentication uses an in-memory token store.
 
 mod common;
+#[path = "http_pipeline/throttles.rs"]
+mod throttles;
 
 use std::any::Any;
 use std::borrow::Cow;

@@ -223,6 +223,103 @@ pub struct AuthError {
     detail: ErrorDetail,
     code: Text,
     wait: Option<u64>,
+    challenge: Option<Box<Challenge>>,
+}
+
+/// A `WWW-Authenticate` challenge (RFC 7235): a scheme and its parameters,
+/// e.g. RFC 6750's `Bearer realm="api", error="invalid_token",
+/// error_description="The access token expired"`.
+///
+/// A class builds one in `authenticate_header`, or a failure carries one
+/// ([`AuthError::with_challenge`]) when what went wrong changes the header.
+///
+/// ```
+/// use auth_core::error::Challenge;
+///
+/// let challenge = Challenge::bearer()
+///     .realm("api")
+///     .param("error", "invalid_token")
+///     .param("error_description", "The access token is invalid.");
+/// assert_eq!(
+///     challenge.to_string(),
+///     r#"Bearer realm="api", error="invalid_token", error_description="The access token is invalid.""#
+/// );
+/// // Django OAuth Toolkit joins its parameters with a bare comma.
+/// assert_eq!(
+///     challenge.separator(",").to_string(),
+///     r#"Bearer realm="api",error="invalid_token",error_description="The access token is invalid.""#
+/// );
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Challenge {
+    scheme: Text,
+    params: Vec<(Text, String)>,
+    separator: &'static str,
+}
+
+impl Challenge {
+    /// A challenge for `scheme` (`Basic`, `Bearer`, `Token`, ...), no parameters yet.
+    pub fn new(scheme: impl Into<Text>) -> Self {
+        Challenge {
+            scheme: scheme.into(),
+            params: Vec::new(),
+            separator: ", ",
+        }
+    }
+
+    /// `Bearer` (RFC 6750).
+    pub fn bearer() -> Self {
+        Self::new("Bearer")
+    }
+
+    /// `realm="…"`.
+    pub fn realm(self, realm: impl Into<String>) -> Self {
+        self.param("realm", realm)
+    }
+
+    /// A parameter, rendered as a quoted string (`"` and `\` escaped).
+    pub fn param(mut self, name: impl Into<Text>, value: impl Into<String>) -> Self {
+        self.params.push((name.into(), value.into()));
+        self
+    }
+
+    /// What goes between parameters (`", "` unless a package needs otherwise).
+    pub fn separator(mut self, separator: &'static str) -> Self {
+        self.separator = separator;
+        self
+    }
+
+    /// The scheme.
+    pub fn scheme(&self) -> &str {
+        &self.scheme
+    }
+
+    /// The value of parameter `name`, if given.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+/// The header value.
+impl fmt::Display for Challenge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.scheme)?;
+        for (i, (name, value)) in self.params.iter().enumerate() {
+            f.write_str(if i == 0 { " " } else { self.separator })?;
+            write!(f, "{name}=\"")?;
+            for c in value.chars() {
+                if c == '"' || c == '\\' {
+                    f.write_str("\\")?;
+                }
+                write!(f, "{c}")?;
+            }
+            f.write_str("\"")?;
+        }
+        Ok(())
+    }
 }
 
 impl AuthError {
@@ -233,7 +330,23 @@ impl AuthError {
             detail: detail.into(),
             code: Cow::Borrowed(kind.default_code()),
             wait: None,
+            challenge: None,
         }
+    }
+
+    /// The same error carrying the `WWW-Authenticate` challenge to send with
+    /// it. DRF's rule still decides between 401 and 403 (a 401 only when the
+    /// view's first authentication class has a header); the carried
+    /// challenge then replaces that class's header, so a class can say what
+    /// went wrong (RFC 6750's `error="invalid_token"`).
+    pub fn with_challenge(mut self, challenge: Challenge) -> Self {
+        self.challenge = Some(Box::new(challenge));
+        self
+    }
+
+    /// The challenge this error carries, if any.
+    pub fn challenge(&self) -> Option<&Challenge> {
+        self.challenge.as_deref()
     }
 
     /// `NotAuthenticated()`: "Authentication credentials were not provided."

@@ -29,6 +29,7 @@ pub mod sessions;
 pub mod store;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub mod token_cache;
+pub mod view;
 
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub use db::{AnyConnection, DbPool, PoolConfig};

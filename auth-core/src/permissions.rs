@@ -16,35 +16,72 @@
 //! The semantics are DRF's exactly: `&` and `|` short-circuit; an `|` grants an
 //! object only through an operand whose `has_permission` also holds; `!`
 //! negates the object check too; compositions have no `message` of their own.
+//!
+//! The checks are synchronous and free. A permission that needs data the
+//! request does not carry (the user's Django permissions, one query) says so
+//! in [`Permission::needs`]; the pipeline loads each needed [`Preloaded`]
+//! value once per request, before any check, and the permission reads it
+//! with [`PermissionRequest::loaded`].
 
-use std::any::Any;
+use std::any::{Any, TypeId};
 use std::fmt;
 use std::sync::Arc;
 
 use crate::error::{messages, AuthError, Text};
 use crate::identity::{Auth, Identity, RequestUser};
+use crate::store::{AuthStore, StoreError};
+use crate::view::{ViewConfig, NO_VIEW_CONFIG};
 
 /// DRF's `SAFE_METHODS`.
 pub const SAFE_METHODS: [&str; 3] = ["GET", "HEAD", "OPTIONS"];
 
 /// What a permission sees of the request: the method, the authentication
-/// outcome, and the web framework's own request (for anything else).
+/// outcome, the view's attributes, what the pipeline preloaded, and the web
+/// framework's own request (for anything else).
 #[derive(Clone, Copy)]
 pub struct PermissionRequest<'a> {
     method: &'a str,
     identity: &'a Identity,
     request: &'a (dyn Any + 'static),
+    view: &'a ViewConfig,
+    loaded: &'a Loaded,
 }
 
 impl<'a> PermissionRequest<'a> {
     /// A request with the given method and identity; `request` is the web
     /// framework's request object, reachable again through [`Self::request`].
+    /// The view has no attributes and nothing is preloaded until
+    /// [`Self::with_view`] and [`Self::with_loaded`] say otherwise.
     pub fn new(method: &'a str, identity: &'a Identity, request: &'a (dyn Any + 'static)) -> Self {
         PermissionRequest {
             method,
             identity,
             request,
+            view: &NO_VIEW_CONFIG,
+            loaded: &NOTHING_LOADED,
         }
+    }
+
+    /// The same request for a view with these attributes.
+    pub fn with_view(self, view: &'a ViewConfig) -> Self {
+        PermissionRequest { view, ..self }
+    }
+
+    /// The same request with these preloaded values.
+    pub fn with_loaded(self, loaded: &'a Loaded) -> Self {
+        PermissionRequest { loaded, ..self }
+    }
+
+    /// The view's attributes (DRF's `view` argument): `throttle_scope`,
+    /// `required_scopes`, the model.
+    pub fn view(&self) -> &'a ViewConfig {
+        self.view
+    }
+
+    /// A value the pipeline preloaded because a permission of the view
+    /// [`needs`](Permission::needs) it; `None` when nobody asked for it.
+    pub fn loaded<T: Preloaded>(&self) -> Option<&'a T> {
+        self.loaded.get::<T>()
     }
 
     /// The HTTP method, as sent (DRF compares it case-sensitively).
@@ -134,6 +171,169 @@ pub trait Permission: Send + Sync + 'static {
     fn code(&self) -> Option<Text> {
         None
     }
+
+    /// What must be loaded before the checks: add each [`Preloaded`] type
+    /// the checks read with [`PermissionRequest::loaded`]. The pipeline
+    /// loads the union of a view's needs once per request.
+    fn needs(&self, needs: &mut Needs) {
+        let _ = needs;
+    }
+}
+
+/// Data some permissions need before their synchronous checks, loaded by
+/// the pipeline once per request however many permissions name it (DRF's
+/// `DjangoModelPermissions` reads the user's permissions, one query, through
+/// this).
+///
+/// ```
+/// use auth_core::identity::Identity;
+/// use auth_core::permissions::{Needs, Permission, PermissionRequest, Preloaded};
+/// use auth_core::{AuthStore, StoreError};
+///
+/// /// How many tokens the user holds.
+/// struct TokenCount(usize);
+///
+/// impl Preloaded for TokenCount {
+///     fn without_query(identity: &Identity) -> Option<Self> {
+///         // Nobody to count for: no query.
+///         (!identity.user().is_authenticated()).then_some(TokenCount(0))
+///     }
+///     fn load(identity: &Identity, store: &AuthStore) -> Result<Self, StoreError> {
+///         let id = identity.user().id().unwrap_or_default();
+///         Ok(TokenCount(store.token_for_user(id)?.into_iter().count()))
+///     }
+/// }
+///
+/// #[derive(Default)]
+/// struct HasToken;
+///
+/// impl Permission for HasToken {
+///     fn has_permission(&self, request: &PermissionRequest<'_>) -> bool {
+///         request.loaded::<TokenCount>().is_some_and(|count| count.0 > 0)
+///     }
+///     fn needs(&self, needs: &mut Needs) {
+///         needs.add::<TokenCount>();
+///     }
+/// }
+/// ```
+pub trait Preloaded: Sized + Send + Sync + 'static {
+    /// The value when the identity alone decides it (e.g. an anonymous user
+    /// has no permissions): no query and no hop to the blocking pool.
+    fn without_query(identity: &Identity) -> Option<Self> {
+        let _ = identity;
+        None
+    }
+
+    /// The query, run on the blocking pool. A [`StoreError`] fails the
+    /// request closed (503 when the database is unavailable).
+    fn load(identity: &Identity, store: &AuthStore) -> Result<Self, StoreError>;
+}
+
+type Erased = Box<dyn Any + Send + Sync>;
+
+/// One [`Preloaded`] type, erased.
+#[derive(Clone, Copy)]
+struct Need {
+    type_id: TypeId,
+    name: &'static str,
+    without_query: fn(&Identity) -> Option<Erased>,
+    load: fn(&Identity, &AuthStore) -> Result<Erased, StoreError>,
+}
+
+/// The [`Preloaded`] types a view's permissions need (a set: each is loaded once).
+#[derive(Clone, Default)]
+pub struct Needs(Vec<Need>);
+
+impl Needs {
+    /// Nothing needed.
+    pub const fn new() -> Self {
+        Needs(Vec::new())
+    }
+
+    /// The needs of `permissions`.
+    pub fn of<L: PermissionList + ?Sized>(permissions: &L) -> Self {
+        let mut needs = Needs::new();
+        permissions.needs(&mut needs);
+        needs
+    }
+
+    /// Add `T` (once).
+    pub fn add<T: Preloaded>(&mut self) {
+        let type_id = TypeId::of::<T>();
+        if self.0.iter().any(|need| need.type_id == type_id) {
+            return;
+        }
+        self.0.push(Need {
+            type_id,
+            name: std::any::type_name::<T>(),
+            without_query: |identity| T::without_query(identity).map(|v| Box::new(v) as Erased),
+            load: |identity, store| {
+                let value = match T::without_query(identity) {
+                    Some(value) => value,
+                    None => T::load(identity, store)?,
+                };
+                Ok(Box::new(value) as Erased)
+            },
+        });
+    }
+
+    /// Whether nothing is needed.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Every value, when none needs a query for this identity; `None` when
+    /// one does (then call [`Self::load`] on the blocking pool).
+    pub fn without_query(&self, identity: &Identity) -> Option<Loaded> {
+        let mut loaded = Loaded(Vec::with_capacity(self.0.len()));
+        for need in &self.0 {
+            loaded
+                .0
+                .push((need.type_id, (need.without_query)(identity)?));
+        }
+        Some(loaded)
+    }
+
+    /// Every value, querying `store` where needed. Blocking.
+    pub fn load(&self, identity: &Identity, store: &AuthStore) -> Result<Loaded, StoreError> {
+        let mut loaded = Loaded(Vec::with_capacity(self.0.len()));
+        for need in &self.0 {
+            loaded.0.push((need.type_id, (need.load)(identity, store)?));
+        }
+        Ok(loaded)
+    }
+}
+
+impl fmt::Debug for Needs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(self.0.iter().map(|need| need.name))
+            .finish()
+    }
+}
+
+/// The values the pipeline preloaded for one request.
+#[derive(Default)]
+pub struct Loaded(Vec<(TypeId, Erased)>);
+
+/// Nothing preloaded.
+static NOTHING_LOADED: Loaded = Loaded(Vec::new());
+
+impl Loaded {
+    /// The `T` loaded, if one was needed.
+    pub fn get<T: Preloaded>(&self) -> Option<&T> {
+        let type_id = TypeId::of::<T>();
+        self.0
+            .iter()
+            .find(|(id, _)| *id == type_id)
+            .and_then(|(_, value)| value.downcast_ref::<T>())
+    }
+}
+
+impl fmt::Debug for Loaded {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Loaded({} values)", self.0.len())
+    }
 }
 
 /// A denial by one permission: its `message` and `code`.
@@ -183,6 +383,8 @@ pub trait PermissionList: Send + Sync + 'static {
         request: &PermissionRequest<'_>,
         obj: &dyn Any,
     ) -> Result<(), Denial>;
+    /// The union of the permissions' [`Permission::needs`].
+    fn needs(&self, needs: &mut Needs);
 }
 
 macro_rules! tuple_permission_list {
@@ -212,6 +414,12 @@ macro_rules! tuple_permission_list {
                     }
                 )*
                 Ok(())
+            }
+
+            #[allow(non_snake_case, unused_variables)]
+            fn needs(&self, needs: &mut Needs) {
+                let ($($name,)*) = self;
+                $($name.needs(needs);)*
             }
         }
     };
@@ -249,6 +457,12 @@ impl PermissionList for [DynPermission] {
             None => Ok(()),
         }
     }
+
+    fn needs(&self, needs: &mut Needs) {
+        for permission in self {
+            permission.needs(needs);
+        }
+    }
 }
 
 impl PermissionList for Vec<DynPermission> {
@@ -262,6 +476,10 @@ impl PermissionList for Vec<DynPermission> {
         obj: &dyn Any,
     ) -> Result<(), Denial> {
         self.as_slice().check_object_permissions(request, obj)
+    }
+
+    fn needs(&self, needs: &mut Needs) {
+        self.as_slice().needs(needs);
     }
 }
 
@@ -295,6 +513,9 @@ impl Permission for DynPermission {
     }
     fn code(&self) -> Option<Text> {
         self.0.code()
+    }
+    fn needs(&self, needs: &mut Needs) {
+        self.0.needs(needs);
     }
 }
 
@@ -356,6 +577,10 @@ impl<A: Permission, B: Permission> Permission for And<A, B> {
     fn has_object_permission(&self, request: &PermissionRequest<'_>, obj: &dyn Any) -> bool {
         self.0.has_object_permission(request, obj) && self.1.has_object_permission(request, obj)
     }
+    fn needs(&self, needs: &mut Needs) {
+        self.0.needs(needs);
+        self.1.needs(needs);
+    }
 }
 
 /// `A | B` (DRF's `OR`): either, short-circuiting. For objects an operand
@@ -372,6 +597,10 @@ impl<A: Permission, B: Permission> Permission for Or<A, B> {
         (self.0.has_permission(request) && self.0.has_object_permission(request, obj))
             || (self.1.has_permission(request) && self.1.has_object_permission(request, obj))
     }
+    fn needs(&self, needs: &mut Needs) {
+        self.0.needs(needs);
+        self.1.needs(needs);
+    }
 }
 
 /// `!A` (DRF's `~A`, `NOT`): negates both checks, so for a class that does
@@ -385,6 +614,9 @@ impl<A: Permission> Permission for Not<A> {
     }
     fn has_object_permission(&self, request: &PermissionRequest<'_>, obj: &dyn Any) -> bool {
         !self.0.has_object_permission(request, obj)
+    }
+    fn needs(&self, needs: &mut Needs) {
+        self.0.needs(needs);
     }
 }
 

@@ -7,9 +7,9 @@ use syn::{Attribute, FnArg, ImplItem, Item, ItemFn, ItemImpl, TypePath};
 
 use crate::format::{view_description, view_name};
 use crate::parse::{attribute_args, parse_args, Args, Kind, MethodName, PermExpr, METHODS};
-use crate::validate;
+use crate::validate::{self, ViewConfigSpec};
 
-/// Entry point of all three attributes.
+/// Entry point of all our attributes.
 pub(crate) fn attribute(kind: Kind, args: TokenStream, item: TokenStream) -> TokenStream {
     let misplaced = format!(
         "#[{}] goes on an `async fn` view, or on the `impl` block of a class-based view",
@@ -57,12 +57,14 @@ fn without_our_attributes(attrs: &[Attribute], item: TokenStream) -> TokenStream
     }
 }
 
-/// What the three attributes say about one view.
+/// What our attributes say about one view.
 #[derive(Default)]
 pub(crate) struct Config {
     pub(crate) methods: Option<Vec<MethodName>>,
     pub(crate) authentication: Option<Vec<TypePath>>,
     pub(crate) permissions: Option<Vec<PermExpr>>,
+    pub(crate) throttles: Option<Vec<TypePath>>,
+    pub(crate) view_config: Option<ViewConfigSpec>,
 }
 
 impl Config {
@@ -88,7 +90,26 @@ impl Config {
                 validate::unique_classes(&classes)?;
                 if self
                     .authentication
-                    .replace(validate::plain_classes(classes)?)
+                    .replace(validate::plain_classes(kind, classes)?)
+                    .is_some()
+                {
+                    return Err(twice());
+                }
+            }
+            (Kind::Throttle, Args::Classes(classes)) => {
+                validate::unique_classes(&classes)?;
+                if self
+                    .throttles
+                    .replace(validate::plain_classes(kind, classes)?)
+                    .is_some()
+                {
+                    return Err(twice());
+                }
+            }
+            (Kind::ViewConfig, Args::Config(entries)) => {
+                if self
+                    .view_config
+                    .replace(validate::view_config(entries)?)
                     .is_some()
                 {
                     return Err(twice());
@@ -136,17 +157,11 @@ impl Config {
     /// `<T as AuthenticationClass>::Class`, spanned on the user's type, so a
     /// wrong type is one error on its name.
     pub(crate) fn authentication_type(&self) -> TokenStream {
-        match &self.authentication {
-            None => quote!(::auth_actix::__private::DefaultAuthentication),
-            Some(classes) => {
-                let classes = classes.iter().map(|class| {
-                    quote_spanned! {class.span()=>
-                        <#class as ::auth_actix::__private::AuthenticationClass>::Class
-                    }
-                });
-                quote!((#(#classes,)*))
-            }
-        }
+        class_tuple(
+            self.authentication.as_deref(),
+            quote!(::auth_actix::__private::DefaultAuthentication),
+            quote!(::auth_actix::__private::AuthenticationClass),
+        )
     }
 
     /// The permission list type, each class checked as for authentication.
@@ -158,6 +173,33 @@ impl Config {
                 quote!((#(#types,)*))
             }
         }
+    }
+
+    /// The throttle list type, each class checked as for authentication.
+    pub(crate) fn throttle_type(&self) -> TokenStream {
+        class_tuple(
+            self.throttles.as_deref(),
+            quote!(::auth_actix::__private::DefaultThrottles),
+            quote!(::auth_actix::__private::ThrottleClass),
+        )
+    }
+
+    /// The view's `ViewConfig`, built with its `const` builder.
+    pub(crate) fn view_config(&self) -> TokenStream {
+        let mut config = quote!(::auth_actix::__private::ViewConfig::new());
+        let Some(spec) = &self.view_config else {
+            return config;
+        };
+        if let Some(scope) = &spec.throttle_scope {
+            config = quote!(#config.with_throttle_scope(#scope));
+        }
+        if let Some(scopes) = &spec.required_scopes {
+            config = quote!(#config.with_required_scopes(&[#(#scopes),*]));
+        }
+        if let Some(model) = &spec.model {
+            config = quote!(#config.with_model(#model));
+        }
+        config
     }
 
     /// `Some(MethodSet)` for `#[api_view]`, else `None`.
@@ -175,6 +217,25 @@ impl Config {
             }
         }
     }
+}
+
+/// A list of plain classes as a tuple type, each written
+/// `<T as #class_trait>::Class` spanned on the user's type (so a wrong type
+/// is one error, on its name); `default` when the attribute is absent.
+fn class_tuple(
+    classes: Option<&[TypePath]>,
+    default: TokenStream,
+    class_trait: TokenStream,
+) -> TokenStream {
+    let Some(classes) = classes else {
+        return default;
+    };
+    let classes = classes.iter().map(|class| {
+        quote_spanned! {class.span()=>
+            <#class as #class_trait>::Class
+        }
+    });
+    quote!((#(#classes,)*))
 }
 
 /// `Some(MethodSet::new(bits, "GET, POST, OPTIONS"))`: bits in Django's
@@ -234,11 +295,12 @@ pub(crate) fn doc_lines(attrs: &[Attribute]) -> Vec<String> {
         .collect()
 }
 
-/// `ViewMeta { name, description }`.
-pub(crate) fn view_meta(ident: &syn::Ident, attrs: &[Attribute]) -> TokenStream {
+/// `ViewMeta { name, description, config }`.
+pub(crate) fn view_meta(ident: &syn::Ident, attrs: &[Attribute], config: &Config) -> TokenStream {
     let name = view_name(&ident.to_string());
     let description = view_description(&doc_lines(attrs));
-    quote!(::auth_actix::__private::ViewMeta { name: #name, description: #description })
+    let config = config.view_config();
+    quote!(::auth_actix::__private::ViewMeta { name: #name, description: #description, config: #config })
 }
 
 /// Lint attributes also apply to the moved body.
@@ -289,10 +351,9 @@ fn view_function(kind: Kind, args: TokenStream, mut function: ItemFn) -> syn::Re
     let config = Config::collect(kind, args, &mut function.attrs)?;
     validate::view_signature(kind, &function.sig)?;
 
-    let auth_type = config.authentication_type();
-    let perm_type = config.permission_type();
+    let types = ListTypes::of(&config);
     let methods = config.method_set();
-    let meta = view_meta(&function.sig.ident, &function.attrs);
+    let meta = view_meta(&function.sig.ident, &function.attrs, &config);
 
     let ItemFn {
         attrs,
@@ -311,8 +372,7 @@ fn view_function(kind: Kind, args: TokenStream, mut function: ItemFn) -> syn::Re
 
     let wrapper = wrapper_fn(
         name,
-        &auth_type,
-        &perm_type,
+        &types,
         &methods,
         &meta,
         &call,
@@ -347,15 +407,14 @@ fn class_view(kind: Kind, args: TokenStream, mut block: ItemImpl) -> syn::Result
         handled.push("HEAD");
     }
     let methods = method_set(&handled);
-    let auth_type = config.authentication_type();
-    let perm_type = config.permission_type();
+    let types = ListTypes::of(&config);
     let type_name = match &*block.self_ty {
         syn::Type::Path(path) => path.path.segments.last().map(|s| s.ident.clone()),
         _ => None,
     };
     let meta = match type_name {
-        Some(ident) => view_meta(&ident, &block.attrs),
-        None => view_meta(&format_ident!("View"), &block.attrs),
+        Some(ident) => view_meta(&ident, &block.attrs, &config),
+        None => view_meta(&format_ident!("View"), &block.attrs, &config),
     };
 
     let branches = handlers.iter().map(|(method, function)| {
@@ -386,15 +445,7 @@ fn class_view(kind: Kind, args: TokenStream, mut block: ItemImpl) -> syn::Result
     });
 
     let name = format_ident!("__auth_actix_class_view");
-    let wrapper = wrapper_fn(
-        &name,
-        &auth_type,
-        &perm_type,
-        &methods,
-        &meta,
-        &call,
-        TokenStream::new(),
-    );
+    let wrapper = wrapper_fn(&name, &types, &methods, &meta, &call, TokenStream::new());
     Ok(quote! {
         #block
 
@@ -431,25 +482,46 @@ pub(crate) fn handler_name(item: &ImplItem) -> Option<(&'static str, &syn::ImplI
         .map(|m| (*m, function))
 }
 
+/// The types of a view's three class lists.
+struct ListTypes {
+    authentication: TokenStream,
+    permissions: TokenStream,
+    throttles: TokenStream,
+}
+
+impl ListTypes {
+    fn of(config: &Config) -> Self {
+        ListTypes {
+            authentication: config.authentication_type(),
+            permissions: config.permission_type(),
+            throttles: config.throttle_type(),
+        }
+    }
+}
+
 /// `async fn #name(ViewRequest) -> HttpResponse`: the view's class lists in a
 /// `static`, built once, then `dispatch` with `call` for the handlers; `items`
 /// go inside (the moved body of a function view).
 fn wrapper_fn(
     name: &syn::Ident,
-    auth_type: &TokenStream,
-    perm_type: &TokenStream,
+    types: &ListTypes,
     methods: &TokenStream,
     meta: &TokenStream,
     call: &TokenStream,
     items: TokenStream,
 ) -> TokenStream {
+    let ListTypes {
+        authentication: auth_type,
+        permissions: perm_type,
+        throttles: throttle_type,
+    } = types;
     quote! {
         async fn #name(
             ::auth_actix::__private::ViewRequest(__auth_actix_request, __auth_actix_payload):
                 ::auth_actix::__private::ViewRequest,
         ) -> ::auth_actix::__private::HttpResponse {
             #items
-            static __AUTH_ACTIX_VIEW: ::auth_actix::__private::ViewCell<#auth_type, #perm_type> =
+            static __AUTH_ACTIX_VIEW: ::auth_actix::__private::ViewCell<#auth_type, #perm_type, #throttle_type> =
                 ::auth_actix::__private::ViewCell::new(#methods, #meta);
             ::auth_actix::__private::dispatch(
                 __AUTH_ACTIX_VIEW.get(),

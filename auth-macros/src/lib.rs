@@ -48,3 +48,30 @@ pub fn authentication_classes(args: TokenStream, item: TokenStream) -> TokenStre
 pub fn permission_classes(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::attribute(Kind::Permission, args.into(), item.into()).into()
 }
+
+/// DRF's `@throttle_classes`: the view's throttles, replacing
+/// `DEFAULT_THROTTLE_CLASSES`.
+///
+/// `#[throttle_classes(UserRateThrottle, ScopedRateThrottle)]`. Every
+/// throttle is consulted, after authentication and permissions; when any
+/// refuses, the answer is DRF's 429 with the longest wait. An empty list
+/// turns throttling off for the view.
+#[proc_macro_attribute]
+pub fn throttle_classes(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::attribute(Kind::Throttle, args.into(), item.into()).into()
+}
+
+/// The view's attributes that permissions and throttles read (DRF's class
+/// attributes on an `APIView`):
+///
+/// - `throttle_scope = "uploads"`: what `ScopedRateThrottle` keys its rate on;
+/// - `required_scopes = ["read", "write"]`: Django OAuth Toolkit's scopes
+///   for `TokenHasScope`;
+/// - `model = "polls.question"`: the Django model (`app_label.model_name`,
+///   lower case) for `DjangoModelPermissions`.
+///
+/// Unknown keys and malformed values are compile errors.
+#[proc_macro_attribute]
+pub fn view_config(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::attribute(Kind::ViewConfig, args.into(), item.into()).into()
+}

@@ -4,24 +4,34 @@ use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
 use syn::parse::{ParseStream, Parser};
 use syn::spanned::Spanned;
-use syn::{token, Attribute, Ident, Meta, Token, TypePath};
+use syn::{token, Attribute, Ident, LitStr, Meta, Token, TypePath};
 
-/// Which of the three attributes.
+/// Which of our attributes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
     ApiView,
     Authentication,
     Permission,
+    Throttle,
+    ViewConfig,
 }
 
 impl Kind {
-    const ALL: [Kind; 3] = [Kind::ApiView, Kind::Authentication, Kind::Permission];
+    const ALL: [Kind; 5] = [
+        Kind::ApiView,
+        Kind::Authentication,
+        Kind::Permission,
+        Kind::Throttle,
+        Kind::ViewConfig,
+    ];
 
     pub(crate) fn name(self) -> &'static str {
         match self {
             Kind::ApiView => "api_view",
             Kind::Authentication => "authentication_classes",
             Kind::Permission => "permission_classes",
+            Kind::Throttle => "throttle_classes",
+            Kind::ViewConfig => "view_config",
         }
     }
 
@@ -86,23 +96,67 @@ impl PermExpr {
     }
 }
 
+/// One `key = value` of `#[view_config(..)]`.
+#[derive(Clone)]
+pub(crate) enum ConfigValue {
+    Text(LitStr),
+    List(Vec<LitStr>, Span),
+}
+
+/// The arguments of `#[view_config(..)]`, in the order written.
+pub(crate) type ConfigEntries = Vec<(Ident, ConfigValue)>;
+
 /// The arguments of one of our attributes.
 #[derive(Clone)]
 pub(crate) enum Args {
     Methods(Vec<MethodName>),
     Classes(Vec<PermExpr>),
+    Config(ConfigEntries),
 }
 
 /// Parse an attribute's arguments for `kind`.
 pub(crate) fn parse_args(kind: Kind, tokens: TokenStream) -> syn::Result<Args> {
     match kind {
         Kind::ApiView => parse_methods.parse2(tokens).map(Args::Methods),
-        Kind::Authentication | Kind::Permission => {
+        Kind::Authentication | Kind::Permission | Kind::Throttle => {
             (|input: ParseStream| parse_class_list(input, kind))
                 .parse2(tokens)
                 .map(Args::Classes)
         }
+        Kind::ViewConfig => parse_config.parse2(tokens).map(Args::Config),
     }
+}
+
+fn parse_config(input: ParseStream) -> syn::Result<ConfigEntries> {
+    let mut entries = Vec::new();
+    while !input.is_empty() {
+        let key: Ident = input.parse().map_err(|err| {
+            syn::Error::new(
+                err.span(),
+                "expected `key = value`, e.g. `throttle_scope = \"uploads\"`",
+            )
+        })?;
+        if !input.peek(Token![=]) {
+            return Err(syn::Error::new(key.span(), format!("write `{key} = ...`")));
+        }
+        input.parse::<Token![=]>()?;
+        let value = if input.peek(token::Bracket) {
+            let content;
+            let brackets = syn::bracketed!(content in input);
+            let items =
+                content.parse_terminated(|i: ParseStream| i.parse::<LitStr>(), Token![,])?;
+            ConfigValue::List(items.into_iter().collect(), brackets.span.join())
+        } else {
+            ConfigValue::Text(input.parse::<LitStr>().map_err(|err| {
+                syn::Error::new(err.span(), format!("`{key}` takes a string literal"))
+            })?)
+        };
+        entries.push((key, value));
+        if !input.is_empty() {
+            input.parse::<Token![,]>()?;
+        }
+    }
+    Ok(entries)
 }
 
 /// The arguments of a sibling attribute found on the item.
@@ -246,11 +300,18 @@ fn parse_unary(input: ParseStream, kind: Kind) -> syn::Result<PermExpr> {
         }
         return Ok(inner);
     }
-    if input.peek(Ident) || input.peek(Token![::]) || input.peek(Token![<]) {
+    if input.peek(Ident)
+        || input.peek(Token![::])
+        || input.peek(Token![<])
+        || input.peek(Token![self])
+        || input.peek(Token![crate])
+        || input.peek(Token![super])
+    {
         return input.parse::<TypePath>().map(PermExpr::Class);
     }
     let what = match kind {
         Kind::Authentication => "an authentication class such as `BasicAuthentication`",
+        Kind::Throttle => "a throttle class such as `UserRateThrottle`",
         _ => "a permission class such as `IsAuthenticated`",
     };
     Err(input.error(format!("expected {what}")))
@@ -265,6 +326,7 @@ mod tests {
         match args {
             Args::Classes(list) => list.iter().map(PermExpr::text).collect(),
             Args::Methods(list) => list.iter().map(|m| m.name.to_owned()).collect(),
+            Args::Config(entries) => entries.iter().map(|(key, _)| key.to_string()).collect(),
         }
     }
 
@@ -289,6 +351,10 @@ mod tests {
         assert_eq!(perms(quote!(!!A)), ["!!A"]);
         assert_eq!(perms(quote!(A | B | C)), ["((A | B) | C)"]);
         assert_eq!(perms(quote!(a::B<C>, ::x::Y,)), ["a::B<C>", "::x::Y"]);
+        assert_eq!(
+            perms(quote!(self::A, crate::B, super::C)),
+            ["self::A", "crate::B", "super::C"]
+        );
         assert!(perms(quote!()).is_empty());
     }
 
@@ -306,6 +372,25 @@ mod tests {
         assert!(error(Kind::ApiView, quote!(FETCH)).contains("unknown HTTP method `FETCH`"));
         assert!(error(Kind::ApiView, quote!("GET")).contains("without quotes"));
         assert!(error(Kind::ApiView, quote!(path = "/x")).contains("unknown argument `path`"));
+    }
+
+    #[test]
+    fn view_config_entries() {
+        let keys = |tokens| match parse_args(Kind::ViewConfig, tokens) {
+            Ok(args) => describe(&args).join(","),
+            Err(err) => err.to_string(),
+        };
+        assert_eq!(
+            keys(quote!(
+                throttle_scope = "a",
+                required_scopes = ["r", "w",],
+                model = "a.b",
+            )),
+            "throttle_scope,required_scopes,model"
+        );
+        assert!(keys(quote!(throttle_scope)).contains("write `throttle_scope = ...`"));
+        assert!(keys(quote!(model = 3)).contains("`model` takes a string literal"));
+        assert!(keys(quote!("x" = "y")).contains("expected `key = value`"));
     }
 
     #[test]

@@ -2,10 +2,10 @@
 
 use std::collections::HashSet;
 
-use syn::{FnArg, ImplItemFn, ItemImpl, Signature, TypePath};
+use syn::{FnArg, ImplItemFn, ItemImpl, LitStr, Signature, TypePath};
 
 use crate::expand::handler_name;
-use crate::parse::{Kind, MethodName, PermExpr, METHODS};
+use crate::parse::{ConfigEntries, ConfigValue, Kind, MethodName, PermExpr, METHODS};
 
 /// actix-web extracts at most this many arguments.
 const MAX_EXTRACTORS: usize = 16;
@@ -75,21 +75,119 @@ pub(crate) fn unique_classes(classes: &[PermExpr]) -> syn::Result<()> {
     Ok(())
 }
 
-/// Authentication classes are plain types: no `&`, `|` or `!`.
-pub(crate) fn plain_classes(classes: Vec<PermExpr>) -> syn::Result<Vec<TypePath>> {
+/// Authentication and throttle classes are plain types: no `&`, `|` or `!`.
+pub(crate) fn plain_classes(kind: Kind, classes: Vec<PermExpr>) -> syn::Result<Vec<TypePath>> {
     classes
         .into_iter()
         .map(|class| match class {
             PermExpr::Class(path) => Ok(path),
             other => {
                 let (span, op) = other.operator_span().unwrap_or((other.span(), "?"));
-                Err(syn::Error::new(
-                    span,
-                    format!("authentication classes cannot be combined with `{op}`: list them in the order to try them, separated by commas"),
-                ))
+                let message = match kind {
+                    Kind::Throttle => format!("throttle classes cannot be combined with `{op}`: list them separated by commas (every one is consulted)"),
+                    _ => format!("authentication classes cannot be combined with `{op}`: list them in the order to try them, separated by commas"),
+                };
+                Err(syn::Error::new(span, message))
             }
         })
         .collect()
+}
+
+/// The keys `#[view_config(..)]` knows.
+const CONFIG_KEYS: &str = "`throttle_scope`, `required_scopes` or `model`";
+
+/// `#[view_config(..)]`: known keys, once each, with well-formed values.
+pub(crate) fn view_config(entries: ConfigEntries) -> syn::Result<ViewConfigSpec> {
+    let mut spec = ViewConfigSpec::default();
+    for (key, value) in entries {
+        let name = key.to_string();
+        let already = match name.as_str() {
+            "throttle_scope" => spec.throttle_scope.is_some(),
+            "required_scopes" => spec.required_scopes.is_some(),
+            "model" => spec.model.is_some(),
+            _ => {
+                return Err(syn::Error::new(
+                    key.span(),
+                    format!("unknown view attribute `{name}`: #[view_config] takes {CONFIG_KEYS}"),
+                ))
+            }
+        };
+        if already {
+            return Err(syn::Error::new(key.span(), format!("`{name}` given twice")));
+        }
+        match (name.as_str(), value) {
+            ("required_scopes", ConfigValue::List(scopes, _)) => {
+                let mut seen = HashSet::new();
+                for scope in &scopes {
+                    let text = scope.value();
+                    if text.is_empty() || text.chars().any(|c| c.is_whitespace()) {
+                        return Err(syn::Error::new(
+                            scope.span(),
+                            "an OAuth scope is one non-empty word: list several as separate strings",
+                        ));
+                    }
+                    if !seen.insert(text.clone()) {
+                        return Err(syn::Error::new(
+                            scope.span(),
+                            format!("`{text}` listed twice"),
+                        ));
+                    }
+                }
+                spec.required_scopes = Some(scopes.iter().map(LitStr::value).collect());
+            }
+            ("required_scopes", ConfigValue::Text(text)) => {
+                return Err(syn::Error::new(
+                    text.span(),
+                    "write the scopes as a list: `required_scopes = [\"read\", \"write\"]`",
+                ))
+            }
+            (_, ConfigValue::List(_, span)) => {
+                return Err(syn::Error::new(
+                    span,
+                    format!("`{name}` takes one string, not a list"),
+                ))
+            }
+            ("throttle_scope", ConfigValue::Text(text)) => {
+                if text.value().is_empty() {
+                    return Err(syn::Error::new(
+                        text.span(),
+                        "the throttle scope cannot be empty",
+                    ));
+                }
+                spec.throttle_scope = Some(text.value());
+            }
+            (_, ConfigValue::Text(text)) => {
+                let label = text.value();
+                let valid_part = |part: &str| {
+                    !part.is_empty()
+                        && part
+                            .bytes()
+                            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+                };
+                let ok = label
+                    .split_once('.')
+                    .is_some_and(|(app, model)| valid_part(app) && valid_part(model));
+                if !ok {
+                    return Err(syn::Error::new(
+                        text.span(),
+                        format!(
+                            "the model is Django's `app_label.model_name`, in lower case (e.g. `\"auth.user\"`), not `{label}`"
+                        ),
+                    ));
+                }
+                spec.model = Some(label);
+            }
+        }
+    }
+    Ok(spec)
+}
+
+/// What `#[view_config(..)]` said.
+#[derive(Default)]
+pub(crate) struct ViewConfigSpec {
+    pub(crate) throttle_scope: Option<String>,
+    pub(crate) required_scopes: Option<Vec<String>>,
+    pub(crate) model: Option<String>,
 }
 
 /// A class-based view is an inherent `impl` of a plain, non-generic type.

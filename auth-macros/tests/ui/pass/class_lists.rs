@@ -33,6 +33,49 @@ async fn authentication_only() -> HttpResponse {
     HttpResponse::Ok().finish()
 }
 
+#[derive(Default)]
+struct Burst;
+
+impl Throttle for Burst {
+    async fn allow_request(
+        &self,
+        _: &auth_actix::ThrottleRequest<'_>,
+    ) -> Result<auth_actix::ThrottleDecision, auth_actix::AuthError> {
+        Ok(auth_actix::ThrottleDecision::Allow)
+    }
+}
+
+#[derive(Default)]
+struct Burst2;
+
+impl Throttle for Burst2 {
+    async fn allow_request(
+        &self,
+        _: &auth_actix::ThrottleRequest<'_>,
+    ) -> Result<auth_actix::ThrottleDecision, auth_actix::AuthError> {
+        Ok(auth_actix::ThrottleDecision::Throttle { wait: None })
+    }
+}
+
+#[api_view(GET)]
+#[throttle_classes(Burst, self::Burst2)]
+#[view_config(throttle_scope = "burst", required_scopes = ["read", "write",], model = "auth.user",)]
+async fn throttled() -> HttpResponse {
+    HttpResponse::Ok().finish()
+}
+
+#[view_config(throttle_scope = "alone")]
+async fn view_config_only() -> HttpResponse {
+    HttpResponse::Ok().finish()
+}
+
+#[throttle_classes()]
+#[view_config()]
+async fn unthrottled() -> HttpResponse {
+    HttpResponse::Ok().finish()
+}
+
 fn main() {
     let _ = (operators, by_name, empty_lists, permissions_only, authentication_only);
+    let _ = (throttled, view_config_only, unthrottled);
 }
