@@ -11,6 +11,7 @@ compile_error!(
 
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub mod commands;
+pub mod compat;
 pub mod crypto;
 pub mod csrf;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
@@ -25,6 +26,7 @@ pub mod models;
 pub mod permissions;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub mod sessions;
+pub mod signing;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub mod store;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]

@@ -122,49 +122,7 @@ fn key_hash(key: &str) -> String {
     crypto::hex(&Sha256::digest(key.as_bytes()))
 }
 
-/// The `key_salt` of Django's `AbstractBaseUser.get_session_auth_hash`.
-pub const SESSION_AUTH_HASH_SALT: &str =
-    "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash";
-
-/// Django's `SECRET_KEY` (or one of `SECRET_KEY_FALLBACKS`): the secret the
-/// session auth hash is derived with. `Debug` never shows it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct SecretKey(String);
-
-impl fmt::Debug for SecretKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SecretKey(..)")
-    }
-}
-
-impl SecretKey {
-    /// A secret key; `None` when it is empty (Django refuses to start then).
-    pub fn new(key: impl Into<String>) -> Option<Self> {
-        let key = key.into();
-        (!key.is_empty()).then_some(SecretKey(key))
-    }
-
-    /// Django's `user.get_session_auth_hash()` for a user whose stored
-    /// password is `password_hash`: `salted_hmac(SESSION_AUTH_HASH_SALT,
-    /// password_hash, secret=SECRET_KEY, algorithm="sha256").hexdigest()`.
-    /// It changes when the password does, which ends the user's sessions.
-    pub fn session_auth_hash(&self, password_hash: &str) -> String {
-        crypto::hex(&crypto::salted_hmac_sha256(
-            SESSION_AUTH_HASH_SALT.as_bytes(),
-            password_hash.as_bytes(),
-            self.0.as_bytes(),
-        ))
-    }
-
-    /// Whether `session_hash` (from a session) is this key's hash of
-    /// `password_hash`, compared in constant time.
-    pub fn verifies(&self, session_hash: &str, password_hash: &str) -> bool {
-        crypto::constant_time_eq(
-            session_hash.as_bytes(),
-            self.session_auth_hash(password_hash).as_bytes(),
-        )
-    }
-}
+pub use crate::signing::{SecretKey, SESSION_AUTH_HASH_SALT};
 
 /// A live session row. `Debug` shows neither the key nor the state.
 #[derive(Clone, PartialEq, Eq, Queryable, Selectable)]
