@@ -23,8 +23,8 @@ use std::fmt;
 
 use auth_core::error::{messages, AuthError, ErrorDetail, Text};
 
-use crate::csrf::py_strip;
 use crate::parsers::{RequestData, Value};
+use auth_core::compat::py_strip;
 
 /// DRF's `CharField` (required, no blank, no null by default).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

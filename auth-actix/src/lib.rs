@@ -14,6 +14,7 @@ mod pipeline;
 mod request;
 pub mod session;
 pub mod settings;
+pub mod site;
 pub mod throttling;
 pub mod views;
 

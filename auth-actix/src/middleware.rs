@@ -177,7 +177,7 @@ where
                 let response = missing_settings().error_response();
                 return Ok(request.into_response(response).map_into_right_body());
             };
-            if let Some(refused) = disallowed_host(request.request(), settings.csrf()) {
+            if let Some(refused) = disallowed_host(request.request(), settings.site()) {
                 return Ok(request.into_response(refused).map_into_right_body());
             }
             // A form POST's body may be read by authentication (the CSRF

@@ -433,7 +433,7 @@ where
 {
     let mut response = match AuthSettings::from_request(&request) {
         None => missing_settings().error_response(),
-        Some(settings) => match disallowed_host(&request, settings.csrf()) {
+        Some(settings) => match disallowed_host(&request, settings.site()) {
             Some(refused) => refused,
             None => run_view(spec, settings, &request, payload, handler).await,
         },

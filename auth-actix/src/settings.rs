@@ -2,14 +2,12 @@
 
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
 
 use actix_web::http::header::HeaderValue;
 use actix_web::{web, HttpRequest};
 use auth_core::error::AuthError;
 use auth_core::identity::{Auth, Identity, UnauthenticatedUser};
 use auth_core::permissions::{AllowAny, DynPermission, Needs, Permission};
-use auth_core::sessions::SecretKey;
 use auth_core::AuthStore;
 
 use crate::authentication::{
@@ -18,7 +16,7 @@ use crate::authentication::{
 };
 use crate::csrf::{CsrfConfig, CsrfConfigError};
 use crate::error::ApiError;
-use crate::parsers::{BodyLimits, DEFAULT_BODY_BUFFER_BUDGET, DEFAULT_BODY_READ_TIMEOUT};
+use crate::site::SiteSettings;
 use crate::throttling::{DynThrottle, Throttle};
 
 /// Replaces the JSON body of every error response (status and headers stay DRF's).
@@ -27,8 +25,10 @@ use crate::throttling::{DynThrottle, Throttle};
 /// extend rather than replace.
 pub type ErrorBodyHook = Arc<dyn Fn(&AuthError) -> serde_json::Value + Send + Sync>;
 
-/// A mistake in the settings, reported by [`AuthSettingsBuilder::build`].
+/// A mistake in the settings, reported by [`AuthSettingsBuilder::build`]
+/// and [`SiteSettingsBuilder::build`](crate::site::SiteSettingsBuilder::build).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ConfigError {
     /// The Basic realm cannot appear in a `WWW-Authenticate` header.
     #[error(
@@ -38,6 +38,9 @@ pub enum ConfigError {
     /// `SECRET_KEY` (or a fallback) is empty.
     #[error("the secret key must not be empty")]
     EmptySecretKey,
+    /// `ALLOWED_HOSTS` is empty: no request could be served.
+    #[error("ALLOWED_HOSTS is empty: name the hosts this site answers to")]
+    NoAllowedHosts,
     /// The CSRF settings are not usable.
     #[error("CSRF settings: {0}")]
     Csrf(CsrfConfigError),
@@ -77,16 +80,8 @@ struct Inner {
     error_body: Option<ErrorBodyHook>,
     renders: Vec<String>,
     parses: Vec<String>,
-    /// What the builder was given; `body` is made from them by `build`.
-    body_limit: usize,
-    body_read_timeout: Duration,
-    body_buffer_budget: usize,
-    body: BodyLimits,
-    secret_key: Option<SecretKey>,
-    secret_key_fallbacks: Vec<SecretKey>,
+    site: SiteSettings,
     csrf: CsrfConfig,
-    /// An empty secret key given to the builder, reported by `build`.
-    empty_secret_key: bool,
     throttle_classes: Vec<DynThrottle>,
     permission_needs: Needs,
 }
@@ -173,33 +168,10 @@ impl AuthSettings {
         &self.0.parses
     }
 
-    /// The largest request body the credential views read (Django's
-    /// `DATA_UPLOAD_MAX_MEMORY_SIZE`, 2.5 MiB by default); larger is 413.
-    pub fn body_limit(&self) -> usize {
-        self.0.body.limit()
-    }
-
-    /// How request bodies are read: size limit, read deadline and the memory
-    /// budget shared by the bodies read at once (see [`BodyLimits`]).
-    pub fn body_limits(&self) -> &BodyLimits {
-        &self.0.body
-    }
-
-    /// `SECRET_KEY`: what session auth hashes are derived with. Session
-    /// authentication and login need it: without one they answer a 500 that
-    /// says so.
-    pub fn secret_key(&self) -> Result<&SecretKey, AuthError> {
-        self.0.secret_key.as_ref().ok_or_else(|| {
-            misconfigured(
-                "no secret key in AuthSettings: call AuthSettings::builder().secret_key(..) (Django's SECRET_KEY)",
-            )
-        })
-    }
-
-    /// `SECRET_KEY_FALLBACKS`: older keys whose session hashes still log in
-    /// (and are then upgraded to the current key).
-    pub fn secret_key_fallbacks(&self) -> &[SecretKey] {
-        &self.0.secret_key_fallbacks
+    /// Django's site-wide settings (`SECRET_KEY`, `ALLOWED_HOSTS`, the
+    /// proxy headers, the body limits).
+    pub fn site(&self) -> &SiteSettings {
+        &self.0.site
     }
 
     /// Django's CSRF settings (cookie, header, trusted origins), used by
@@ -229,7 +201,7 @@ impl fmt::Debug for AuthSettings {
             .field("has_store", &self.0.store.is_some())
             .field("basic_realm", &self.0.basic_realm)
             .field("remote_user", &self.0.remote_user)
-            .field("has_secret_key", &self.0.secret_key.is_some())
+            .field("site", &self.0.site)
             .field("csrf", &self.0.csrf)
             .finish_non_exhaustive()
     }
@@ -408,14 +380,8 @@ impl Default for AuthSettingsBuilder {
             ]
             .map(str::to_owned)
             .to_vec(),
-            body_limit: crate::parsers::DEFAULT_BODY_LIMIT,
-            body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
-            body_buffer_budget: DEFAULT_BODY_BUFFER_BUDGET,
-            body: BodyLimits::default(),
-            secret_key: None,
-            secret_key_fallbacks: Vec::new(),
+            site: SiteSettings::default(),
             csrf: CsrfConfig::default(),
-            empty_secret_key: false,
             throttle_classes: Vec::new(),
             permission_needs: Needs::new(),
         };
@@ -517,57 +483,10 @@ impl AuthSettingsBuilder {
         self
     }
 
-    /// The largest request body the credential views and the session
-    /// class's CSRF form check read (default [`DEFAULT_BODY_LIMIT`](crate::parsers::DEFAULT_BODY_LIMIT),
-    /// Django's 2.5 MiB); a larger body is 413.
-    pub fn body_limit(mut self, bytes: usize) -> Self {
-        self.inner.body_limit = bytes;
-        self
-    }
-
-    /// How long a request body may take to arrive, from the first read
-    /// (default [`DEFAULT_BODY_READ_TIMEOUT`], 30 s); a slower one is 408 and
-    /// its connection is closed. See [`BodyLimits`].
-    pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
-        self.inner.body_read_timeout = timeout;
-        self
-    }
-
-    /// The bytes that all the request bodies being read at once may hold
-    /// (default [`DEFAULT_BODY_BUFFER_BUDGET`], 64 MiB; never less than the
-    /// body limit); a body that does not fit is refused with 503. Shared by
-    /// every clone of these settings, so build them once, outside
-    /// `HttpServer::new`'s closure, for one budget per process. See
-    /// [`BodyLimits`].
-    pub fn body_buffer_budget(mut self, bytes: usize) -> Self {
-        self.inner.body_buffer_budget = bytes;
-        self
-    }
-
-    /// Django's `SECRET_KEY`, from configuration (never from the source
-    /// code): session auth hashes are derived from it. Changing it logs
-    /// everyone out, unless the old key is kept as a fallback.
-    pub fn secret_key(mut self, key: impl Into<String>) -> Self {
-        match SecretKey::new(key) {
-            Some(key) => self.inner.secret_key = Some(key),
-            None => self.inner.empty_secret_key = true,
-        }
-        self
-    }
-
-    /// Django's `SECRET_KEY_FALLBACKS`: previous keys, for rotating the key
-    /// without logging everyone out.
-    pub fn secret_key_fallbacks<K: Into<String>>(
-        mut self,
-        keys: impl IntoIterator<Item = K>,
-    ) -> Self {
-        self.inner.secret_key_fallbacks.clear();
-        for key in keys {
-            match SecretKey::new(key) {
-                Some(key) => self.inner.secret_key_fallbacks.push(key),
-                None => self.inner.empty_secret_key = true,
-            }
-        }
+    /// Django's site-wide settings (default: Django's with `DEBUG` on: no
+    /// secret key, the loopback hosts).
+    pub fn site(mut self, site: SiteSettings) -> Self {
+        self.inner.site = site;
         self
     }
 
@@ -584,15 +503,7 @@ impl AuthSettingsBuilder {
         if HeaderValue::from_str(&format!("Basic realm=\"{}\"", inner.basic_realm)).is_err() {
             return Err(ConfigError::InvalidRealm(inner.basic_realm));
         }
-        if inner.empty_secret_key {
-            return Err(ConfigError::EmptySecretKey);
-        }
         inner.csrf.validate().map_err(ConfigError::Csrf)?;
-        inner.body = BodyLimits::new(
-            inner.body_limit,
-            inner.body_read_timeout,
-            inner.body_buffer_budget,
-        );
         inner.permission_needs = Needs::of(&inner.permission_classes);
         inner.anonymous = Arc::new(Identity::unauthenticated(
             inner.unauthenticated_user,
@@ -623,7 +534,7 @@ mod tests {
             format!("{:?}", s.authentication_classes()),
             r#"[DynAuthentication("SessionAuthentication"), DynAuthentication("BasicAuthentication")]"#
         );
-        assert!(s.secret_key().is_err());
+        assert!(s.site().secret_key().is_err());
         assert!(s.store().is_err());
         assert!(s.token_store().is_err());
     }
@@ -675,22 +586,15 @@ mod tests {
     }
 
     #[test]
-    fn secret_keys_are_checked_and_hidden() {
-        let err = AuthSettings::builder().secret_key("").build().unwrap_err();
-        assert_eq!(err, ConfigError::EmptySecretKey);
-        let err = AuthSettings::builder()
-            .secret_key("k")
-            .secret_key_fallbacks(["old", ""])
-            .build()
-            .unwrap_err();
-        assert_eq!(err, ConfigError::EmptySecretKey);
-        let s = AuthSettings::builder()
+    fn secret_keys_are_hidden_and_csrf_checked() {
+        let site = SiteSettings::builder()
             .secret_key("s3cret-key-value")
             .secret_key_fallbacks(["old-key-value"])
             .build()
             .unwrap();
-        assert!(s.secret_key().is_ok());
-        assert_eq!(s.secret_key_fallbacks().len(), 1);
+        let s = AuthSettings::builder().site(site).build().unwrap();
+        assert!(s.site().secret_key().is_ok());
+        assert_eq!(s.site().secret_key_fallbacks().len(), 1);
         let shown = format!("{s:?}");
         assert!(
             !shown.contains("s3cret-key-value") && !shown.contains("old-key-value"),

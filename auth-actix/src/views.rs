@@ -199,7 +199,7 @@ async fn run_obtain_auth_token(request: HttpRequest, payload: Payload) -> HttpRe
                 &request,
                 &mut payload,
                 &CREDENTIAL_PARSERS,
-                settings.body_limits(),
+                settings.site().body_limits(),
             )
             .await
             .map_err(ApiError::from)?;
@@ -227,8 +227,13 @@ fn check_csrf(
     let form_token = data
         .filter(|_| is_form_post(request))
         .and_then(|data| data.form_field(CSRF_FORM_FIELD));
-    enforce_csrf(request, settings.csrf(), form_token.as_deref())
-        .map_err(|reason| AuthError::permission_denied_with(format!("CSRF Failed: {reason}")))
+    enforce_csrf(
+        request,
+        settings.csrf(),
+        settings.site(),
+        form_token.as_deref(),
+    )
+    .map_err(|reason| AuthError::permission_denied_with(format!("CSRF Failed: {reason}")))
 }
 
 /// A JSON response that also carries the CSRF cookie when the request asked
@@ -256,7 +261,7 @@ fn with_csrf_cookie(
 /// field and body errors as [`obtain_auth_token`]'s.
 ///
 /// Registered at `/api-auth/login/` by `.service(login)`. Needs the session
-/// middleware and [`AuthSettingsBuilder::secret_key`](crate::AuthSettingsBuilder::secret_key).
+/// middleware and [`SiteSettingsBuilder::secret_key`](crate::site::SiteSettingsBuilder::secret_key).
 #[allow(non_camel_case_types)]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct login;
@@ -272,7 +277,7 @@ async fn run_login(request: HttpRequest, payload: Payload) -> HttpResponse {
         payload,
         |request, mut payload| async move {
             let settings = settings_of(&request)?;
-            let body = read_body(&request, &mut payload, settings.body_limits())
+            let body = read_body(&request, &mut payload, settings.site().body_limits())
                 .await
                 .map_err(ApiError::from)?;
             let data = parse_async(content_type(&request), body, &CREDENTIAL_PARSERS).await;
@@ -280,7 +285,7 @@ async fn run_login(request: HttpRequest, payload: Payload) -> HttpResponse {
             let credentials =
                 Credentials::from_data(&data.map_err(ApiError::from)?).map_err(ApiError::from)?;
             // Configuration errors before any database work.
-            settings.secret_key().map_err(ApiError::from)?;
+            settings.site().secret_key().map_err(ApiError::from)?;
             // Django's `user_logged_in` signal: `update_last_login`.
             let (user, ()) = authenticate_and(settings, credentials, |store, user| {
                 store.update_last_login(user.id)
@@ -316,7 +321,7 @@ async fn run_logout(request: HttpRequest, payload: Payload) -> HttpResponse {
             let settings = settings_of(&request)?;
             if crate::session::session_of(&request).contains_key(SESSION_USER_ID_KEY) {
                 let data = if is_form_post(&request) {
-                    let body = read_body(&request, &mut payload, settings.body_limits())
+                    let body = read_body(&request, &mut payload, settings.site().body_limits())
                         .await
                         .map_err(ApiError::from)?;
                     parse_async(content_type(&request), body, &CREDENTIAL_PARSERS)

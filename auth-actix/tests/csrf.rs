@@ -9,6 +9,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{test, web, App, HttpRequest, HttpResponse};
 use auth_actix::csrf::{self, CsrfConfig, CsrfCookie, CsrfSecret};
+use auth_actix::site::{SiteSettings, SiteSettingsBuilder};
 use serde_json::{json, Value};
 
 /// What DRF answers: 200, or 403 `{"detail": "CSRF Failed: <reason>"}`.
@@ -16,6 +17,7 @@ async fn protected(
     req: HttpRequest,
     body: web::Bytes,
     config: web::Data<CsrfConfig>,
+    site: web::Data<SiteSettings>,
 ) -> HttpResponse {
     let content_type = req
         .headers()
@@ -27,7 +29,7 @@ async fn protected(
     } else {
         None
     };
-    match csrf::enforce_csrf(&req, &config, form_token.as_deref()) {
+    match csrf::enforce_csrf(&req, &config, &site, form_token.as_deref()) {
         Ok(()) => HttpResponse::Ok().json(json!({ "ok": true })),
         Err(reason) => {
             HttpResponse::Forbidden().json(json!({ "detail": format!("CSRF Failed: {reason}") }))
@@ -47,7 +49,7 @@ async fn login(req: HttpRequest, config: web::Data<CsrfConfig>) -> HttpResponse 
 }
 
 fn app(
-    config: CsrfConfig,
+    (config, site): (CsrfConfig, SiteSettings),
 ) -> App<
     impl ServiceFactory<
         actix_web::dev::ServiceRequest,
@@ -59,6 +61,7 @@ fn app(
 > {
     App::new()
         .app_data(web::Data::new(config.clone()))
+        .app_data(web::Data::new(site))
         .wrap(CsrfCookie::new(config))
         .route("/token", web::get().to(token))
         .route("/login", web::post().to(login))
@@ -80,17 +83,20 @@ fn quote_plus(s: &str) -> String {
     out
 }
 
-/// Django's CSRF settings with `ALLOWED_HOSTS = ["*"]`, as the cases were
-/// recorded (the library's default allows only the loopback names).
-fn any_host() -> CsrfConfig {
-    CsrfConfig {
-        allowed_hosts: vec!["*".into()],
-        ..CsrfConfig::default()
-    }
+/// Django's CSRF settings, and its site settings with `ALLOWED_HOSTS =
+/// ["*"]`, as the cases were recorded (the library's default allows only the
+/// loopback names).
+fn any_host() -> (CsrfConfig, SiteSettings) {
+    (CsrfConfig::default(), any_host_site().build().unwrap())
 }
 
-fn config_from(case: &Value) -> CsrfConfig {
-    let mut config = any_host();
+fn any_host_site() -> SiteSettingsBuilder {
+    SiteSettings::builder().allowed_hosts(["*"])
+}
+
+fn config_from(case: &Value) -> (CsrfConfig, SiteSettings) {
+    let mut config = CsrfConfig::default();
+    let mut site = any_host_site();
     let strings = |v: &Value| -> Vec<String> {
         v.as_array()
             .unwrap()
@@ -104,14 +110,14 @@ fn config_from(case: &Value) -> CsrfConfig {
             "cookie_domain" => config.cookie_domain = value.as_str().map(str::to_owned),
             "header_name" => config.header_name = value.as_str().unwrap().to_owned(),
             "trusted_origins" => config.trusted_origins = strings(value),
-            "allowed_hosts" => config.allowed_hosts = strings(value),
-            "use_x_forwarded_proto" => config.use_x_forwarded_proto = value.as_bool().unwrap(),
-            "use_x_forwarded_host" => config.use_x_forwarded_host = value.as_bool().unwrap(),
-            "use_x_forwarded_port" => config.use_x_forwarded_port = value.as_bool().unwrap(),
+            "allowed_hosts" => site = site.allowed_hosts(strings(value)),
+            "use_x_forwarded_proto" => site = site.use_x_forwarded_proto(value.as_bool().unwrap()),
+            "use_x_forwarded_host" => site = site.use_x_forwarded_host(value.as_bool().unwrap()),
+            "use_x_forwarded_port" => site = site.use_x_forwarded_port(value.as_bool().unwrap()),
             other => panic!("unknown setting {other}"),
         }
     }
-    config
+    (config, site.build().unwrap())
 }
 
 /// A header value given as code points U+0000..U+00FF, one per byte.
@@ -137,7 +143,7 @@ async fn every_django_case_gives_djangos_answer() {
     for case in cases {
         let name = case["name"].as_str().unwrap();
         let config = config_from(case);
-        config.validate().unwrap();
+        config.0.validate().unwrap();
         let service = test::init_service(app(config)).await;
         let method = Method::from_bytes(case["method"].as_str().unwrap().as_bytes()).unwrap();
         let mut req = test::TestRequest::default().method(method).uri("/");

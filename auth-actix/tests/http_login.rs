@@ -14,6 +14,7 @@ use auth_actix::auth_core::csrf::unmask_cipher_token;
 use auth_actix::auth_core::{Hashers, NewUser};
 use auth_actix::prelude::*;
 use auth_actix::session::{self, DieselSessionStore, FailClosed, Session};
+use auth_actix::site::SiteSettings;
 use auth_actix::views::{csrf, login, logout, obtain_auth_token};
 use auth_actix::{AuthStore, BasicAuthentication, DynAuthentication};
 use common::{cookie_value, detail, set_cookie, Reply};
@@ -66,7 +67,7 @@ fn store() -> (AuthStore, tempfile::TempDir) {
 fn settings(store: &AuthStore) -> auth_actix::AuthSettingsBuilder {
     AuthSettings::builder()
         .store(store.clone())
-        .secret_key(SECRET)
+        .site(SiteSettings::builder().secret_key(SECRET).build().unwrap())
 }
 
 macro_rules! app {

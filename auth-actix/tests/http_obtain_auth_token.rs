@@ -5,6 +5,7 @@
 
 mod common;
 
+use auth_actix::site::SiteSettings;
 use std::rc::Rc;
 
 use actix_web::http::header::{HeaderValue, CONTENT_TYPE};
@@ -230,7 +231,7 @@ async fn bodies_over_the_limit_are_413() {
     let (store, _dir) = store();
     let settings = AuthSettings::builder()
         .store(store.clone())
-        .body_limit(64)
+        .site(SiteSettings::builder().body_limit(64).build().unwrap())
         .build()
         .unwrap();
     let app = token_app!(settings);

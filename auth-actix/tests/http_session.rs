@@ -16,6 +16,7 @@ use auth_actix::auth_core::sessions::SecretKey;
 use auth_actix::auth_core::NewUser;
 use auth_actix::prelude::*;
 use auth_actix::session::{self, DieselSessionStore, FailClosed, Session};
+use auth_actix::site::SiteSettings;
 use auth_actix::{AuthStore, SessionAuthentication};
 use common::{cookie_value, detail, with_auth, NOT_PROVIDED};
 use serde_json::json;
@@ -93,7 +94,7 @@ fn fixture() -> Fixture {
 fn settings(store: &AuthStore) -> AuthSettings {
     AuthSettings::builder()
         .store(store.clone())
-        .secret_key(SECRET)
+        .site(SiteSettings::builder().secret_key(SECRET).build().unwrap())
         .build()
         .unwrap()
 }
@@ -350,8 +351,13 @@ async fn the_middleware_reads_the_form_field_and_keeps_the_body() {
     // A form over the body limit is refused while looking for the field.
     let small = AuthSettings::builder()
         .store(f.store.clone())
-        .secret_key(SECRET)
-        .body_limit(40)
+        .site(
+            SiteSettings::builder()
+                .secret_key(SECRET)
+                .body_limit(40)
+                .build()
+                .unwrap(),
+        )
         .build()
         .unwrap();
     let app = app!(f, small);
@@ -452,8 +458,13 @@ async fn fallback_keys_keep_sessions_alive_across_a_key_rotation() {
     let session = login!(&old, f.alice);
     let rotated = AuthSettings::builder()
         .store(f.store.clone())
-        .secret_key("the-new-secret-key-0123456789-0123456789-01234")
-        .secret_key_fallbacks([SECRET])
+        .site(
+            SiteSettings::builder()
+                .secret_key("the-new-secret-key-0123456789-0123456789-01234")
+                .secret_key_fallbacks([SECRET])
+                .build()
+                .unwrap(),
+        )
         .build()
         .unwrap();
     let app = app!(f, rotated);
@@ -475,7 +486,12 @@ async fn fallback_keys_keep_sessions_alive_across_a_key_rotation() {
     let session2 = login!(&old, f.alice);
     let strict = AuthSettings::builder()
         .store(f.store.clone())
-        .secret_key("the-new-secret-key-0123456789-0123456789-01234")
+        .site(
+            SiteSettings::builder()
+                .secret_key("the-new-secret-key-0123456789-0123456789-01234")
+                .build()
+                .unwrap(),
+        )
         .build()
         .unwrap();
     let app = app!(f, strict);

@@ -8,6 +8,7 @@
 
 mod common;
 
+use auth_actix::site::SiteSettings;
 use std::collections::HashMap;
 
 use actix_web::cookie::Key;
@@ -497,11 +498,12 @@ proptest! {
         form_token in prop::option::of("[a-zA-Z0-9]{32,64}|\\PC{0,10}"),
         matching in any::<bool>(),
     ) {
-        let config = CsrfConfig {
-            use_x_forwarded_proto: true,
-            allowed_hosts: vec!["*".to_owned()],
-            ..CsrfConfig::default()
-        };
+        let config = CsrfConfig::default();
+        let site = SiteSettings::builder()
+            .use_x_forwarded_proto(true)
+            .allowed_hosts(["*"])
+            .build()
+            .unwrap();
         let secret = auth_actix::auth_core::csrf::CsrfSecret::generate();
         let mut request = TestRequest::default().method(Method::from_bytes(method.as_bytes()).unwrap());
         let mut set = |name: &'static str, value: Option<HeaderValue>| {
@@ -524,7 +526,7 @@ proptest! {
         }
         let request = request.to_http_request();
         let form_token = if matching { None } else { form_token };
-        match enforce_csrf(&request, &config, form_token.as_deref()) {
+        match enforce_csrf(&request, &config, &site, form_token.as_deref()) {
             Ok(()) => {}
             Err(reason) => {
                 prop_assert!(csrf_reason_is_djangos(&reason), "{}", reason);
@@ -621,8 +623,13 @@ async fn no_request_gets_a_5xx() {
         .unwrap();
     let settings = AuthSettings::builder()
         .store(store.clone())
-        .secret_key(SECRET)
-        .body_limit(2048)
+        .site(
+            SiteSettings::builder()
+                .secret_key(SECRET)
+                .body_limit(2048)
+                .build()
+                .unwrap(),
+        )
         .build()
         .unwrap();
     let app = init_service(

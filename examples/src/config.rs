@@ -20,7 +20,7 @@ use std::time::Duration;
 use actix_web::cookie::Key;
 use actix_web::dev::Server;
 use auth_actix::auth_core::{NewUser, PoolConfig, TokenCacheConfig};
-use auth_actix::csrf::CsrfConfig;
+use auth_actix::site::SiteSettings;
 use auth_actix::{AuthStore, StoreError};
 
 /// The address a server binds when `BIND_ADDR` is unset.
@@ -118,7 +118,7 @@ impl Secret {
         Key::derive_from(self.0.as_bytes())
     }
 
-    /// The text, for `AuthSettingsBuilder::secret_key` (Django's `SECRET_KEY`).
+    /// The text, for `SiteSettingsBuilder::secret_key` (Django's `SECRET_KEY`).
     pub fn expose(&self) -> &str {
         &self.0
     }
@@ -145,19 +145,17 @@ pub fn secret_key() -> Result<Secret, EnvError> {
     }
 }
 
-/// `ALLOWED_HOSTS`: Django's CSRF and host settings with the hosts the app
-/// answers to, comma-separated in Django's syntax (`api.example.com`,
-/// `.example.com` for the domain and its subdomains, `*` for any); unset, the
-/// loopback names Django allows in debug mode (`.localhost`, `127.0.0.1`,
-/// `[::1]`), any port.
-pub fn csrf() -> Result<CsrfConfig, EnvError> {
-    let Some(value) = var("ALLOWED_HOSTS") else {
-        return Ok(CsrfConfig::default());
-    };
-    Ok(CsrfConfig {
-        allowed_hosts: parse_allowed_hosts(&value)?,
-        ..CsrfConfig::default()
-    })
+/// Django's site settings: `secret` as `SECRET_KEY`, and `ALLOWED_HOSTS`,
+/// the hosts the app answers to, comma-separated in Django's syntax
+/// (`api.example.com`, `.example.com` for the domain and its subdomains, `*`
+/// for any); unset, the loopback names Django allows in debug mode
+/// (`.localhost`, `127.0.0.1`, `[::1]`), any port.
+pub fn site(secret: &Secret) -> Result<SiteSettings, Box<dyn Error>> {
+    let mut site = SiteSettings::builder().secret_key(secret.expose());
+    if let Some(value) = var("ALLOWED_HOSTS") {
+        site = site.allowed_hosts(parse_allowed_hosts(&value)?);
+    }
+    Ok(site.build()?)
 }
 
 fn parse_allowed_hosts(value: &str) -> Result<Vec<String>, EnvError> {

@@ -193,8 +193,7 @@ pub fn loopback_proxies() -> [TrustedProxy; 2] {
 pub fn settings(store: AuthStore, secret: &Secret) -> Result<AuthSettings, Box<dyn Error>> {
     Ok(AuthSettings::builder()
         .store(store)
-        .secret_key(secret.expose())
-        .csrf(config::csrf()?)
+        .site(config::site(secret)?)
         .default_authentication_classes((SessionAuthentication, BasicAuthentication))
         .default_permission_classes((IsAuthenticated,))
         .remote_user(RemoteUserConfig::default().trusted_proxies(loopback_proxies()))

@@ -12,6 +12,7 @@ use auth_actix::auth_core::csrf::{
     check_token, check_token_format, does_token_match, unmask_cipher_token, CsrfSecret,
 };
 use auth_actix::csrf::{csrf_cookie, enforce_csrf, process_response, CsrfConfig};
+use auth_actix::site::SiteSettings;
 use drf_actix_fuzz::{fields, text};
 use libfuzzer_sys::fuzz_target;
 
@@ -90,14 +91,14 @@ fuzz_target!(|data: &[u8]| {
     }
     let request = request.to_http_request();
     let wide = flags & 8 != 0;
+    let mut site = SiteSettings::builder()
+        .use_x_forwarded_proto(true)
+        .use_x_forwarded_host(flags & 4 != 0);
+    if wide {
+        site = site.allowed_hosts(["*", ".example.com"]);
+    }
+    let site = site.build().unwrap();
     let config = CsrfConfig {
-        use_x_forwarded_proto: true,
-        use_x_forwarded_host: flags & 4 != 0,
-        allowed_hosts: if wide {
-            vec!["*".to_owned(), ".example.com".to_owned()]
-        } else {
-            CsrfConfig::default().allowed_hosts
-        },
         trusted_origins: if wide {
             vec!["https://*.example.com".to_owned()]
         } else {
@@ -106,7 +107,7 @@ fuzz_target!(|data: &[u8]| {
         ..CsrfConfig::default()
     };
     let _ = csrf_cookie(&request, &config);
-    if let Err(reason) = enforce_csrf(&request, &config, form) {
+    if let Err(reason) = enforce_csrf(&request, &config, &site, form) {
         assert!(is_djangos(&reason), "{reason}");
     }
     process_response(&request, &config, &mut HeaderMap::new());

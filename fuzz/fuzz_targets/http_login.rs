@@ -22,6 +22,7 @@
 //!   header is always 403, and a 200 is the active user the header names.
 #![no_main]
 
+use auth_actix::site::SiteSettings;
 use std::cell::RefCell;
 use std::net::SocketAddr;
 
@@ -134,13 +135,18 @@ fn app() -> Run {
     let known_only = user_store(&dir, "known.sqlite3");
     let settings = AuthSettings::builder()
         .store(store.clone())
-        .secret_key(SECRET)
-        .body_limit(4096)
+        .site(
+            SiteSettings::builder()
+                .secret_key(SECRET)
+                .body_limit(4096)
+                .use_x_forwarded_proto(true)
+                .allowed_hosts([".example.com", "localhost", "[::1]"])
+                .build()
+                .unwrap(),
+        )
         .csrf(CsrfConfig {
             trusted_origins: vec!["https://*.example.com".into(), "http://trusted.test".into()],
-            use_x_forwarded_proto: true,
             cookie_domain: Some(".example.com".into()),
-            allowed_hosts: vec![".example.com".into(), "localhost".into(), "[::1]".into()],
             ..CsrfConfig::default()
         })
         .build()

@@ -5,6 +5,7 @@
 //! authorization, accept and body (the body takes the rest).
 #![no_main]
 
+use auth_actix::site::SiteSettings;
 use std::cell::RefCell;
 
 use actix_web::cookie::Key;
@@ -31,7 +32,7 @@ fn app() -> Run {
     let sessions = DieselSessionStore::from(&store);
     let settings = AuthSettings::builder()
         .store(store)
-        .body_limit(4096)
+        .site(SiteSettings::builder().body_limit(4096).build().unwrap())
         .build()
         .unwrap();
     let system = actix_web::rt::System::new();

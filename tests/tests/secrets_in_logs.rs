@@ -5,6 +5,7 @@
 //! session auth hash, a CSRF secret or token, or the `SECRET_KEY`; neither does the `Debug` of
 //! any public type that holds one.
 
+use auth_actix::site::SiteSettings;
 use std::time::Duration;
 
 use actix_web::test::{call_service, init_service, read_body, TestRequest};
@@ -310,8 +311,13 @@ async fn debug_of_every_type_holding_a_secret_shows_none() {
     let token = store.token_get_or_create(user.id).unwrap().0;
     let settings = AuthSettings::builder()
         .store(store.clone())
-        .secret_key(SECRET_KEY)
-        .secret_key_fallbacks(["an older SECRET_KEY, also never to be logged"])
+        .site(
+            SiteSettings::builder()
+                .secret_key(SECRET_KEY)
+                .secret_key_fallbacks(["an older SECRET_KEY, also never to be logged"])
+                .build()
+                .unwrap(),
+        )
         .build()
         .unwrap();
     let secret_key = SecretKey::new(SECRET_KEY).unwrap();

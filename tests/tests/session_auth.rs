@@ -7,6 +7,7 @@
 #[macro_use]
 mod common;
 
+use auth_actix::site::SiteSettings;
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -51,7 +52,7 @@ macro_rules! app {
                 .app_data(
                     AuthSettings::builder()
                         .store($store.clone())
-                        .secret_key(SECRET)
+                        .site(SiteSettings::builder().secret_key(SECRET).build().unwrap())
                         .build()
                         .unwrap(),
                 )

@@ -4,13 +4,13 @@
 //! (DNS rebinding), a credential header sent twice is refused, and a response that read the
 //! session varies on `Cookie`.
 
+use auth_actix::site::{SiteSettings, SiteSettingsBuilder};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use actix_web::{web, App, HttpResponse};
 use auth_actix::auth_core::{Hashers, NewUser, PoolConfig};
-use auth_actix::csrf::CsrfConfig;
 use auth_actix::http::BAD_REQUEST_PAGE;
 use auth_actix::prelude::*;
 use auth_actix::session::{self, DieselSessionStore, FailClosed};
@@ -161,12 +161,11 @@ fn a_session_planted_before_login_is_worthless_after_it() {
 }
 
 /// A parity app with `csrf` as its CSRF settings.
-fn server_with_csrf(store: &AuthStore, csrf: CsrfConfig) -> Server {
+fn server_with_site(store: &AuthStore, site: SiteSettingsBuilder) -> Server {
     let secret = Secret::new(SECRET_KEY).unwrap();
     let settings = AuthSettings::builder()
         .store(store.clone())
-        .secret_key(secret.expose())
-        .csrf(csrf)
+        .site(site.secret_key(secret.expose()).build().unwrap())
         .build()
         .unwrap();
     let sessions = DieselSessionStore::from(store);
@@ -192,12 +191,9 @@ fn x_forwarded_proto_is_ignored_unless_configured() {
         (false, (200, caller("alice"))),
         (true, (403, no_referer.to_owned())),
     ] {
-        let server = server_with_csrf(
+        let server = server_with_site(
             &store,
-            CsrfConfig {
-                use_x_forwarded_proto,
-                ..CsrfConfig::default()
-            },
+            SiteSettings::builder().use_x_forwarded_proto(use_x_forwarded_proto),
         );
         let mut browser = Browser::default();
         assert_eq!(browser.log_in(&server, "alice").status, 200);
@@ -286,12 +282,9 @@ fn a_host_not_allowed_is_refused_before_authentication() {
 fn allowed_hosts_replace_the_loopback_names() {
     let db = TempSqlite::new();
     let store = store(&db);
-    let server = server_with_csrf(
+    let server = server_with_site(
         &store,
-        CsrfConfig {
-            allowed_hosts: vec!["api.example.com".into(), ".example.org".into()],
-            ..CsrfConfig::default()
-        },
+        SiteSettings::builder().allowed_hosts(["api.example.com", ".example.org"]),
     );
     let alice = [("Authorization", "Basic YWxpY2U6YWxpY2UtcHc=")];
     for (host, status) in [
@@ -433,9 +426,14 @@ fn responses_that_read_the_session_vary_on_cookie() {
 fn body_server(store: &AuthStore, limit: usize, budget: usize, timeout: Duration) -> Server {
     let settings = AuthSettings::builder()
         .store(store.clone())
-        .body_limit(limit)
-        .body_buffer_budget(budget)
-        .body_read_timeout(timeout)
+        .site(
+            SiteSettings::builder()
+                .body_limit(limit)
+                .body_buffer_budget(budget)
+                .body_read_timeout(timeout)
+                .build()
+                .unwrap(),
+        )
         .build()
         .unwrap();
     let sessions = DieselSessionStore::from(store);

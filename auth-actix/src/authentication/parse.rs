@@ -104,10 +104,7 @@ pub(crate) fn utf8_or_latin1(bytes: Vec<u8>) -> String {
     }
 }
 
-/// Latin-1 decoding: every byte is the code point of the same value.
-pub(crate) fn latin1(bytes: &[u8]) -> String {
-    bytes.iter().map(|&b| char::from(b)).collect()
-}
+pub(crate) use auth_core::compat::latin1;
 
 #[cfg(test)]
 mod tests {

@@ -66,8 +66,14 @@ impl Authentication for SessionAuthentication {
             return Ok(None);
         };
         if !crate::csrf::is_safe_method(request.method()) {
-            let form_token = csrf_form_token(request, settings.body_limits()).await?;
-            enforce_csrf(request, settings.csrf(), form_token.as_deref()).map_err(|reason| {
+            let form_token = csrf_form_token(request, settings.site().body_limits()).await?;
+            enforce_csrf(
+                request,
+                settings.csrf(),
+                settings.site(),
+                form_token.as_deref(),
+            )
+            .map_err(|reason| {
                 AuthError::permission_denied_with(format!("CSRF Failed: {reason}"))
             })?;
         }
@@ -91,7 +97,7 @@ pub(crate) async fn session_user(
         // `ModelBackend.get_user` refuses inactive users: anonymous, not flushed.
         return Ok(None);
     }
-    let key = settings.secret_key()?;
+    let key = settings.site().secret_key()?;
     let stored = session
         .get::<String>(SESSION_HASH_KEY)
         .ok()
@@ -105,6 +111,7 @@ pub(crate) async fn session_user(
         return Ok(Some(user));
     }
     if settings
+        .site()
         .secret_key_fallbacks()
         .iter()
         .any(|fallback| fallback.verifies(&stored, &user.password))

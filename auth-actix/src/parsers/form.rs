@@ -7,7 +7,7 @@ use super::{
     too_many_fields, Charset, MediaType, PyString, RequestData, Value, MAX_FORM_FIELDS,
     MAX_FORM_FILES,
 };
-use crate::csrf::latin1;
+use auth_core::compat::latin1;
 
 /// Bytes as text in `charset`; UTF-8 with replacement characters.
 pub(super) fn decode(bytes: &[u8], charset: Charset) -> String {

@@ -50,7 +50,7 @@
 //!   UTF-8.
 //! - Bodies are capped at a limit ([`DEFAULT_BODY_LIMIT`], Django's
 //!   `DATA_UPLOAD_MAX_MEMORY_SIZE` of 2.5 MiB, by default; see
-//!   `AuthSettingsBuilder::body_limit`): a larger body, or a `Content-Length`
+//!   `SiteSettingsBuilder::body_limit`): a larger body, or a `Content-Length`
 //!   announcing one, is 413 `Request body is too large.` (Django answers a
 //!   bare 400 there). No input gives a 5xx.
 
@@ -73,7 +73,8 @@ use auth_core::error::AuthError;
 use futures_core::Stream;
 use tokio::sync::Semaphore;
 
-use crate::csrf::{is_form_media_type, latin1, py_strip, CSRF_FORM_FIELD};
+use crate::csrf::{is_form_media_type, CSRF_FORM_FIELD};
+use auth_core::compat::{latin1, py_strip};
 
 pub(crate) use form::parse_urlencoded;
 
@@ -648,7 +649,7 @@ fn decode_utf8_stream(body: &[u8]) -> Result<String, String> {
 }
 
 /// Django's `DATA_UPLOAD_MAX_MEMORY_SIZE`-style bounds on reading request
-/// bodies, shared by every view of an app ([`AuthSettings::body_limits`](crate::AuthSettings::body_limits)):
+/// bodies, shared by every view of an app ([`SiteSettings::body_limits`](crate::site::SiteSettings::body_limits)):
 ///
 /// - **size**: a body, or a `Content-Length` announcing one, over
 ///   [`limit`](Self::limit) is 413 `Request body is too large.`;

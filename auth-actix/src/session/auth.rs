@@ -40,7 +40,7 @@ fn insert(session: &Session, key: &str, value: String) -> Result<(), AuthError> 
 /// returned user carries the password hash to derive the hash from).
 pub fn login(request: &HttpRequest, user: &User) -> Result<(), AuthError> {
     let settings = settings(request)?;
-    let key = settings.secret_key()?;
+    let key = settings.site().secret_key()?;
     let hash = key.session_auth_hash(&user.password);
     let session = super::session_of(request);
     if session.status() == SessionStatus::Purged {
@@ -80,7 +80,7 @@ pub fn logout(request: &HttpRequest) {
 /// sessions (whose hashes no longer match) end.
 pub fn update_session_auth_hash(request: &HttpRequest, user: &User) -> Result<(), AuthError> {
     let settings = settings(request)?;
-    let key = settings.secret_key()?;
+    let key = settings.site().secret_key()?;
     let session = super::session_of(request);
     session.renew();
     if session_user_id(&session.entries()) == Some(user.id) {
@@ -107,7 +107,7 @@ pub async fn change_password(
 ) -> Result<Option<User>, AuthError> {
     let settings = settings(request)?;
     // Fail before changing anything if the session hash cannot be made.
-    settings.secret_key()?;
+    settings.site().secret_key()?;
     let store = settings.store()?.clone();
     let password = new_password.to_owned();
     let user = run_blocking(move || {

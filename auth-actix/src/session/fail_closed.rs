@@ -77,7 +77,7 @@ where
                 .extensions()
                 .contains::<super::SessionAccessed>()
             {
-                crate::csrf::patch_vary_cookie(response.headers_mut());
+                crate::http::patch_vary_cookie(response.headers_mut());
             }
             Ok(response)
         })

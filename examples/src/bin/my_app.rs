@@ -8,7 +8,7 @@ use actix_web::{cookie::Key, get, App, HttpServer};
 use auth_actix::prelude::*;
 use auth_actix::session::{self, DieselSessionStore, FailClosed};
 use auth_actix::views::{csrf, login, logout, obtain_auth_token};
-use auth_actix::{auth_core::PoolConfig, AuthStore};
+use auth_actix::{auth_core::PoolConfig, site::SiteSettings, AuthStore};
 
 #[get("/api/me/")]
 #[api_view(GET)]
@@ -22,9 +22,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // SQLite here; a Django project's postgres:// or mysql:// URL works the same.
     let store = AuthStore::connect("db.sqlite3", &PoolConfig::default())?;
     store.migrate()?; // creates auth_user, authtoken_token and the session table if missing
+    let site = SiteSettings::builder()
+        .secret_key(std::env::var("SECRET_KEY")?) // Django's SECRET_KEY
+        .build()?;
     let settings = AuthSettings::builder()
         .store(store.clone())
-        .secret_key(std::env::var("SECRET_KEY")?) // Django's SECRET_KEY
+        .site(site)
         .build()?;
     let sessions = DieselSessionStore::from(&store);
     let key = Key::generate(); // signs session cookies; load it from configuration in production

@@ -79,8 +79,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let key = secret.cookie_key();
     let settings = AuthSettings::builder()
         .store(store)
-        .secret_key(secret.expose())
-        .csrf(config::csrf()?)
+        .site(config::site(&secret)?)
         // DRF's defaults, and Token authentication.
         .default_authentication_classes((
             SessionAuthentication,
