@@ -49,7 +49,6 @@
 
 mod urlsplit;
 
-use std::fmt;
 use std::future::{ready, Future, Ready};
 use std::pin::Pin;
 use std::rc::Rc;
@@ -136,17 +135,7 @@ impl Default for CsrfConfig {
     }
 }
 
-/// What is wrong with a [`CsrfConfig`]; `Display` lists every problem.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CsrfConfigError(pub Vec<String>);
-
-impl fmt::Display for CsrfConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0.join("; "))
-    }
-}
-
-impl std::error::Error for CsrfConfigError {}
+pub use crate::error::CsrfConfigError;
 
 /// Python's `http.cookies._LegalChars` (plus `:`): what a cookie name may hold.
 fn is_legal_cookie_name(name: &str) -> bool {
@@ -316,18 +305,7 @@ pub fn is_safe_method(method: &Method) -> bool {
     )
 }
 
-/// DRF's `is_form_media_type`: `application/x-www-form-urlencoded` or
-/// `multipart/form-data`, whatever the parameters and case. Only for these
-/// does a POST's `csrfmiddlewaretoken` field count.
-pub fn is_form_media_type(content_type: &str) -> bool {
-    let base = content_type
-        .split(';')
-        .next()
-        .map(py_strip)
-        .unwrap_or_default();
-    base.eq_ignore_ascii_case("application/x-www-form-urlencoded")
-        || base.eq_ignore_ascii_case("multipart/form-data")
-}
+pub use crate::parsers::is_form_media_type;
 
 /// The `csrfmiddlewaretoken` field of an `application/x-www-form-urlencoded`
 /// body as Django's `QueryDict(body).get(...)` reads it: the body as UTF-8

@@ -3,13 +3,12 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use auth_core::error::{AuthError, ErrorDetail, ErrorKind};
-
-use crate::settings::{AuthSettings, ErrorBodyHook};
 
 /// An [`AuthError`] ready to be rendered, with what the view knows: the first
 /// authentication class's `WWW-Authenticate` value and the body hook.
@@ -41,7 +40,7 @@ impl ApiError {
     pub fn for_view(
         error: AuthError,
         www_authenticate: Option<Cow<'static, str>>,
-        settings: Option<&AuthSettings>,
+        hook: Option<&ErrorBodyHook>,
     ) -> Self {
         let www_authenticate =
             www_authenticate
@@ -53,7 +52,7 @@ impl ApiError {
                         })
                         .ok()
                 });
-        let hook = settings.and_then(|s| s.error_body().cloned());
+        let hook = hook.cloned();
         ApiError {
             error,
             context: Some(Box::new(ErrorContext {
@@ -237,6 +236,86 @@ pub(crate) fn value_to_json(value: &serde_json::Value) -> String {
     }
 }
 
+/// Replaces the JSON body of every error response (status and headers stay DRF's).
+///
+/// [`default_body`] gives the standard body, to
+/// extend rather than replace.
+pub type ErrorBodyHook = Arc<dyn Fn(&AuthError) -> serde_json::Value + Send + Sync>;
+
+/// A mistake in the settings, reported by [`AuthSettingsBuilder::build`](crate::settings::AuthSettingsBuilder::build)
+/// and [`SiteSettingsBuilder::build`](crate::site::SiteSettingsBuilder::build).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The Basic realm cannot appear in a `WWW-Authenticate` header.
+    #[error(
+        "the Basic realm {0:?} cannot be sent in a WWW-Authenticate header (no control characters)"
+    )]
+    InvalidRealm(String),
+    /// `SECRET_KEY` (or a fallback) is empty.
+    #[error("the secret key must not be empty")]
+    EmptySecretKey,
+    /// `ALLOWED_HOSTS` is empty: no request could be served.
+    #[error("ALLOWED_HOSTS is empty: name the hosts this site answers to")]
+    NoAllowedHosts,
+    /// The CSRF settings are not usable.
+    #[error("CSRF settings: {0}")]
+    Csrf(CsrfConfigError),
+}
+
+/// A configuration mistake found while handling a request: logged in full, a
+/// 500 for the client (with the explanation in debug builds only), and
+/// printed on stderr the first time each mistake is met, so that it is seen
+/// without a `tracing` subscriber too.
+pub(crate) fn misconfigured(explanation: &str) -> AuthError {
+    tracing::error!("auth-actix is misconfigured: {explanation}");
+    if first_time(explanation) {
+        eprintln!(
+            "auth-actix is misconfigured: {explanation}. (Printed once; every occurrence is \
+             logged through `tracing`, and the client gets a 500.)"
+        );
+    }
+    if cfg!(debug_assertions) {
+        AuthError::new(
+            auth_core::error::ErrorKind::Server,
+            format!("Server misconfigured: {explanation}."),
+        )
+    } else {
+        AuthError::server_error()
+    }
+}
+
+/// Whether `explanation` is met for the first time in this process. The
+/// explanations are the crate's own messages, so the set stays small.
+fn first_time(explanation: &str) -> bool {
+    static SEEN: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let mut seen = SEEN.lock().unwrap_or_else(PoisonError::into_inner);
+    if seen.iter().any(|s| s == explanation) {
+        return false;
+    }
+    seen.push(explanation.to_owned());
+    true
+}
+
+/// The error a view gives when the app has no `AuthSettings`.
+pub(crate) fn missing_settings() -> ApiError {
+    ApiError::from(misconfigured(
+        "no AuthSettings in the app data: add `.app_data(AuthSettings::builder().store(store).build()?)` to the App",
+    ))
+}
+
+/// What is wrong with a [`CsrfConfig`](crate::csrf::CsrfConfig); `Display` lists every problem.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CsrfConfigError(pub Vec<String>);
+
+impl fmt::Display for CsrfConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.join("; "))
+    }
+}
+
+impl std::error::Error for CsrfConfigError {}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -339,16 +418,13 @@ mod tests {
 
     #[test]
     fn the_hook_replaces_the_body_only() {
-        let settings = AuthSettings::builder()
-            .error_body(
-                |err| serde_json::json!({ "error": err.code(), "default": default_body(err) }),
-            )
-            .build()
-            .unwrap();
+        let hook: ErrorBodyHook = Arc::new(
+            |err: &AuthError| serde_json::json!({ "error": err.code(), "default": default_body(err) }),
+        );
         let err = ApiError::for_view(
             AuthError::not_authenticated(),
             Some("Basic realm=\"api\"".into()),
-            Some(&settings),
+            Some(&hook),
         );
         let (status, headers, body) = body_of(&err);
         assert_eq!(status, 401);

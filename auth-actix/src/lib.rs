@@ -15,6 +15,7 @@ mod request;
 pub mod session;
 pub mod settings;
 pub mod site;
+mod state;
 pub mod throttling;
 pub mod views;
 

@@ -12,13 +12,14 @@ use actix_web::{Error, HttpMessage, ResponseError};
 use auth_core::view::ViewConfig;
 
 use crate::authentication::{AuthenticationList, DefaultAuthentication};
+use crate::error::missing_settings;
 use crate::http::{disallowed_host, finish_response};
 use crate::parsers::{stash_payload, unstash_payload};
 use crate::pipeline::{
     authorize, finalize_error, DefaultPermissions, PermissionClasses, ViewMeta, ViewSpec,
 };
-use crate::request::with_state;
-use crate::settings::{missing_settings, AuthSettings};
+use crate::settings::AuthSettings;
+use crate::state::with_state;
 use crate::throttling::{DefaultThrottles, ThrottleList};
 
 /// Authentication and permissions for everything behind it (DRF's

@@ -17,11 +17,12 @@ use auth_core::view::ViewConfig;
 
 use crate::authentication::AuthenticationList;
 use crate::blocking::run_blocking;
+use crate::error::missing_settings;
 use crate::error::{push_json_str, ApiError};
 use crate::http::{disallowed_host, finish_response};
 use crate::parsers::{stash_payload, unstash_payload};
-use crate::request::{with_state, RequestState};
-use crate::settings::{missing_settings, AuthSettings};
+use crate::settings::AuthSettings;
+use crate::state::{with_state, RequestState, ViewPolicy};
 use crate::throttling::{DefaultThrottles, ThrottleList, ThrottleRequest};
 
 /// An ordered list of permissions for a view: a tuple (from
@@ -252,7 +253,7 @@ impl<A: AuthenticationList, P: PermissionClasses, T: ThrottleList> ViewSpec<A, P
         } else {
             None
         };
-        ApiError::for_view(error, header, Some(settings))
+        ApiError::for_view(error, header, settings.error_body())
     }
 }
 
@@ -262,24 +263,6 @@ fn same_scheme(header: &str, scheme: &str) -> bool {
         .split(' ')
         .next()
         .is_some_and(|first| first.eq_ignore_ascii_case(scheme))
-}
-
-/// What the request state keeps of a view, for object permissions and
-/// errors raised by the handler.
-pub(crate) trait ViewPolicy: Send + Sync {
-    fn view_config(&self) -> &ViewConfig;
-    fn authenticate_header(
-        &self,
-        request: &HttpRequest,
-        settings: &AuthSettings,
-    ) -> Option<Cow<'static, str>>;
-    fn has_authenticators(&self, settings: &AuthSettings) -> bool;
-    fn check_object_permissions(
-        &self,
-        request: &PermissionRequest<'_>,
-        obj: &dyn Any,
-        settings: &AuthSettings,
-    ) -> Result<(), Denial>;
 }
 
 impl<A: AuthenticationList, P: PermissionClasses, T: ThrottleList> ViewPolicy

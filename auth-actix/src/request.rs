@@ -1,12 +1,9 @@
 //! `AuthRequest`: DRF's `request.user`, `request.auth` and object permissions in a handler.
 
 use std::any::Any;
-use std::cell::RefCell;
 use std::fmt;
-use std::future::{poll_fn, ready, Future, Ready};
+use std::future::{ready, Ready};
 use std::ops::Deref;
-use std::pin::pin;
-use std::sync::Arc;
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
@@ -14,43 +11,10 @@ use auth_core::identity::{Auth, Identity, RequestUser};
 use auth_core::permissions::{Loaded, PermissionRequest, Preloaded};
 use auth_core::view::ViewConfig;
 
+use crate::error::misconfigured;
 use crate::error::ApiError;
-use crate::pipeline::ViewPolicy;
-use crate::settings::{misconfigured, AuthSettings};
-
-/// The pipeline's outcome for one request.
-#[derive(Clone)]
-pub(crate) struct RequestState {
-    pub(crate) identity: Arc<Identity>,
-    /// What the view's permissions needed preloaded.
-    pub(crate) loaded: Option<Arc<Loaded>>,
-    pub(crate) policy: Arc<dyn ViewPolicy>,
-    pub(crate) settings: AuthSettings,
-}
-
-thread_local! {
-    /// The state of the request whose handler is being polled on this thread.
-    static CURRENT: RefCell<Option<RequestState>> = const { RefCell::new(None) };
-}
-
-/// Run `handler` (extraction and the handler's body) with `state` available
-/// to [`AuthRequest`]'s extractor.
-///
-/// The state is in place only while `handler` is being polled, and whatever
-/// was there before is restored after each poll (so nested pipelines and
-/// other tasks on the thread never see it). This costs no allocation, unlike
-/// the request's extensions.
-pub(crate) async fn with_state<F: Future>(state: RequestState, handler: F) -> F::Output {
-    let mut handler = pin!(handler);
-    let mut slot = Some(state);
-    poll_fn(move |cx| {
-        CURRENT.with(|current| std::mem::swap(&mut *current.borrow_mut(), &mut slot));
-        let poll = handler.as_mut().poll(cx);
-        CURRENT.with(|current| std::mem::swap(&mut *current.borrow_mut(), &mut slot));
-        poll
-    })
-    .await
-}
+use crate::settings::AuthSettings;
+use crate::state::{RequestState, CURRENT};
 
 /// The authenticated request (DRF's `Request`): the extractor a view uses to
 /// see who is calling.
@@ -150,7 +114,11 @@ impl AuthRequest {
         } else {
             None
         };
-        Err(ApiError::for_view(error, header, Some(&state.settings)))
+        Err(ApiError::for_view(
+            error,
+            header,
+            state.settings.error_body(),
+        ))
     }
 }
 
@@ -193,8 +161,12 @@ impl FromRequest for AuthRequest {
 mod tests {
     use super::*;
     use crate::pipeline::{ViewMeta, ViewSpec};
+    use crate::state::with_state;
     use crate::{AllowAny, BasicAuthentication};
     use auth_core::identity::UnauthenticatedUser;
+    use std::future::{poll_fn, Future};
+    use std::pin::pin;
+    use std::sync::Arc;
 
     fn state(user: UnauthenticatedUser) -> RequestState {
         let spec = ViewSpec::new(

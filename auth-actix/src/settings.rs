@@ -1,7 +1,11 @@
 //! `AuthSettings`: DRF's `REST_FRAMEWORK` settings for the pipeline, as app data.
 
+pub use crate::error::{ConfigError, ErrorBodyHook};
+
+use crate::error::misconfigured;
+
 use std::fmt;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use actix_web::http::header::HeaderValue;
 use actix_web::{web, HttpRequest};
@@ -14,37 +18,9 @@ use crate::authentication::{
     Authentication, BasicAuthentication, DynAuthentication, RemoteUserConfig,
     SessionAuthentication, TokenStore,
 };
-use crate::csrf::{CsrfConfig, CsrfConfigError};
-use crate::error::ApiError;
+use crate::csrf::CsrfConfig;
 use crate::site::SiteSettings;
 use crate::throttling::{DynThrottle, Throttle};
-
-/// Replaces the JSON body of every error response (status and headers stay DRF's).
-///
-/// [`default_body`](crate::error::default_body) gives the standard body, to
-/// extend rather than replace.
-pub type ErrorBodyHook = Arc<dyn Fn(&AuthError) -> serde_json::Value + Send + Sync>;
-
-/// A mistake in the settings, reported by [`AuthSettingsBuilder::build`]
-/// and [`SiteSettingsBuilder::build`](crate::site::SiteSettingsBuilder::build).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum ConfigError {
-    /// The Basic realm cannot appear in a `WWW-Authenticate` header.
-    #[error(
-        "the Basic realm {0:?} cannot be sent in a WWW-Authenticate header (no control characters)"
-    )]
-    InvalidRealm(String),
-    /// `SECRET_KEY` (or a fallback) is empty.
-    #[error("the secret key must not be empty")]
-    EmptySecretKey,
-    /// `ALLOWED_HOSTS` is empty: no request could be served.
-    #[error("ALLOWED_HOSTS is empty: name the hosts this site answers to")]
-    NoAllowedHosts,
-    /// The CSRF settings are not usable.
-    #[error("CSRF settings: {0}")]
-    Csrf(CsrfConfigError),
-}
 
 /// The pipeline's settings (DRF's `REST_FRAMEWORK` dict), registered once as
 /// app data: `App::new().app_data(settings.clone())`. Cheap to clone.
@@ -191,6 +167,13 @@ impl AuthSettings {
     }
 }
 
+impl SiteSettings {
+    /// The site settings registered on the app (with its [`AuthSettings`]).
+    pub fn from_request(request: &HttpRequest) -> Option<&SiteSettings> {
+        AuthSettings::from_request(request).map(AuthSettings::site)
+    }
+}
+
 impl fmt::Debug for AuthSettings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AuthSettings")
@@ -303,47 +286,6 @@ class_list_tuples! {
     (A B C D E F)
     (A B C D E F G)
     (A B C D E F G H)
-}
-
-/// A configuration mistake found while handling a request: logged in full, a
-/// 500 for the client (with the explanation in debug builds only), and
-/// printed on stderr the first time each mistake is met, so that it is seen
-/// without a `tracing` subscriber too.
-pub(crate) fn misconfigured(explanation: &str) -> AuthError {
-    tracing::error!("auth-actix is misconfigured: {explanation}");
-    if first_time(explanation) {
-        eprintln!(
-            "auth-actix is misconfigured: {explanation}. (Printed once; every occurrence is \
-             logged through `tracing`, and the client gets a 500.)"
-        );
-    }
-    if cfg!(debug_assertions) {
-        AuthError::new(
-            auth_core::error::ErrorKind::Server,
-            format!("Server misconfigured: {explanation}."),
-        )
-    } else {
-        AuthError::server_error()
-    }
-}
-
-/// Whether `explanation` is met for the first time in this process. The
-/// explanations are the crate's own messages, so the set stays small.
-fn first_time(explanation: &str) -> bool {
-    static SEEN: Mutex<Vec<String>> = Mutex::new(Vec::new());
-    let mut seen = SEEN.lock().unwrap_or_else(PoisonError::into_inner);
-    if seen.iter().any(|s| s == explanation) {
-        return false;
-    }
-    seen.push(explanation.to_owned());
-    true
-}
-
-/// The error a view gives when the app has no `AuthSettings`.
-pub(crate) fn missing_settings() -> ApiError {
-    ApiError::from(misconfigured(
-        "no AuthSettings in the app data: add `.app_data(AuthSettings::builder().store(store).build()?)` to the App",
-    ))
 }
 
 /// Builds [`AuthSettings`]; starts from DRF's defaults.

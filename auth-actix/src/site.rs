@@ -1,11 +1,12 @@
 //! `SiteSettings`: Django's site-wide settings (`SECRET_KEY`,
 //! `ALLOWED_HOSTS`, the proxy headers, the request body limits), apart from
-//! DRF's `REST_FRAMEWORK` ([`AuthSettings`]) and `CSRF_*`
+//! DRF's `REST_FRAMEWORK` ([`AuthSettings`](crate::AuthSettings)) and `CSRF_*`
 //! ([`CsrfConfig`](crate::csrf::CsrfConfig)), as Django keeps them apart.
 //!
 //! They are given to [`AuthSettingsBuilder::site`](crate::settings::AuthSettingsBuilder::site)
 //! and registered with it (one `app_data`); the core and every feature read
-//! them with [`SiteSettings::from_request`] or [`AuthSettings::site`].
+//! them with [`SiteSettings::from_request`] or
+//! [`AuthSettings::site`](crate::AuthSettings::site).
 //!
 //! ```
 //! use auth_actix::site::SiteSettings;
@@ -25,14 +26,13 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::HttpRequest;
 use auth_core::error::AuthError;
 use auth_core::signing::SecretKey;
 
+use crate::error::{misconfigured, ConfigError};
 use crate::parsers::{
     BodyLimits, DEFAULT_BODY_BUFFER_BUDGET, DEFAULT_BODY_LIMIT, DEFAULT_BODY_READ_TIMEOUT,
 };
-use crate::settings::{misconfigured, AuthSettings, ConfigError};
 
 /// Django's `ALLOWED_HOSTS` when `DEBUG` is on and the setting is empty: the
 /// loopback names, any port. The default of [`SiteSettingsBuilder::allowed_hosts`].
@@ -66,11 +66,6 @@ impl SiteSettings {
     /// Start from Django's defaults.
     pub fn builder() -> SiteSettingsBuilder {
         SiteSettingsBuilder::default()
-    }
-
-    /// The site settings registered on the app (with its [`AuthSettings`]).
-    pub fn from_request(request: &HttpRequest) -> Option<&SiteSettings> {
-        AuthSettings::from_request(request).map(AuthSettings::site)
     }
 
     /// `SECRET_KEY`; a server error naming the fix when it was not given.

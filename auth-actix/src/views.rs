@@ -54,8 +54,9 @@ use crate::parsers::{
 };
 use auth_core::view::ViewConfig;
 
+use crate::error::missing_settings;
 use crate::pipeline::{dispatch, MethodSet, ViewCell, ViewMeta};
-use crate::settings::{missing_settings, AuthSettings};
+use crate::settings::AuthSettings;
 
 /// The future a view's handler returns.
 type ViewFuture = Pin<Box<dyn Future<Output = HttpResponse>>>;

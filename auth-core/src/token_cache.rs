@@ -30,8 +30,8 @@ use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
+use crate::db::StoreError;
 use crate::models::{Token, User};
-use crate::store::StoreError;
 
 /// Settings of the token cache. `TokenCacheConfig::default()` is 5 s / 10,000 entries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{Attribute, FnArg, ImplItem, Item, ItemFn, ItemImpl, TypePath};
+use syn::{Attribute, FnArg, Item, ItemFn, ItemImpl, TypePath};
 
 use crate::format::{view_description, view_name};
 use crate::parse::{attribute_args, parse_args, Args, Kind, MethodName, PermExpr, METHODS};
@@ -468,18 +468,6 @@ fn class_view(kind: Kind, args: TokenStream, mut block: ItemImpl) -> syn::Result
             }
         }
     })
-}
-
-/// The handlers of a class-based view: `(METHOD, function)` in Django's order.
-pub(crate) fn handler_name(item: &ImplItem) -> Option<(&'static str, &syn::ImplItemFn)> {
-    let ImplItem::Fn(function) = item else {
-        return None;
-    };
-    let name = function.sig.ident.to_string();
-    METHODS
-        .iter()
-        .find(|m| m.to_lowercase() == name)
-        .map(|m| (*m, function))
 }
 
 /// The types of a view's three class lists.

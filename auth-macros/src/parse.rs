@@ -4,7 +4,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
 use syn::parse::{ParseStream, Parser};
 use syn::spanned::Spanned;
-use syn::{token, Attribute, Ident, LitStr, Meta, Token, TypePath};
+use syn::{token, Attribute, Ident, ImplItem, LitStr, Meta, Token, TypePath};
 
 /// Which of our attributes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -315,6 +315,18 @@ fn parse_unary(input: ParseStream, kind: Kind) -> syn::Result<PermExpr> {
         _ => "a permission class such as `IsAuthenticated`",
     };
     Err(input.error(format!("expected {what}")))
+}
+
+/// A handler of a class-based view (`async fn get`, `post`, …): its method and function.
+pub(crate) fn handler_name(item: &ImplItem) -> Option<(&'static str, &syn::ImplItemFn)> {
+    let ImplItem::Fn(function) = item else {
+        return None;
+    };
+    let name = function.sig.ident.to_string();
+    METHODS
+        .iter()
+        .find(|m| m.to_lowercase() == name)
+        .map(|m| (*m, function))
 }
 
 #[cfg(test)]

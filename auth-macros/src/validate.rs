@@ -4,8 +4,7 @@ use std::collections::HashSet;
 
 use syn::{FnArg, ImplItemFn, ItemImpl, LitStr, Signature, TypePath};
 
-use crate::expand::handler_name;
-use crate::parse::{ConfigEntries, ConfigValue, Kind, MethodName, PermExpr, METHODS};
+use crate::parse::{handler_name, ConfigEntries, ConfigValue, Kind, MethodName, PermExpr, METHODS};
 
 /// actix-web extracts at most this many arguments.
 const MAX_EXTRACTORS: usize = 16;

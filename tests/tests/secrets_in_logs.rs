@@ -269,7 +269,7 @@ fn no_secret_in_any_log_event() {
     let events = logs.take();
     // The capture saw the flow: trace events, the store failure with its cause, the CSRF failure.
     assert!(events.iter().any(|e| e.starts_with("TRACE")), "{events:#?}");
-    for target in ["auth_core::store", "auth_actix::session::fail_closed"] {
+    for target in ["auth_core::db::error", "auth_actix::session::fail_closed"] {
         assert!(
             events
                 .iter()

@@ -10,9 +10,10 @@ use auth_core::User;
 use super::{AuthResult, Authentication};
 use crate::blocking::run_query;
 use crate::csrf::enforce_csrf;
+use crate::error::misconfigured;
 use crate::parsers::csrf_form_token;
 use crate::session::session_user_id;
-use crate::settings::{misconfigured, AuthSettings};
+use crate::settings::AuthSettings;
 
 /// The logged-in user of an actix-session session (DRF's
 /// `SessionAuthentication` over Django's `AuthenticationMiddleware`).

@@ -73,8 +73,8 @@ use auth_core::error::AuthError;
 use futures_core::Stream;
 use tokio::sync::Semaphore;
 
-use crate::csrf::{is_form_media_type, CSRF_FORM_FIELD};
 use auth_core::compat::{latin1, py_strip};
+use auth_core::csrf::CSRF_FORM_FIELD;
 
 pub(crate) use form::parse_urlencoded;
 
@@ -888,6 +888,19 @@ pub async fn request_data(
 // so session authentication must read the body before the handler does. The
 // pipeline keeps the payload of a form POST in the request's extensions while
 // it authenticates; a class that reads it leaves a copy for the handler.
+
+/// DRF's `is_form_media_type`: `application/x-www-form-urlencoded` or
+/// `multipart/form-data`, whatever the parameters and case. Only for these
+/// does a POST's `csrfmiddlewaretoken` field count.
+pub fn is_form_media_type(content_type: &str) -> bool {
+    let base = content_type
+        .split(';')
+        .next()
+        .map(py_strip)
+        .unwrap_or_default();
+    base.eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        || base.eq_ignore_ascii_case("multipart/form-data")
+}
 
 /// The payload of a form POST, while the pipeline authenticates.
 struct PendingPayload(Payload);

@@ -10,8 +10,9 @@ use auth_core::{StoreError, User};
 
 use crate::blocking::run_blocking;
 use crate::csrf;
+use crate::error::missing_settings;
 use crate::session::session_user_id;
-use crate::settings::{missing_settings, AuthSettings};
+use crate::settings::AuthSettings;
 
 /// What Django records as the backend that logged the user in.
 const MODEL_BACKEND: &str = "django.contrib.auth.backends.ModelBackend";

@@ -12,7 +12,7 @@
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness};
 
 use super::AnyConnection;
-use crate::store::StoreError;
+use super::StoreError;
 
 /// The table in which Diesel records applied migrations.
 pub const MIGRATIONS_TABLE: &str = "__diesel_schema_migrations";

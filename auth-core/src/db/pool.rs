@@ -11,8 +11,8 @@ use diesel::Connection;
 #[cfg(feature = "sqlite")]
 use diesel::{QueryDsl, RunQueryDsl};
 
+use super::StoreError;
 use super::{AnyConnection, Backend, DatabaseUrl};
-use crate::store::StoreError;
 
 /// The connection pool. Cheap to clone (it is an `Arc` inside).
 pub type DbPool = r2d2::Pool<ConnectionManager>;

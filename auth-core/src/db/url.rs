@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::store::StoreError;
+use super::StoreError;
 
 /// The database engines this crate speaks to.
 ///
