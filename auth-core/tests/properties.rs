@@ -217,7 +217,14 @@ proptest! {
         }
         let mut chars: Vec<char> = good.chars().collect();
         let at = position.index(chars.len());
-        if chars[at] != replacement {
+        // bcrypt has changes that are not changes: its version letter (2a,
+        // 2b and 2y hash alike), and the unused low bits of the last base64
+        // character of the salt (22 characters for 16 bytes) and of the hash
+        // (31 for 23). The bcrypt library accepts those, as Django's does.
+        let salt_start = good.rfind('$').map_or(0, |dollar| dollar + 1);
+        let bcrypt_slack = good.starts_with("bcrypt")
+            && (at == chars.len() - 1 || at == salt_start + 21 || good[..at].ends_with("$2"));
+        if chars[at] != replacement && !bcrypt_slack {
             chars[at] = replacement;
             let changed: String = chars.into_iter().collect();
             prop_assert_eq!(CHEAP.verify(password, &changed), Verification::Invalid, "{}", changed);
