@@ -249,12 +249,24 @@ const SUPERUSER_OPTIONS: &[Opt] = &[
     flag("no-input"),
 ];
 
-const COMMANDS: &[Command] = &[
+/// The commands of every feature compiled in, in the order `help` lists
+/// them: the core's, then each family's (a family adds its slice here,
+/// behind its feature). Names and aliases are unique across all of them.
+const COMMAND_SETS: &[&[Command]] = &[CORE_COMMANDS];
+
+/// Every command compiled in.
+fn commands() -> impl Iterator<Item = &'static Command> {
+    COMMAND_SETS.iter().flat_map(|set| set.iter())
+}
+
+/// The core's commands (Django's `manage.py` ones and DRF's `drf_create_token`).
+const CORE_COMMANDS: &[Command] = &[
     Command {
         name: "migrate",
         aliases: &[],
         args: "",
-        help: "Create or update the auth_user, authtoken_token and actix_auth_session tables.",
+        help: "Create the tables of every feature compiled in where they are missing (the core's: \
+               auth_user, authtoken_token, actix_auth_session), and list the migrations applied.",
         options: &[],
         max_positional: 0,
         handler: migrate,
@@ -314,9 +326,7 @@ const COMMANDS: &[Command] = &[
 ];
 
 fn find_command(name: &str) -> Option<&'static Command> {
-    COMMANDS
-        .iter()
-        .find(|c| c.name == name || c.aliases.contains(&name))
+    commands().find(|c| c.name == name || c.aliases.contains(&name))
 }
 
 /// `<program> <command> <args>`.
@@ -336,7 +346,7 @@ fn write_usage(ctx: &mut CommandContext<'_>) -> io::Result<()> {
     writeln!(ctx.stdout, "Usage: {} <command> [options]", ctx.program)?;
     writeln!(ctx.stdout)?;
     writeln!(ctx.stdout, "Commands:")?;
-    for command in COMMANDS {
+    for command in commands() {
         writeln!(ctx.stdout, "  {}", synopsis(ctx.program, command))?;
         writeln!(ctx.stdout, "      {}", command.help)?;
         if !command.aliases.is_empty() {
@@ -702,4 +712,26 @@ fn clearsessions(
     let store = ctx.store.open()?;
     SessionDb::from(&store).clear_expired()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A family's command must not shadow another's name or alias: the first
+    /// one found would win silently.
+    #[test]
+    fn names_and_aliases_are_unique_across_features() {
+        let mut seen = std::collections::HashSet::new();
+        for command in commands() {
+            for name in std::iter::once(&command.name).chain(command.aliases) {
+                assert!(seen.insert(*name), "`{name}` is defined twice");
+                assert!(
+                    !matches!(*name, "help" | "--help" | "-h"),
+                    "`{name}` is reserved"
+                );
+            }
+        }
+        assert!(find_command("drf_create_token").is_some_and(|c| c.name == "create-token"));
+    }
 }

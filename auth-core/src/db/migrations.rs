@@ -1,12 +1,18 @@
-//! Embedded schema migrations, one folder per backend.
+//! Embedded schema migrations: one [`MigrationSet`] per feature (the core's
+//! tables, then each family's), one folder per backend in each.
 //!
-//! `migrations/{sqlite,postgres,mysql}/<version>_<name>/{up,down}.sql` create
-//! Django's `auth_user` and DRF's `authtoken_token` with Django 5.2's column
-//! names, types, nullability and constraints, using `CREATE TABLE IF NOT
-//! EXISTS` (and `CREATE INDEX IF NOT EXISTS`), so running them on a database
-//! Django has already migrated changes nothing. Diesel records applied versions
-//! in [`MIGRATIONS_TABLE`]; Django never reads that table. The same folders
-//! work with the Diesel CLI:
+//! The core's `migrations/{sqlite,postgres,mysql}/<version>_<name>/{up,down}.sql`
+//! create Django's `auth_user` and DRF's `authtoken_token` with Django 5.2's
+//! column names, types, nullability and constraints, using `CREATE TABLE IF
+//! NOT EXISTS` (and `CREATE INDEX IF NOT EXISTS`), so running them on a
+//! database Django has already migrated changes nothing. A family's set does
+//! the same for its package's tables.
+//!
+//! Every set records its applied versions in the one [`MIGRATIONS_TABLE`]
+//! (Django never reads it), so the versions of different sets must never
+//! collide: each set's versions start with its own date prefix. `migrate`
+//! runs the sets compiled in, in the order of [`SETS`], each oldest first.
+//! The same folders work with the Diesel CLI:
 //! `diesel migration run --migration-dir auth-core/migrations/postgres`.
 
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness};
@@ -17,58 +23,155 @@ use super::StoreError;
 /// The table in which Diesel records applied migrations.
 pub const MIGRATIONS_TABLE: &str = "__diesel_schema_migrations";
 
-/// The SQLite migrations.
+/// One feature's migrations, for each backend compiled in.
+#[derive(Debug, Clone, Copy)]
+pub struct MigrationSet {
+    /// The feature (`core`, or a family's feature name).
+    pub name: &'static str,
+    /// The SQLite migrations (`|| embed_migrations!("migrations/<feature>/sqlite")`).
+    #[cfg(feature = "sqlite")]
+    pub sqlite: fn() -> EmbeddedMigrations,
+    /// The PostgreSQL migrations.
+    #[cfg(feature = "postgres")]
+    pub postgres: fn() -> EmbeddedMigrations,
+    /// The MySQL/MariaDB migrations.
+    #[cfg(feature = "mysql")]
+    pub mysql: fn() -> EmbeddedMigrations,
+}
+
 #[cfg(feature = "sqlite")]
-pub const SQLITE: EmbeddedMigrations = diesel_migrations::embed_migrations!("migrations/sqlite");
-/// The PostgreSQL migrations.
+const CORE_SQLITE: EmbeddedMigrations = diesel_migrations::embed_migrations!("migrations/sqlite");
 #[cfg(feature = "postgres")]
-pub const POSTGRES: EmbeddedMigrations =
+const CORE_POSTGRES: EmbeddedMigrations =
     diesel_migrations::embed_migrations!("migrations/postgres");
-/// The MySQL/MariaDB migrations.
 #[cfg(feature = "mysql")]
-pub const MYSQL: EmbeddedMigrations = diesel_migrations::embed_migrations!("migrations/mysql");
+const CORE_MYSQL: EmbeddedMigrations = diesel_migrations::embed_migrations!("migrations/mysql");
+
+/// The core's tables: `auth_user`, `authtoken_token`, `actix_auth_session`.
+pub const CORE: MigrationSet = MigrationSet {
+    name: "core",
+    #[cfg(feature = "sqlite")]
+    sqlite: || CORE_SQLITE,
+    #[cfg(feature = "postgres")]
+    postgres: || CORE_POSTGRES,
+    #[cfg(feature = "mysql")]
+    mysql: || CORE_MYSQL,
+};
+
+/// The sets `migrate` runs, in order: the core first, then each family
+/// compiled in (a family adds its set here, behind its feature).
+pub const SETS: &[MigrationSet] = &[CORE];
 
 fn migration_error(e: impl std::fmt::Display) -> StoreError {
     StoreError::Migration(e.to_string())
 }
 
+/// `set`'s migrations for the backend of `conn`.
 macro_rules! on_backend {
-    ($conn:expr, |$c:ident, $source:ident| $body:expr) => {
+    ($conn:expr, $set:expr, |$c:ident, $source:ident| $body:expr) => {
         match $conn {
             #[cfg(feature = "sqlite")]
             AnyConnection::Sqlite($c) => {
-                let $source = SQLITE;
+                let $source = ($set.sqlite)();
                 $body
             }
             #[cfg(feature = "postgres")]
             AnyConnection::Postgres($c) => {
-                let $source = POSTGRES;
+                let $source = ($set.postgres)();
                 $body
             }
             #[cfg(feature = "mysql")]
             AnyConnection::Mysql($c) => {
-                let $source = MYSQL;
+                let $source = ($set.mysql)();
                 $body
             }
         }
     };
 }
 
-/// Names (`<version>_<name>`) of the migrations not yet applied, oldest first.
-pub fn pending(conn: &mut AnyConnection) -> Result<Vec<String>, StoreError> {
-    on_backend!(conn, |c, source| {
-        let pending = c.pending_migrations(source).map_err(migration_error)?;
-        Ok(pending.iter().map(|m| m.name().to_string()).collect())
-    })
+/// Names (`<version>_<name>`) of the migrations of `sets` not yet applied,
+/// set by set, oldest first.
+pub fn pending_in(
+    conn: &mut AnyConnection,
+    sets: &[MigrationSet],
+) -> Result<Vec<String>, StoreError> {
+    let mut names = Vec::new();
+    for set in sets {
+        on_backend!(&mut *conn, set, |c, source| {
+            let pending = c.pending_migrations(source).map_err(migration_error)?;
+            names.extend(pending.iter().map(|m| m.name().to_string()));
+        });
+    }
+    Ok(names)
 }
 
-/// Applies every pending migration and returns their names, oldest first.
-/// An up-to-date database gives an empty list.
+/// Applies every pending migration of `sets`, set by set, and returns their
+/// names in the order applied. An up-to-date database gives an empty list.
+pub fn run_pending_in(
+    conn: &mut AnyConnection,
+    sets: &[MigrationSet],
+) -> Result<Vec<String>, StoreError> {
+    let mut names = Vec::new();
+    for set in sets {
+        on_backend!(&mut *conn, set, |c, source| {
+            let pending = c.pending_migrations(source).map_err(migration_error)?;
+            names.extend(pending.iter().map(|m| m.name().to_string()));
+            c.run_migrations(&pending).map_err(migration_error)?;
+        });
+    }
+    Ok(names)
+}
+
+/// The pending migrations of every set compiled in ([`SETS`]).
+pub fn pending(conn: &mut AnyConnection) -> Result<Vec<String>, StoreError> {
+    pending_in(conn, SETS)
+}
+
+/// Applies the pending migrations of every set compiled in ([`SETS`]).
 pub fn run_pending(conn: &mut AnyConnection) -> Result<Vec<String>, StoreError> {
-    on_backend!(conn, |c, source| {
-        let pending = c.pending_migrations(source).map_err(migration_error)?;
-        let names = pending.iter().map(|m| m.name().to_string()).collect();
-        c.run_migrations(&pending).map_err(migration_error)?;
-        Ok(names)
-    })
+    run_pending_in(conn, SETS)
+}
+
+#[cfg(all(test, feature = "sqlite"))]
+mod tests {
+    use super::*;
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection;
+
+    const EXTRA_SQLITE: EmbeddedMigrations =
+        diesel_migrations::embed_migrations!("tests/fixtures/migrations/extra/sqlite");
+
+    /// A second feature's set, as a family would add one (SQLite only here).
+    const EXTRA: MigrationSet = MigrationSet {
+        name: "extra",
+        sqlite: || EXTRA_SQLITE,
+        #[cfg(feature = "postgres")]
+        postgres: || EXTRA_SQLITE,
+        #[cfg(feature = "mysql")]
+        mysql: || EXTRA_SQLITE,
+    };
+
+    #[test]
+    fn sets_run_in_order_once_and_share_one_record() {
+        let mut conn = AnyConnection::Sqlite(
+            diesel::SqliteConnection::establish(":memory:").expect("in-memory SQLite"),
+        );
+        let sets = [CORE, EXTRA];
+        let waiting = pending_in(&mut conn, &sets).unwrap();
+        assert_eq!(waiting.len(), 4, "{waiting:?}");
+        assert!(waiting[3].ends_with("_create_extra_note"), "{waiting:?}");
+        assert_eq!(run_pending_in(&mut conn, &sets).unwrap(), waiting);
+        // Each set sees only its own versions as applied: nothing left, and
+        // a set run alone finds nothing either.
+        assert!(pending_in(&mut conn, &sets).unwrap().is_empty());
+        assert!(run_pending_in(&mut conn, &[EXTRA]).unwrap().is_empty());
+        assert!(pending(&mut conn).unwrap().is_empty());
+        #[allow(irrefutable_let_patterns)] // refutable with the other backends compiled in
+        let AnyConnection::Sqlite(c) = &mut conn
+        else {
+            unreachable!()
+        };
+        c.batch_execute("INSERT INTO extra_note (user_id) SELECT 1 WHERE 0")
+            .expect("the extra set's table exists");
+    }
 }
