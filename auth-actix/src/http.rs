@@ -13,7 +13,6 @@ use actix_web::{HttpMessage, HttpRequest, HttpResponse};
 use auth_core::compat::{latin1, py_strip};
 
 use crate::parsers::CloseConnection;
-use crate::session::SessionAccessed;
 use crate::site::SiteSettings;
 
 /// Django's `bad_request` page (`django.views.defaults.ERROR_PAGE_TEMPLATE`
@@ -60,6 +59,11 @@ pub(crate) fn disallowed_host(request: &HttpRequest, site: &SiteSettings) -> Opt
             .body(BAD_REQUEST_PAGE),
     )
 }
+
+/// Marks a request whose session was read or written: its response gets
+/// `Vary: Cookie` (Django's `SessionMiddleware`).
+#[derive(Clone, Copy)]
+pub(crate) struct SessionAccessed;
 
 /// What the pipeline noted while handling `request`, applied to its
 /// response: `Vary: Cookie` when the session was accessed (Django's

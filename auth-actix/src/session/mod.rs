@@ -109,10 +109,7 @@ use actix_session::config::SessionMiddlewareBuilder;
 use actix_web::cookie::{time::Duration, Key, SameSite};
 use actix_web::{HttpMessage, HttpRequest};
 
-/// Marks a request whose session was read or written: its response gets
-/// `Vary: Cookie`.
-#[derive(Clone, Copy)]
-pub(crate) struct SessionAccessed;
+pub(crate) use crate::http::SessionAccessed;
 
 /// Django's `request.session`: the request's [`Session`], noted as accessed
 /// so that the response carries `Vary: Cookie`, as Django's
