@@ -167,6 +167,50 @@ impl AuthSettings {
     }
 }
 
+/// The convention for a feature's own settings type (Django keeps
+/// `SIMPLE_JWT`, `REST_KNOX`, `OAUTH2_PROVIDER` apart from
+/// `REST_FRAMEWORK`; so do we): registered once as app data, plain or in
+/// `web::Data`, and found with [`AppSettings::get`], where a missing one is
+/// the 500 that names the fix (in debug builds, and once on stderr).
+///
+/// ```
+/// use actix_web::test::TestRequest;
+/// use auth_actix::settings::AppSettings;
+///
+/// #[derive(Debug)]
+/// struct KnoxSettings { token_ttl_hours: u32 }
+///
+/// impl AppSettings for KnoxSettings {
+///     const REGISTER: &'static str = "add `.app_data(KnoxSettings::default())` to the App";
+/// }
+///
+/// let request = TestRequest::default()
+///     .app_data(KnoxSettings { token_ttl_hours: 10 })
+///     .to_http_request();
+/// assert_eq!(KnoxSettings::get(&request).unwrap().token_ttl_hours, 10);
+/// assert_eq!(KnoxSettings::get(&TestRequest::default().to_http_request()).unwrap_err().status(), 500);
+/// ```
+pub trait AppSettings: Sized + 'static {
+    /// How to register it, for the message when it is missing.
+    const REGISTER: &'static str;
+
+    /// The settings registered on the app, or the misconfiguration error.
+    fn get(request: &HttpRequest) -> Result<&Self, AuthError> {
+        request
+            .app_data::<Self>()
+            .or_else(|| {
+                request
+                    .app_data::<web::Data<Self>>()
+                    .map(|data| data.get_ref())
+            })
+            .ok_or_else(|| {
+                let name = std::any::type_name::<Self>();
+                let name = name.rsplit("::").next().unwrap_or(name);
+                misconfigured(&format!("no {name} in the app data: {}", Self::REGISTER))
+            })
+    }
+}
+
 impl SiteSettings {
     /// The site settings registered on the app (with its [`AuthSettings`]).
     pub fn from_request(request: &HttpRequest) -> Option<&SiteSettings> {
