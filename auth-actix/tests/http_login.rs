@@ -4,7 +4,6 @@
 //! ends the session on the server; a password change ends the other
 //! sessions; `obtain_auth_token` refuses a logged-in session without CSRF.
 
-mod common;
 
 use actix_web::cookie::Key;
 use actix_web::http::header::{HeaderValue, CONTENT_TYPE, COOKIE};
@@ -17,7 +16,7 @@ use auth_actix::session::{self, DieselSessionStore, FailClosed, Session};
 use auth_actix::site::SiteSettings;
 use auth_actix::views::{csrf, login, logout, obtain_auth_token};
 use auth_actix::{AuthStore, BasicAuthentication, DynAuthentication};
-use common::{cookie_value, detail, set_cookie, Reply};
+use crate::common::{cookie_value, detail, set_cookie, Reply};
 use serde_json::{json, Value};
 
 const SECRET: &str = "login-tests-secret-key-0123456789-0123456789-0123";
@@ -51,7 +50,7 @@ async fn change_password(
 }
 
 fn store() -> (AuthStore, tempfile::TempDir) {
-    let (store, dir) = common::sqlite_store();
+    let (store, dir) = crate::common::sqlite_store();
     store
         .create_user(NewUser::new("alice", Some("pw".into())))
         .unwrap();

@@ -3,7 +3,6 @@
 //! header; the same key comes back on every login, concurrent first logins
 //! make one token; oversized bodies are 413, a broken database 503.
 
-mod common;
 
 use auth_actix::site::SiteSettings;
 use std::rc::Rc;
@@ -15,12 +14,12 @@ use actix_web::{web, App};
 use auth_actix::auth_core::NewUser;
 use auth_actix::views::obtain_auth_token;
 use auth_actix::{AuthSettings, AuthStore, BasicAuthentication, DynAuthentication};
-use common::with_auth;
+use crate::common::with_auth;
 use serde_json::{json, Value};
 
 /// A migrated store with the fixture's users.
 fn store() -> (AuthStore, tempfile::TempDir) {
-    let (store, dir) = common::sqlite_store();
+    let (store, dir) = crate::common::sqlite_store();
     for (username, password, active) in [
         ("alice", "pw", true),
         ("123", "pw", true),
@@ -45,7 +44,7 @@ macro_rules! token_app {
         init_service(
             App::new()
                 .app_data($settings)
-                .wrap(common::sessions())
+                .wrap(crate::common::sessions())
                 .service(obtain_auth_token),
         )
         .await
@@ -151,7 +150,7 @@ async fn the_same_key_on_every_login_and_at_any_path() {
     let app = init_service(
         App::new()
             .app_data(settings(&store))
-            .wrap(common::sessions())
+            .wrap(crate::common::sessions())
             .service(obtain_auth_token)
             .service(web::resource("/token/").to(obtain_auth_token))
             .route("/post-only/", web::post().to(obtain_auth_token)),
@@ -303,10 +302,10 @@ async fn authentication_runs_first() {
 
 #[actix_web::test]
 async fn a_broken_database_is_a_503() {
-    let (store, _dir) = common::broken_store();
+    let (store, _dir) = crate::common::broken_store();
     let app = token_app!(settings(&store));
     let reply = send!(&app, alice());
-    assert_eq!(reply.summary(), (503, None, common::UNAVAILABLE));
+    assert_eq!(reply.summary(), (503, None, crate::common::UNAVAILABLE));
     // Field errors need no database.
     let reply = send!(&app, post_json("/api-token-auth/", json!({})));
     assert_eq!(reply.status, 400);

@@ -3,8 +3,6 @@
 //! composition, method handling, object permissions and error rendering.
 //! Token authentication uses an in-memory token store.
 
-mod common;
-#[path = "http_pipeline/throttles.rs"]
 mod throttles;
 
 use std::any::Any;
@@ -18,7 +16,7 @@ use auth_actix::{
     ApiError, AuthError, AuthResult, Authenticated, DynAuthentication, PermissionRequest,
     UnauthenticatedUser,
 };
-use common::{assert_bare_basic_forbidden, detail, with_auth, MemoryTokens, DENIED, NOT_PROVIDED};
+use crate::common::{assert_bare_basic_forbidden, detail, with_auth, MemoryTokens, DENIED, NOT_PROVIDED};
 use serde_json::json;
 
 fn settings() -> auth_actix::AuthSettingsBuilder {
@@ -260,7 +258,7 @@ struct AlwaysSucceeds;
 
 impl Authentication for AlwaysSucceeds {
     async fn authenticate(&self, _: &HttpRequest, _: &AuthSettings) -> AuthResult {
-        Ok(Some(Authenticated::user(common::user(
+        Ok(Some(Authenticated::user(crate::common::user(
             9, "always", false, true,
         ))))
     }

@@ -5,7 +5,6 @@
 //! reaches the body as `CSRF Failed: <reason>`; a failing session store is a
 //! 503 behind `FailClosed`.
 
-mod common;
 
 use actix_web::cookie::Key;
 use actix_web::http::header::{HeaderValue, CONTENT_TYPE, COOKIE};
@@ -18,7 +17,7 @@ use auth_actix::prelude::*;
 use auth_actix::session::{self, DieselSessionStore, FailClosed, Session};
 use auth_actix::site::SiteSettings;
 use auth_actix::{AuthStore, SessionAuthentication};
-use common::{cookie_value, detail, with_auth, NOT_PROVIDED};
+use crate::common::{cookie_value, detail, with_auth, NOT_PROVIDED};
 use serde_json::json;
 
 const SECRET: &str = "test-secret-key-for-session-hashes-0123456789";
@@ -75,7 +74,7 @@ struct Fixture {
 }
 
 fn fixture() -> Fixture {
-    let (store, dir) = common::sqlite_store();
+    let (store, dir) = crate::common::sqlite_store();
     let alice = store
         .create_user(NewUser::new("alice", Some("pw".into())))
         .unwrap();
@@ -545,10 +544,10 @@ async fn a_failing_session_store_is_a_503() {
     let app = app!(f, settings(&f.store));
     let session = login!(&app, f.alice);
     // The same signing key, a session table that cannot be read.
-    let (broken, _dir) = common::broken_store();
+    let (broken, _dir) = crate::common::broken_store();
     let app = app!(f, settings(&f.store), DieselSessionStore::from(&broken));
     let reply = send_or_error!(&app, with_cookies(TestRequest::get().uri("/"), &session));
-    assert_eq!(reply.summary(), (503, None, common::UNAVAILABLE));
+    assert_eq!(reply.summary(), (503, None, crate::common::UNAVAILABLE));
     assert_eq!(reply.header("content-type"), Some("application/json"));
     // Saving fails the same way: a login is not reported as a success.
     let uri = format!("/as/{}/{}", f.alice.id, hash_of(&f.alice));

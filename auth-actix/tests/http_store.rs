@@ -2,7 +2,6 @@
 //! store (a temporary SQLite database created through `AuthStore`), and a 503
 //! when the database fails during authentication.
 
-mod common;
 
 use std::borrow::Cow;
 
@@ -15,7 +14,7 @@ use auth_actix::{
     run_blocking, AuthError, AuthResult, AuthStore, Authenticated, RemoteUserConfig, TrustedProxy,
 };
 use base64::Engine;
-use common::{detail, with_auth, DENIED, NOT_PROVIDED};
+use crate::common::{detail, with_auth, DENIED, NOT_PROVIDED};
 use serde_json::json;
 
 struct Fixture {
@@ -34,7 +33,7 @@ impl Fixture {
 /// alice (active, password `s3cret:pw`), staff `boss`, `José` (latin-1
 /// password `pässword`), `sleepy` (inactive, password `pw`), each with a token.
 fn fixture() -> Fixture {
-    let (store, dir) = common::sqlite_store();
+    let (store, dir) = crate::common::sqlite_store();
     let create = |username: &str, password: &str, staff: bool, active: bool| {
         let mut new = NewUser::new(username, Some(password.to_owned()));
         new.is_staff = staff;
@@ -348,14 +347,14 @@ async fn a_custom_class_with_the_store() {
 #[actix_web::test]
 async fn a_database_error_is_a_503_never_a_pass() {
     // A database without the auth tables: every query fails.
-    let (store, _dir) = common::broken_store();
+    let (store, _dir) = crate::common::broken_store();
     let settings = AuthSettings::builder()
         .store(store)
         .remote_user(RemoteUserConfig::default().trusted_proxies(["127.0.0.1".parse().unwrap()]))
         .build()
         .unwrap();
     let app = serve!(settings, "/" => basic_then_token, "/remote" => remote);
-    let unavailable = common::UNAVAILABLE;
+    let unavailable = crate::common::UNAVAILABLE;
     for header in [
         basic(b"alice", b"pw"),
         b"Token 0123456789abcdef0123456789abcdef01234567".to_vec(),

@@ -1,7 +1,6 @@
 //! TokenAuthentication over HTTP (spec 2.2) with replaceable token stores:
 //! keywords, DRF's messages, inactive users, custom token models, 503.
 
-mod common;
 
 use std::sync::Arc;
 
@@ -9,7 +8,7 @@ use actix_web::test::TestRequest;
 use actix_web::HttpResponse;
 use auth_actix::prelude::*;
 use auth_actix::{Auth, Keyword, StoreError, TokenStore, User};
-use common::{detail, token_settings, with_auth, BrokenTokens, MemoryTokens, NOT_PROVIDED};
+use crate::common::{detail, token_settings, with_auth, BrokenTokens, MemoryTokens, NOT_PROVIDED};
 use serde_json::json;
 
 #[api_view(GET)]
@@ -153,7 +152,7 @@ async fn two_keywords_in_one_app() {
 async fn a_broken_store_is_a_503_never_an_anonymous_pass() {
     let app = app_with!(BrokenTokens);
     let reply = send!(&app, get("/token", b"Token member-key"));
-    assert_eq!(reply.summary(), (503, None, common::UNAVAILABLE));
+    assert_eq!(reply.summary(), (503, None, crate::common::UNAVAILABLE));
     assert_eq!(reply.header("content-type"), Some("application/json"));
     // No credentials: the store is not asked.
     let reply = send!(&app, TestRequest::get().uri("/token"));
@@ -171,7 +170,7 @@ impl TokenStore for ScopedTokens {
     fn lookup(&self, key: &str) -> Result<Option<(User, Auth)>, StoreError> {
         let user_and_scope = |name| {
             let scope = Auth::Custom(Arc::new(ScopedKey { scope: "read" }));
-            (common::user(40, name, false, true), scope)
+            (crate::common::user(40, name, false, true), scope)
         };
         Ok(key.strip_prefix("read.").map(user_and_scope))
     }

@@ -2,7 +2,6 @@
 //! without the blocking hop, changes through the store revoke at once, and a
 //! change made behind the store's back (another process) shows after the TTL.
 
-mod common;
 
 use std::time::Duration;
 
@@ -11,7 +10,7 @@ use actix_web::HttpResponse;
 use auth_actix::auth_core::{NewUser, TokenCacheConfig};
 use auth_actix::prelude::*;
 use auth_actix::{Auth, AuthStore, StoreError, Token, TokenStore, User};
-use common::{detail, token_settings, user, with_auth};
+use crate::common::{detail, token_settings, user, with_auth};
 use serde_json::json;
 
 #[api_view(GET)]
@@ -33,7 +32,7 @@ fn get(key: &str) -> TestRequest {
 
 /// A cached store with `alice` and her token.
 fn fixture(ttl: Duration) -> (AuthStore, i32, String, tempfile::TempDir) {
-    let (store, dir) = common::sqlite_store();
+    let (store, dir) = crate::common::sqlite_store();
     let store = store
         .with_token_cache(TokenCacheConfig::with_ttl(ttl))
         .expect("valid cache settings");
@@ -48,7 +47,7 @@ fn ok(key: &str) -> String {
     format!(r#"{{"key":"{key}","user":"alice"}}"#)
 }
 
-fn assert_invalid(reply: &common::Reply) {
+fn assert_invalid(reply: &crate::common::Reply) {
     let body = detail("Invalid token.");
     assert_eq!(reply.summary(), (401, Some("Token"), body.as_str()));
 }
@@ -133,7 +132,7 @@ async fn a_key_deleted_elsewhere_stops_working_after_the_ttl() {
 
 #[actix_web::test]
 async fn without_the_cache_a_key_deleted_elsewhere_fails_at_once() {
-    let (store, dir) = common::sqlite_store();
+    let (store, dir) = crate::common::sqlite_store();
     let alice = store
         .create_user(NewUser::new("alice", Some("pw".into())))
         .expect("create alice");
@@ -178,6 +177,6 @@ async fn a_hit_is_answered_without_the_lookup() {
     let reply = send!(&app, get("other-key"));
     assert_eq!(
         (reply.status, reply.body.as_str()),
-        (503, common::UNAVAILABLE)
+        (503, crate::common::UNAVAILABLE)
     );
 }

@@ -1,14 +1,13 @@
 //! The same pipeline in its other two forms: a class-based view (DRF's
 //! `APIView`) and a middleware for scopes and resources.
 
-mod common;
 
 use actix_web::http::Method;
 use actix_web::test::{init_service, TestRequest};
 use actix_web::{web, App, HttpResponse};
 use auth_actix::prelude::*;
 use auth_actix::{ApiError, AuthError, AuthPipeline};
-use common::{assert_bare_basic_forbidden, detail, with_auth, MemoryTokens, DENIED, NOT_PROVIDED};
+use crate::common::{assert_bare_basic_forbidden, detail, with_auth, MemoryTokens, DENIED, NOT_PROVIDED};
 use serde_json::json;
 
 fn settings() -> AuthSettings {
@@ -65,7 +64,7 @@ async fn class_based_view() {
     let app = init_service(
         App::new()
             .app_data(settings())
-            .wrap(common::sessions())
+            .wrap(crate::common::sessions())
             .service(NoteListView::resource("/notes"))
             .route("/admin", web::to(AdminOnly::as_view())),
     )
@@ -151,7 +150,7 @@ async fn middleware_on_a_scope_and_a_resource() {
     let app = init_service(
         App::new()
             .app_data(settings())
-            .wrap(common::sessions())
+            .wrap(crate::common::sessions())
             .service(
                 web::scope("/api")
                     .wrap(

@@ -4,7 +4,6 @@
 //! the waiting token requests end with 200 once connections come back, or
 //! with DRF-style 503 JSON when the pool's timeout passes, never a hang.
 
-mod common;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -16,7 +15,7 @@ use actix_web::{web, App, HttpResponse, HttpServer};
 use auth_actix::auth_core::{Hashers, NewUser, PoolConfig, TokenCacheConfig};
 use auth_actix::prelude::*;
 use auth_actix::AuthStore;
-use common::UNAVAILABLE;
+use crate::common::UNAVAILABLE;
 use serde_json::json;
 
 /// How long a request waits for a connection before the store gives up.

@@ -6,7 +6,6 @@
 //! Case counts are kept moderate; `PROPTEST_CASES=10000 cargo test -p
 //! auth-actix --test properties` runs more.
 
-mod common;
 
 use auth_actix::site::SiteSettings;
 use std::collections::HashMap;
@@ -617,7 +616,7 @@ async fn private(request: AuthRequest) -> HttpResponse {
 /// 413 or 415: never a 5xx.
 #[actix_web::test]
 async fn no_request_gets_a_5xx() {
-    let (store, _dir) = common::sqlite_store();
+    let (store, _dir) = crate::common::sqlite_store();
     store
         .create_user(NewUser::new("alice", Some("pw".into())))
         .unwrap();

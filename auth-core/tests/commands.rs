@@ -1,13 +1,11 @@
 //! The management commands through `commands::run`, with captured streams.
 
-#[macro_use]
-mod common;
 
 use auth_core::commands::{run, CommandContext, StoreSource};
 use auth_core::db::Backend;
 use auth_core::hashers::Verification;
 use auth_core::AuthStore;
-use common::TestDb;
+use crate::common::TestDb;
 
 struct Output {
     code: i32,
@@ -616,7 +614,7 @@ fn concurrent_create_token_reset_leaves_one_token(db: &TestDb) {
 
     const RUNS: usize = 32;
     let store = db.migrated();
-    let username = common::username("reset");
+    let username = crate::common::username("reset");
     assert_eq!(
         cmd(&store, &["createuser", &username, "--password", "pw"], "").code,
         0

@@ -1,8 +1,6 @@
 //! The store, migrations and pool on every backend: SQLite always, PostgreSQL
 //! and MariaDB/MySQL when `TEST_POSTGRES_URL` / `TEST_MYSQL_URL` are set.
 
-#[macro_use]
-mod common;
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Barrier, Mutex};
@@ -14,7 +12,7 @@ use auth_core::hashers::Verification;
 use auth_core::store::{now_utc, UserCreatedHook};
 use auth_core::{AuthStore, NewUser, StoreError};
 use chrono::{NaiveDate, NaiveDateTime};
-use common::{query_lines, replay, schema_snapshot, username, TestDb};
+use crate::common::{query_lines, replay, schema_snapshot, username, TestDb};
 use diesel::prelude::*;
 
 per_backend!(
@@ -292,7 +290,7 @@ fn authenticate_rehashes_outdated_hashes(db: &TestDb) {
     let store = db.migrated();
     let u = user(&store, "rehash", "pw");
     // Store a hash made with a different iteration count (as an older Django would).
-    let strong = common::hashers_with(2_000);
+    let strong = crate::common::hashers_with(2_000);
     let old_hash = strong.make_password("pw");
     diesel::update(auth_user::table.find(u.id))
         .set(auth_user::password.eq(&old_hash))
@@ -769,7 +767,7 @@ fn diesel_cli_layout(db: &TestDb) {
 /// `migrate` builds the database, then ours must change nothing.
 fn django_migrate_then_ours(db: &TestDb) {
     let Ok(python) = std::env::var("DJANGO_PYTHON") else {
-        common::skipped("SKIPPED: Django's own migrate (set DJANGO_PYTHON to run)");
+        crate::common::skipped("SKIPPED: Django's own migrate (set DJANGO_PYTHON to run)");
         return;
     };
     // For SQLite this is sqlite:///<absolute path>, as the script expects.
@@ -868,7 +866,7 @@ fn in_memory_sqlite_keeps_its_data() {
     for url in ["sqlite://:memory:", ":memory:"] {
         let store = AuthStore::connect(url, &PoolConfig::default())
             .unwrap()
-            .with_hashers(common::fast_hashers());
+            .with_hashers(crate::common::fast_hashers());
         assert_eq!(store.pool().max_size(), 1);
         store.migrate().unwrap();
         let u = user(&store, "mem", "pw");

@@ -2,11 +2,10 @@
 //! port, probed over a real socket (which is also what makes the loopback
 //! peer of `/remote/` real).
 
-mod common;
 
 use std::process::{Command, Output};
 
-use common::{basic, http, start};
+use crate::common::{basic, http, start};
 
 const BIN: &str = env!("CARGO_BIN_EXE_drf_parity");
 

@@ -1,10 +1,9 @@
 //! Each scenario binary, started on an ephemeral port and probed over HTTP.
 
-mod common;
 
 use auth_actix::auth_core::PoolConfig;
 use auth_actix::AuthStore;
-use common::{basic, http, start, temp_database};
+use crate::common::{basic, http, start, temp_database};
 
 const NOT_PROVIDED: &str = r#"{"detail":"Authentication credentials were not provided."}"#;
 
@@ -177,7 +176,7 @@ fn scope_middleware() {
 #[test]
 fn postgres() {
     if !cfg!(feature = "postgres") {
-        common::skipped("SKIPPED: postgres: the example needs the postgres feature (run with --features postgres)");
+        crate::common::skipped("SKIPPED: postgres: the example needs the postgres feature (run with --features postgres)");
         return;
     }
     // Cargo names every binary, built or not.
@@ -186,7 +185,7 @@ fn postgres() {
         .ok()
         .filter(|url| !url.trim().is_empty())
     else {
-        common::skipped("SKIPPED: postgres: needs PostgreSQL (set TEST_POSTGRES_URL to run)");
+        crate::common::skipped("SKIPPED: postgres: needs PostgreSQL (set TEST_POSTGRES_URL to run)");
         return;
     };
     let store = AuthStore::connect(&url, &PoolConfig::default()).expect("connect");
@@ -233,7 +232,7 @@ fn postgres() {
 #[test]
 fn redis_sessions() {
     if !cfg!(feature = "redis") {
-        common::skipped("SKIPPED: redis_sessions: the example needs the redis feature (run with --features redis)");
+        crate::common::skipped("SKIPPED: redis_sessions: the example needs the redis feature (run with --features redis)");
         return;
     }
     let bin = env!("CARGO_BIN_EXE_redis_sessions");
@@ -241,7 +240,7 @@ fn redis_sessions() {
         .ok()
         .filter(|url| !url.trim().is_empty())
     else {
-        common::skipped("SKIPPED: redis_sessions: needs Redis (set TEST_REDIS_URL to run)");
+        crate::common::skipped("SKIPPED: redis_sessions: needs Redis (set TEST_REDIS_URL to run)");
         return;
     };
     let (dir, url) = temp_database();

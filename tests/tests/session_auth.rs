@@ -3,9 +3,6 @@
 //! and MariaDB (`TEST_POSTGRES_URL`, `TEST_MYSQL_URL`), and with Redis
 //! sessions shared by two app instances (`TEST_REDIS_URL`, feature `redis`).
 
-#[path = "../../auth-core/tests/common/mod.rs"]
-#[macro_use]
-mod common;
 
 use auth_actix::site::SiteSettings;
 use std::collections::HashMap;
@@ -22,7 +19,7 @@ use auth_actix::views::{csrf, login, logout, obtain_auth_token};
 use auth_actix::{ApiError, AuthStore};
 use auth_core::db::schema::actix_auth_session;
 use auth_core::NewUser;
-use common::TestDb;
+use crate::common::TestDb;
 use diesel::prelude::*;
 use integration_tests::redis_url;
 use serde_json::{json, Value};
@@ -150,7 +147,7 @@ fn run(case: impl std::future::Future<Output = ()>) {
 
 fn user(store: &AuthStore, prefix: &str) -> auth_core::User {
     store
-        .create_user(NewUser::new(common::username(prefix), Some("pw".into())))
+        .create_user(NewUser::new(crate::common::username(prefix), Some("pw".into())))
         .unwrap()
 }
 

@@ -4,9 +4,6 @@
 //! instances (`TEST_REDIS_URL`, cargo feature `redis`). Logging out must end
 //! the session on the server: replaying the old cookie finds nothing.
 
-#[path = "../../auth-core/tests/common/mod.rs"]
-#[macro_use]
-mod common;
 
 use std::time::Duration;
 
@@ -20,7 +17,7 @@ use auth_actix::session::{
 };
 use auth_core::db::schema::actix_auth_session;
 use auth_core::AuthStore;
-use common::TestDb;
+use crate::common::TestDb;
 use diesel::prelude::*;
 use integration_tests::redis_url;
 

@@ -18,7 +18,6 @@ use auth_actix::{
 use serde_json::json;
 
 use crate::common::{broken_store, sqlite_store, with_auth, MemoryTokens};
-use crate::{send, serve};
 
 /// Counts its calls; refuses with the wait in its type (milliseconds; 0 lets through).
 #[derive(Default)]

@@ -1,0 +1,19 @@
+//! auth-actix's integration tests, as one test binary (one link instead of
+//! one per file): each file of this folder is a module, sharing `common`.
+
+#[macro_use]
+mod common;
+
+mod csrf;
+mod http_classes;
+mod http_login;
+mod http_obtain_auth_token;
+mod http_pipeline;
+mod http_session;
+mod http_store;
+mod http_token;
+mod http_token_cache;
+mod http_views;
+mod parsers;
+mod pool_exhausted;
+mod properties;
