@@ -1,12 +1,11 @@
 //! Basic header parsing and RemoteUser's proxy trust over HTTP: everything
 //! that is decided before a user store is consulted.
 
-
+use crate::common::{detail, with_auth, NOT_PROVIDED};
 use actix_web::test::TestRequest;
 use actix_web::HttpResponse;
 use auth_actix::prelude::*;
 use auth_actix::RemoteUserConfig;
-use crate::common::{detail, with_auth, NOT_PROVIDED};
 
 #[api_view(GET)]
 #[authentication_classes(BasicAuthentication)]

@@ -4,7 +4,7 @@
 //! ends the session on the server; a password change ends the other
 //! sessions; `obtain_auth_token` refuses a logged-in session without CSRF.
 
-
+use crate::common::{cookie_value, detail, set_cookie, Reply};
 use actix_web::cookie::Key;
 use actix_web::http::header::{HeaderValue, CONTENT_TYPE, COOKIE};
 use actix_web::test::{init_service, TestRequest};
@@ -16,7 +16,6 @@ use auth_actix::session::{self, DieselSessionStore, FailClosed, Session};
 use auth_actix::site::SiteSettings;
 use auth_actix::views::{csrf, login, logout, obtain_auth_token};
 use auth_actix::{AuthStore, BasicAuthentication, DynAuthentication};
-use crate::common::{cookie_value, detail, set_cookie, Reply};
 use serde_json::{json, Value};
 
 const SECRET: &str = "login-tests-secret-key-0123456789-0123456789-0123";

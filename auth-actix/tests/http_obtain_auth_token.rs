@@ -3,10 +3,10 @@
 //! header; the same key comes back on every login, concurrent first logins
 //! make one token; oversized bodies are 413, a broken database 503.
 
-
 use auth_actix::site::SiteSettings;
 use std::rc::Rc;
 
+use crate::common::with_auth;
 use actix_web::http::header::{HeaderValue, CONTENT_TYPE};
 use actix_web::http::Method;
 use actix_web::test::{init_service, TestRequest};
@@ -14,7 +14,6 @@ use actix_web::{web, App};
 use auth_actix::auth_core::NewUser;
 use auth_actix::views::obtain_auth_token;
 use auth_actix::{AuthSettings, AuthStore, BasicAuthentication, DynAuthentication};
-use crate::common::with_auth;
 use serde_json::{json, Value};
 
 /// A migrated store with the fixture's users.

@@ -8,6 +8,9 @@ mod throttles;
 use std::any::Any;
 use std::borrow::Cow;
 
+use crate::common::{
+    assert_bare_basic_forbidden, detail, with_auth, MemoryTokens, DENIED, NOT_PROVIDED,
+};
 use actix_web::http::header::{HeaderValue, AUTHORIZATION};
 use actix_web::test::{init_service, TestRequest};
 use actix_web::{get, web, App, HttpResponse};
@@ -16,7 +19,6 @@ use auth_actix::{
     ApiError, AuthError, AuthResult, Authenticated, DynAuthentication, PermissionRequest,
     UnauthenticatedUser,
 };
-use crate::common::{assert_bare_basic_forbidden, detail, with_auth, MemoryTokens, DENIED, NOT_PROVIDED};
 use serde_json::json;
 
 fn settings() -> auth_actix::AuthSettingsBuilder {

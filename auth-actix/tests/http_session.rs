@@ -5,7 +5,7 @@
 //! reaches the body as `CSRF Failed: <reason>`; a failing session store is a
 //! 503 behind `FailClosed`.
 
-
+use crate::common::{cookie_value, detail, with_auth, NOT_PROVIDED};
 use actix_web::cookie::Key;
 use actix_web::http::header::{HeaderValue, CONTENT_TYPE, COOKIE};
 use actix_web::test::{init_service, TestRequest};
@@ -17,7 +17,6 @@ use auth_actix::prelude::*;
 use auth_actix::session::{self, DieselSessionStore, FailClosed, Session};
 use auth_actix::site::SiteSettings;
 use auth_actix::{AuthStore, SessionAuthentication};
-use crate::common::{cookie_value, detail, with_auth, NOT_PROVIDED};
 use serde_json::json;
 
 const SECRET: &str = "test-secret-key-for-session-hashes-0123456789";

@@ -2,9 +2,9 @@
 //! store (a temporary SQLite database created through `AuthStore`), and a 503
 //! when the database fails during authentication.
 
-
 use std::borrow::Cow;
 
+use crate::common::{detail, with_auth, DENIED, NOT_PROVIDED};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::test::TestRequest;
 use actix_web::HttpResponse;
@@ -14,7 +14,6 @@ use auth_actix::{
     run_blocking, AuthError, AuthResult, AuthStore, Authenticated, RemoteUserConfig, TrustedProxy,
 };
 use base64::Engine;
-use crate::common::{detail, with_auth, DENIED, NOT_PROVIDED};
 use serde_json::json;
 
 struct Fixture {

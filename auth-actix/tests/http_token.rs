@@ -1,14 +1,13 @@
 //! TokenAuthentication over HTTP (spec 2.2) with replaceable token stores:
 //! keywords, DRF's messages, inactive users, custom token models, 503.
 
-
 use std::sync::Arc;
 
+use crate::common::{detail, token_settings, with_auth, BrokenTokens, MemoryTokens, NOT_PROVIDED};
 use actix_web::test::TestRequest;
 use actix_web::HttpResponse;
 use auth_actix::prelude::*;
 use auth_actix::{Auth, Keyword, StoreError, TokenStore, User};
-use crate::common::{detail, token_settings, with_auth, BrokenTokens, MemoryTokens, NOT_PROVIDED};
 use serde_json::json;
 
 #[api_view(GET)]

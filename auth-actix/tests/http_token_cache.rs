@@ -2,15 +2,14 @@
 //! without the blocking hop, changes through the store revoke at once, and a
 //! change made behind the store's back (another process) shows after the TTL.
 
-
 use std::time::Duration;
 
+use crate::common::{detail, token_settings, user, with_auth};
 use actix_web::test::TestRequest;
 use actix_web::HttpResponse;
 use auth_actix::auth_core::{NewUser, TokenCacheConfig};
 use auth_actix::prelude::*;
 use auth_actix::{Auth, AuthStore, StoreError, Token, TokenStore, User};
-use crate::common::{detail, token_settings, user, with_auth};
 use serde_json::json;
 
 #[api_view(GET)]

@@ -1,13 +1,14 @@
 //! The same pipeline in its other two forms: a class-based view (DRF's
 //! `APIView`) and a middleware for scopes and resources.
 
-
+use crate::common::{
+    assert_bare_basic_forbidden, detail, with_auth, MemoryTokens, DENIED, NOT_PROVIDED,
+};
 use actix_web::http::Method;
 use actix_web::test::{init_service, TestRequest};
 use actix_web::{web, App, HttpResponse};
 use auth_actix::prelude::*;
 use auth_actix::{ApiError, AuthError, AuthPipeline};
-use crate::common::{assert_bare_basic_forbidden, detail, with_auth, MemoryTokens, DENIED, NOT_PROVIDED};
 use serde_json::json;
 
 fn settings() -> AuthSettings {

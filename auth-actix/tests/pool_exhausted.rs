@@ -4,18 +4,17 @@
 //! the waiting token requests end with 200 once connections come back, or
 //! with DRF-style 503 JSON when the pool's timeout passes, never a hang.
 
-
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
+use crate::common::UNAVAILABLE;
 use actix_web::dev::ServerHandle;
 use actix_web::{web, App, HttpResponse, HttpServer};
 use auth_actix::auth_core::{Hashers, NewUser, PoolConfig, TokenCacheConfig};
 use auth_actix::prelude::*;
 use auth_actix::AuthStore;
-use crate::common::UNAVAILABLE;
 use serde_json::json;
 
 /// How long a request waits for a connection before the store gives up.

@@ -6,7 +6,6 @@
 //! Case counts are kept moderate; `PROPTEST_CASES=10000 cargo test -p
 //! auth-actix --test properties` runs more.
 
-
 use auth_actix::site::SiteSettings;
 use std::collections::HashMap;
 

@@ -25,6 +25,8 @@ pub mod models;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub mod permissions;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+pub mod relations;
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub mod sessions;
 pub mod signing;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]

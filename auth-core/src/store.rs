@@ -19,6 +19,7 @@ use crate::models::{
     self, NewUser, Token, TokenRow, User, UserRow, EMAIL_MAX_LENGTH, NAME_MAX_LENGTH,
     TOKEN_KEY_MAX_LENGTH, USERNAME_MAX_LENGTH,
 };
+use crate::relations;
 use crate::token_cache::{TokenCache, TokenCacheConfig};
 
 pub use crate::db::StoreError;
@@ -27,6 +28,11 @@ pub use crate::db::StoreError;
 /// An error rolls the whole creation back and is returned by `create_user`.
 pub type UserCreatedHook =
     Arc<dyn Fn(&mut AnyConnection, &User) -> Result<(), StoreError> + Send + Sync>;
+
+/// Hook called after a write that changed or removed a user (password,
+/// activation, deletion, token changes), with the user's id: where a
+/// feature drops what it caches about that user.
+pub type UserChangedHook = Arc<dyn Fn(i32) + Send + Sync>;
 
 /// How often an operation that lost a race (unique violation, deadlock) is tried.
 const MAX_ATTEMPTS: usize = 10;
@@ -38,13 +44,16 @@ pub struct AuthStore {
     hashers: Arc<Hashers>,
     auto_create_token: bool,
     hooks: Arc<Vec<UserCreatedHook>>,
+    changed_hooks: Arc<Vec<UserChangedHook>>,
     token_cache: Option<Arc<TokenCache>>,
 }
 
-/// Drops a user's cached tokens when it goes out of scope: after the write,
-/// on every return path (errors included).
+/// Drops a user's cached tokens, and tells the user-changed hooks, when it
+/// goes out of scope: after the write, on every return path (errors
+/// included).
 struct InvalidateOnDrop<'a> {
     cache: Option<&'a TokenCache>,
+    changed_hooks: &'a [UserChangedHook],
     user_id: i32,
 }
 
@@ -52,6 +61,9 @@ impl Drop for InvalidateOnDrop<'_> {
     fn drop(&mut self) {
         if let Some(cache) = self.cache {
             cache.invalidate_user(self.user_id);
+        }
+        for hook in self.changed_hooks {
+            hook(self.user_id);
         }
     }
 }
@@ -197,6 +209,7 @@ impl AuthStore {
             hashers: Arc::new(Hashers::default()),
             auto_create_token: false,
             hooks: Arc::new(Vec::new()),
+            changed_hooks: Arc::new(Vec::new()),
             token_cache: None,
         }
     }
@@ -240,13 +253,11 @@ impl AuthStore {
         self.token_cache.as_deref().map(TokenCache::config)
     }
 
-    /// Drops the cached tokens of `user_id` (nothing without a cache). Call it
-    /// after changing a user or a token with queries of your own; the store's
-    /// own methods already do.
+    /// Drops the cached tokens of `user_id` (nothing without a cache) and
+    /// runs the user-changed hooks. Call it after changing a user or a token
+    /// with queries of your own; the store's own methods already do.
     pub fn invalidate_cached_tokens(&self, user_id: i32) {
-        if let Some(cache) = &self.token_cache {
-            cache.invalidate_user(user_id);
-        }
+        drop(self.invalidate_on_drop(user_id));
     }
 
     /// Empties the token cache (nothing without one).
@@ -271,6 +282,7 @@ impl AuthStore {
     fn invalidate_on_drop(&self, user_id: i32) -> InvalidateOnDrop<'_> {
         InvalidateOnDrop {
             cache: self.token_cache.as_deref(),
+            changed_hooks: &self.changed_hooks,
             user_id,
         }
     }
@@ -293,6 +305,14 @@ impl AuthStore {
     /// Hooks run in the order they were added.
     pub fn on_user_created(mut self, hook: UserCreatedHook) -> Self {
         Arc::make_mut(&mut self.hooks).push(hook);
+        self
+    }
+
+    /// Adds a hook run after every write through the store that changes or
+    /// removes a user or their token (the points where the token cache is
+    /// invalidated), with the user's id, whether the write succeeded or not.
+    pub fn on_user_changed(mut self, hook: UserChangedHook) -> Self {
+        Arc::make_mut(&mut self.changed_hooks).push(hook);
         self
     }
 
@@ -554,18 +574,19 @@ impl AuthStore {
         Ok(())
     }
 
-    /// Deletes the user and their token in one transaction; `false` if there
-    /// was no such user. Tokens are deleted explicitly because a database
-    /// migrated by Django has no `ON DELETE CASCADE` (Django cascades in
-    /// Python). Rows of Django tables this crate does not know (groups,
-    /// permissions, admin log) still referencing the user make this fail.
+    /// Deletes the user in one transaction, first applying Django's
+    /// `on_delete` to every table of the features compiled in that refers to
+    /// it ([`USER_RELATIONS`](crate::relations::USER_RELATIONS): the token
+    /// goes), as Django's `Collector` does in Python (a database Django
+    /// migrated has no `ON DELETE CASCADE`); `false` if there was no such
+    /// user. Rows of Django tables no feature knows (groups, permissions,
+    /// admin log) still referencing the user make this fail.
     pub fn delete_user(&self, user_id: i32) -> Result<bool, StoreError> {
         let _invalidate = self.invalidate_on_drop(user_id);
         let mut conn = self.connection()?;
         retry_conflicts(|| {
             conn.transaction(|c| {
-                diesel::delete(authtoken_token::table.filter(authtoken_token::user_id.eq(user_id)))
-                    .execute(c)?;
+                relations::apply(c, user_id, relations::USER_RELATIONS)?;
                 let deleted = diesel::delete(auth_user::table.find(user_id)).execute(c)?;
                 Ok(deleted > 0)
             })
@@ -946,6 +967,24 @@ mod tests {
                 .1
                 .is_active
         );
+    }
+
+    #[test]
+    fn user_changed_hooks_hear_every_change_and_deletion_applies_the_relations() {
+        let (store, user, token) = memory_store();
+        let heard = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = heard.clone();
+        let store = store.on_user_changed(Arc::new(move |id| log.lock().unwrap().push(id)));
+        store.set_password(user.id, "new").unwrap();
+        store.set_active(user.id, true).unwrap();
+        store.token_regenerate(user.id).unwrap();
+        store.invalidate_cached_tokens(user.id);
+        assert_eq!(*heard.lock().unwrap(), [user.id; 4]);
+        // The token goes with its user (the core's relation), in one transaction.
+        assert!(store.delete_user(user.id).unwrap());
+        assert_eq!(heard.lock().unwrap().len(), 5);
+        assert_eq!(store.token_with_user(&token.key).unwrap(), None);
+        assert_eq!(store.token_for_user(user.id).unwrap(), None);
     }
 
     #[test]

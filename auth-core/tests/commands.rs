@@ -1,11 +1,10 @@
 //! The management commands through `commands::run`, with captured streams.
 
-
+use crate::common::TestDb;
 use auth_core::commands::{run, CommandContext, StoreSource};
 use auth_core::db::Backend;
 use auth_core::hashers::Verification;
 use auth_core::AuthStore;
-use crate::common::TestDb;
 
 struct Output {
     code: i32,

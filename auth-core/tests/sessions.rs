@@ -1,16 +1,15 @@
 //! The session table on every backend: SQLite always, PostgreSQL and MariaDB
 //! when `TEST_POSTGRES_URL` / `TEST_MYSQL_URL` are set.
 
-
 use std::collections::HashSet;
 use std::thread;
 use std::time::Duration;
 
+use crate::common::TestDb;
 use auth_core::db::schema::actix_auth_session;
 use auth_core::sessions::{is_well_formed_key, SessionDb, SESSION_KEY_LENGTH};
 use auth_core::StoreError;
 use chrono::{NaiveDate, TimeDelta, Utc};
-use crate::common::TestDb;
 use diesel::prelude::*;
 
 const HOUR: Duration = Duration::from_secs(3600);

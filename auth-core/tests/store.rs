@@ -1,18 +1,17 @@
 //! The store, migrations and pool on every backend: SQLite always, PostgreSQL
 //! and MariaDB/MySQL when `TEST_POSTGRES_URL` / `TEST_MYSQL_URL` are set.
 
-
 use std::collections::BTreeSet;
 use std::sync::{Arc, Barrier, Mutex};
 use std::time::Duration;
 
+use crate::common::{query_lines, replay, schema_snapshot, username, TestDb};
 use auth_core::db::schema::{auth_user, authtoken_token};
 use auth_core::db::{Backend, PoolConfig};
 use auth_core::hashers::Verification;
 use auth_core::store::{now_utc, UserCreatedHook};
 use auth_core::{AuthStore, NewUser, StoreError};
 use chrono::{NaiveDate, NaiveDateTime};
-use crate::common::{query_lines, replay, schema_snapshot, username, TestDb};
 use diesel::prelude::*;
 
 per_backend!(

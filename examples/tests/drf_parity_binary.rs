@@ -2,7 +2,6 @@
 //! port, probed over a real socket (which is also what makes the loopback
 //! peer of `/remote/` real).
 
-
 use std::process::{Command, Output};
 
 use crate::common::{basic, http, start};

@@ -1,9 +1,8 @@
 //! Each scenario binary, started on an ephemeral port and probed over HTTP.
 
-
+use crate::common::{basic, http, start, temp_database};
 use auth_actix::auth_core::PoolConfig;
 use auth_actix::AuthStore;
-use crate::common::{basic, http, start, temp_database};
 
 const NOT_PROVIDED: &str = r#"{"detail":"Authentication credentials were not provided."}"#;
 
@@ -185,7 +184,9 @@ fn postgres() {
         .ok()
         .filter(|url| !url.trim().is_empty())
     else {
-        crate::common::skipped("SKIPPED: postgres: needs PostgreSQL (set TEST_POSTGRES_URL to run)");
+        crate::common::skipped(
+            "SKIPPED: postgres: needs PostgreSQL (set TEST_POSTGRES_URL to run)",
+        );
         return;
     };
     let store = AuthStore::connect(&url, &PoolConfig::default()).expect("connect");

@@ -3,11 +3,11 @@
 //! and MariaDB (`TEST_POSTGRES_URL`, `TEST_MYSQL_URL`), and with Redis
 //! sessions shared by two app instances (`TEST_REDIS_URL`, feature `redis`).
 
-
 use auth_actix::site::SiteSettings;
 use std::collections::HashMap;
 use std::rc::Rc;
 
+use crate::common::TestDb;
 use actix_web::cookie::Key;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::header::{HeaderValue, COOKIE};
@@ -19,7 +19,6 @@ use auth_actix::views::{csrf, login, logout, obtain_auth_token};
 use auth_actix::{ApiError, AuthStore};
 use auth_core::db::schema::actix_auth_session;
 use auth_core::NewUser;
-use crate::common::TestDb;
 use diesel::prelude::*;
 use integration_tests::redis_url;
 use serde_json::{json, Value};
@@ -147,7 +146,10 @@ fn run(case: impl std::future::Future<Output = ()>) {
 
 fn user(store: &AuthStore, prefix: &str) -> auth_core::User {
     store
-        .create_user(NewUser::new(crate::common::username(prefix), Some("pw".into())))
+        .create_user(NewUser::new(
+            crate::common::username(prefix),
+            Some("pw".into()),
+        ))
         .unwrap()
 }
 

@@ -4,9 +4,9 @@
 //! instances (`TEST_REDIS_URL`, cargo feature `redis`). Logging out must end
 //! the session on the server: replaying the old cookie finds nothing.
 
-
 use std::time::Duration;
 
+use crate::common::TestDb;
 use actix_web::cookie::{time, Cookie, Key};
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;
@@ -17,7 +17,6 @@ use auth_actix::session::{
 };
 use auth_core::db::schema::actix_auth_session;
 use auth_core::AuthStore;
-use crate::common::TestDb;
 use diesel::prelude::*;
 use integration_tests::redis_url;
 
