@@ -45,4 +45,4 @@ pub use sessions::SessionDb;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub use store::{AuthStore, StoreError};
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
-pub use token_cache::TokenCacheConfig;
+pub use token_cache::{DigestCache, TokenCacheConfig};

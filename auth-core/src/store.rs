@@ -747,7 +747,7 @@ impl AuthStore {
         let generation = cache.generation();
         let found = self.token_with_user_uncached(key)?;
         if let Some((token, user)) = &found {
-            cache.insert(key, token, user, generation);
+            cache.insert(key, (token.clone(), user.clone()), user.id, generation);
         }
         Ok(found)
     }
@@ -890,7 +890,7 @@ mod tests {
         assert!(store.token_with_user(&token.key).unwrap().is_some());
         clock.store(1_000, Ordering::SeqCst);
         assert_eq!(store.token_with_user(&token.key).unwrap(), None);
-        assert!(format!("{store:?}").contains("TokenCache { ttl: 1s, capacity: 100, len: "));
+        assert!(format!("{store:?}").contains("DigestCache { ttl: 1s, capacity: 100, len: "));
         assert!(!format!("{store:?}").contains(&token.key));
     }
 

@@ -1,4 +1,8 @@
-//! An opt-in, in-process cache of token lookups ([`AuthStore::with_token_cache`]).
+//! An opt-in, in-process cache of token lookups ([`AuthStore::with_token_cache`]),
+//! built on [`DigestCache`]: values keyed by the SHA-256 digest of a secret,
+//! with a TTL, a capacity and a per-user index for invalidation, which any
+//! family caching secret lookups (knox tokens, OAuth access tokens,
+//! introspection answers) uses the same way.
 //!
 //! # Trade-off
 //!
@@ -32,6 +36,9 @@ use sha2::{Digest, Sha256};
 
 use crate::db::StoreError;
 use crate::models::{Token, User};
+
+/// DRF's token lookups: a token and its user.
+pub(crate) type TokenCache = DigestCache<(Token, User)>;
 
 /// Settings of the token cache. `TokenCacheConfig::default()` is 5 s / 10,000 entries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,17 +103,17 @@ fn digest(key: &str) -> KeyDigest {
 /// The clock, replaceable in tests.
 pub(crate) type Clock = Arc<dyn Fn() -> Instant + Send + Sync>;
 
-struct Entry {
-    token: Token,
-    user: User,
+struct Entry<V> {
+    value: V,
+    /// The user the value belongs to, for [`DigestCache::invalidate_user`].
+    user_id: i32,
     expires: Instant,
     /// Insertion number: matches the `order` record of this very insertion.
     seq: u64,
 }
 
-#[derive(Default)]
-struct Entries {
-    map: HashMap<KeyDigest, Entry>,
+struct Entries<V> {
+    map: HashMap<KeyDigest, Entry<V>>,
     /// Insertion order (oldest first). Records whose entry was replaced or
     /// removed since are stale and skipped; all entries share one TTL, so the
     /// oldest live entry is also the first to expire.
@@ -117,7 +124,18 @@ struct Entries {
     generation: u64,
 }
 
-impl Entries {
+impl<V> Default for Entries<V> {
+    fn default() -> Self {
+        Entries {
+            map: HashMap::new(),
+            order: VecDeque::new(),
+            next_seq: 0,
+            generation: 0,
+        }
+    }
+}
+
+impl<V> Entries<V> {
     /// Whether the `order` record points at the live entry of that insertion.
     fn is_current(&self, record: &(KeyDigest, u64)) -> bool {
         self.map.get(&record.0).is_some_and(|e| e.seq == record.1)
@@ -150,23 +168,29 @@ impl Entries {
     }
 }
 
-/// The cache itself; see the [module docs](self).
-pub(crate) struct TokenCache {
+/// Values found by a secret (a token key), cached under the secret's
+/// SHA-256 digest with a TTL and a capacity, and dropped per user; see the
+/// [module docs](self). `Debug` shows sizes only.
+///
+/// A lookup reads [`generation`](Self::generation) before its query and
+/// passes it to [`insert`](Self::insert): a fill that raced an invalidation
+/// is dropped, so a revoked secret is never cached again by a slow query.
+pub struct DigestCache<V> {
     ttl: Duration,
     capacity: usize,
     clock: Clock,
-    entries: RwLock<Entries>,
+    entries: RwLock<Entries<V>>,
 }
 
-impl TokenCache {
+impl<V: Clone> DigestCache<V> {
     /// An empty cache; `config` must be valid.
-    pub(crate) fn new(config: TokenCacheConfig) -> Result<Self, StoreError> {
+    pub fn new(config: TokenCacheConfig) -> Result<Self, StoreError> {
         Self::with_clock(config, Arc::new(Instant::now))
     }
 
     pub(crate) fn with_clock(config: TokenCacheConfig, clock: Clock) -> Result<Self, StoreError> {
         config.validate()?;
-        Ok(TokenCache {
+        Ok(DigestCache {
             ttl: config.ttl,
             capacity: config.capacity,
             clock,
@@ -176,32 +200,33 @@ impl TokenCache {
 
     // A panic cannot happen while the lock is held (no code in it panics), and
     // every mutation leaves the maps consistent, so a poisoned lock is usable.
-    fn read(&self) -> RwLockReadGuard<'_, Entries> {
+    fn read(&self) -> RwLockReadGuard<'_, Entries<V>> {
         self.entries.read().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn write(&self) -> RwLockWriteGuard<'_, Entries> {
+    fn write(&self) -> RwLockWriteGuard<'_, Entries<V>> {
         self.entries.write().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The cached token and user for `key`, if present and not expired.
-    pub(crate) fn get(&self, key: &str) -> Option<(Token, User)> {
+    /// The cached value for `key`, if present and not expired.
+    pub fn get(&self, key: &str) -> Option<V> {
         let digest = digest(key);
         let now = (self.clock)();
         let entries = self.read();
         let entry = entries.map.get(&digest)?;
-        (entry.expires > now).then(|| (entry.token.clone(), entry.user.clone()))
+        (entry.expires > now).then(|| entry.value.clone())
     }
 
-    /// The generation to pass to [`TokenCache::insert`] after the lookup; read
-    /// it before the query.
-    pub(crate) fn generation(&self) -> u64 {
+    /// The generation to pass to [`insert`](Self::insert) after the lookup;
+    /// read it before the query.
+    pub fn generation(&self) -> u64 {
         self.read().generation
     }
 
-    /// Caches a row found for `key` by a query started at `generation`; skipped
-    /// when an invalidation happened since (the row may be stale).
-    pub(crate) fn insert(&self, key: &str, token: &Token, user: &User, generation: u64) {
+    /// Caches `value` (of the user `user_id`) found for `key` by a query
+    /// started at `generation`; skipped when an invalidation happened since
+    /// (the value may be stale).
+    pub fn insert(&self, key: &str, value: V, user_id: i32, generation: u64) {
         let digest = digest(key);
         let now = (self.clock)();
         let Some(expires) = now.checked_add(self.ttl) else {
@@ -222,8 +247,8 @@ impl TokenCache {
         entries.map.insert(
             digest,
             Entry {
-                token: token.clone(),
-                user: user.clone(),
+                value,
+                user_id,
                 expires,
                 seq,
             },
@@ -237,16 +262,14 @@ impl TokenCache {
     }
 
     /// Drops every entry of `user_id` and makes fills in flight skip their insert.
-    pub(crate) fn invalidate_user(&self, user_id: i32) {
+    pub fn invalidate_user(&self, user_id: i32) {
         let mut entries = self.write();
         entries.generation = entries.generation.wrapping_add(1);
-        entries
-            .map
-            .retain(|_, entry| entry.token.user_id != user_id && entry.user.id != user_id);
+        entries.map.retain(|_, entry| entry.user_id != user_id);
     }
 
     /// Drops every entry.
-    pub(crate) fn clear(&self) {
+    pub fn clear(&self) {
         let mut entries = self.write();
         entries.generation = entries.generation.wrapping_add(1);
         entries.map.clear();
@@ -254,11 +277,17 @@ impl TokenCache {
     }
 
     /// Entries held (expired ones included until they are pruned).
-    pub(crate) fn len(&self) -> usize {
+    pub fn len(&self) -> usize {
         self.read().map.len()
     }
 
-    pub(crate) fn config(&self) -> TokenCacheConfig {
+    /// Whether nothing is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The TTL and capacity.
+    pub fn config(&self) -> TokenCacheConfig {
         TokenCacheConfig {
             ttl: self.ttl,
             capacity: self.capacity,
@@ -266,12 +295,20 @@ impl TokenCache {
     }
 }
 
-impl fmt::Debug for TokenCache {
+impl<V> fmt::Debug for DigestCache<V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TokenCache")
+        f.debug_struct("DigestCache")
             .field("ttl", &self.ttl)
             .field("capacity", &self.capacity)
-            .field("len", &self.len())
+            .field(
+                "len",
+                &self
+                    .entries
+                    .read()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .map
+                    .len(),
+            )
             .finish()
     }
 }
@@ -324,7 +361,8 @@ mod tests {
 
     fn put(cache: &TokenCache, user_id: i32, key: &str) {
         let (token, user) = row(user_id, key);
-        cache.insert(key, &token, &user, cache.generation());
+        let user_id = user.id;
+        cache.insert(key, (token, user), user_id, cache.generation());
     }
 
     fn user_of(cache: &TokenCache, key: &str) -> Option<i32> {
@@ -457,10 +495,10 @@ mod tests {
         assert_eq!(user_of(&cache, "k2"), Some(2));
         // A lookup that started before the invalidation may carry the old row.
         let (token, user) = row(1, "k1");
-        cache.insert("k1", &token, &user, before);
+        cache.insert("k1", (token.clone(), user.clone()), user.id, before);
         assert_eq!(user_of(&cache, "k1"), None);
         // One that started after it is cached.
-        cache.insert("k1", &token, &user, cache.generation());
+        cache.insert("k1", (token, user), 1, cache.generation());
         assert_eq!(user_of(&cache, "k1"), Some(1));
         cache.clear();
         assert_eq!(cache.len(), 0);
@@ -473,7 +511,7 @@ mod tests {
         put(&cache, 1, "secret-key-value");
         let shown = format!("{cache:?}");
         assert_eq!(
-            shown, "TokenCache { ttl: 1s, capacity: 10, len: 1 }",
+            shown, "DigestCache { ttl: 1s, capacity: 10, len: 1 }",
             "{shown}"
         );
     }
