@@ -41,9 +41,9 @@ pub use auth_macros::{
 
 pub use authentication::{
     get_authorization_header, keyword, keyword::Bearer, AuthResult, Authentication,
-    AuthenticationList, BasicAuthentication, DefaultAuthentication, DynAuthentication, Keyword,
-    RemoteUserAuthentication, RemoteUserConfig, SessionAuthentication, TokenAuthentication,
-    TokenStore, TrustedProxy,
+    AuthenticationList, BasicAuthentication, BasicConfig, DefaultAuthentication, DynAuthentication,
+    Keyword, RemoteUserAuthentication, RemoteUserConfig, SessionAuthentication,
+    TokenAuthentication, TokenStore, TrustedProxy,
 };
 pub use blocking::{run_blocking, run_query};
 pub use error::ApiError;

@@ -7,7 +7,6 @@ use crate::error::misconfigured;
 use std::fmt;
 use std::sync::Arc;
 
-use actix_web::http::header::HeaderValue;
 use actix_web::{web, HttpRequest};
 use auth_core::error::AuthError;
 use auth_core::identity::{Auth, Identity, UnauthenticatedUser};
@@ -15,8 +14,7 @@ use auth_core::permissions::{AllowAny, DynPermission, Needs, Permission};
 use auth_core::AuthStore;
 
 use crate::authentication::{
-    Authentication, BasicAuthentication, DynAuthentication, RemoteUserConfig,
-    SessionAuthentication, TokenStore,
+    Authentication, BasicAuthentication, DynAuthentication, SessionAuthentication, TokenStore,
 };
 use crate::csrf::CsrfConfig;
 use crate::site::SiteSettings;
@@ -51,8 +49,6 @@ struct Inner {
     anonymous: Arc<Identity>,
     store: Option<AuthStore>,
     token_store: Option<Arc<dyn TokenStore>>,
-    basic_realm: String,
-    remote_user: RemoteUserConfig,
     error_body: Option<ErrorBodyHook>,
     renders: Vec<String>,
     parses: Vec<String>,
@@ -119,16 +115,6 @@ impl AuthSettings {
         })
     }
 
-    /// Basic's `www_authenticate_realm` (default `api`).
-    pub fn basic_realm(&self) -> &str {
-        &self.0.basic_realm
-    }
-
-    /// Where `RemoteUserAuthentication` reads the username, and whom it trusts.
-    pub fn remote_user(&self) -> &RemoteUserConfig {
-        &self.0.remote_user
-    }
-
     /// The error-body hook, if any.
     pub fn error_body(&self) -> Option<&ErrorBodyHook> {
         self.0.error_body.as_ref()
@@ -165,6 +151,16 @@ impl AuthSettings {
     pub(crate) fn permission_needs(&self) -> &Needs {
         &self.0.permission_needs
     }
+}
+
+/// A value registered as app data, plain or in `web::Data` (what a class's
+/// own configuration is: `BasicConfig`, `RemoteUserConfig`).
+pub(crate) fn app_data<T: 'static>(request: &HttpRequest) -> Option<&T> {
+    request.app_data::<T>().or_else(|| {
+        request
+            .app_data::<web::Data<T>>()
+            .map(|data| data.get_ref())
+    })
 }
 
 /// The convention for a feature's own settings type (Django keeps
@@ -226,8 +222,6 @@ impl fmt::Debug for AuthSettings {
             .field("throttle_classes", &self.0.throttle_classes)
             .field("unauthenticated_user", &self.0.unauthenticated_user)
             .field("has_store", &self.0.store.is_some())
-            .field("basic_realm", &self.0.basic_realm)
-            .field("remote_user", &self.0.remote_user)
             .field("site", &self.0.site)
             .field("csrf", &self.0.csrf)
             .finish_non_exhaustive()
@@ -355,8 +349,6 @@ impl Default for AuthSettingsBuilder {
             )),
             store: None,
             token_store: None,
-            basic_realm: "api".to_owned(),
-            remote_user: RemoteUserConfig::default(),
             error_body: None,
             renders: vec!["application/json".to_owned()],
             parses: [
@@ -435,18 +427,6 @@ impl AuthSettingsBuilder {
         self
     }
 
-    /// Basic's realm (default `api`).
-    pub fn basic_realm(mut self, realm: impl Into<String>) -> Self {
-        self.inner.basic_realm = realm.into();
-        self
-    }
-
-    /// RemoteUser's header, trusted proxies and user creation.
-    pub fn remote_user(mut self, config: RemoteUserConfig) -> Self {
-        self.inner.remote_user = config;
-        self
-    }
-
     /// Replace the body of every error response.
     pub fn error_body(
         mut self,
@@ -485,10 +465,6 @@ impl AuthSettingsBuilder {
     /// Check and freeze the settings.
     pub fn build(self) -> Result<AuthSettings, ConfigError> {
         let mut inner = self.inner;
-        // The realm is sent in `WWW-Authenticate: Basic realm="<realm>"`.
-        if HeaderValue::from_str(&format!("Basic realm=\"{}\"", inner.basic_realm)).is_err() {
-            return Err(ConfigError::InvalidRealm(inner.basic_realm));
-        }
         inner.csrf.validate().map_err(ConfigError::Csrf)?;
         inner.permission_needs = Needs::of(&inner.permission_classes);
         inner.anonymous = Arc::new(Identity::unauthenticated(
@@ -512,7 +488,6 @@ mod tests {
     #[test]
     fn drf_defaults() {
         let s = AuthSettings::builder().build().unwrap();
-        assert_eq!(s.basic_realm(), "api");
         assert_eq!(s.unauthenticated_user(), UnauthenticatedUser::AnonymousUser);
         assert!(s.unauthenticated_token().is_none());
         assert_eq!(s.permission_classes().len(), 1);
@@ -560,15 +535,6 @@ mod tests {
             .build()
             .unwrap();
         assert!(empty.authentication_classes().is_empty());
-    }
-
-    #[test]
-    fn realm_is_validated() {
-        let err = AuthSettings::builder()
-            .basic_realm("a\nb")
-            .build()
-            .unwrap_err();
-        assert_eq!(err, ConfigError::InvalidRealm("a\nb".into()));
     }
 
     #[test]

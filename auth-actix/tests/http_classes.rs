@@ -60,12 +60,9 @@ async fn remote_view(request: AuthRequest) -> HttpResponse {
     HttpResponse::Ok().body(request.user().to_string())
 }
 
-/// Settings that trust the proxies `proxies` for RemoteUser.
-fn trusting(proxies: &str) -> AuthSettings {
-    AuthSettings::builder()
-        .remote_user(RemoteUserConfig::default().trusted_proxies([proxies.parse().unwrap()]))
-        .build()
-        .unwrap()
+/// RemoteUser trusting the proxies `proxies`.
+fn trusting(proxies: &str) -> RemoteUserConfig {
+    RemoteUserConfig::default().trusted_proxies([proxies.parse().unwrap()])
 }
 
 /// A GET of `/` from `peer`.
@@ -75,11 +72,8 @@ fn get_from(peer: &str) -> TestRequest {
 
 #[actix_web::test]
 async fn a_client_cannot_claim_a_remote_user() {
-    for settings in [
-        AuthSettings::builder().build().unwrap(),
-        trusting("127.0.0.1"),
-    ] {
-        let app = serve!(settings, "/" => remote_view);
+    for config in [RemoteUserConfig::default(), trusting("127.0.0.1")] {
+        let app = serve!(AuthSettings::builder().build().unwrap(), with config, "/" => remote_view);
         let req = get_from("203.0.113.9:5000").insert_header(("Remote-User", "admin"));
         // Not attempted: anonymous, and RemoteUser has no challenge, so 403.
         let reply = send!(&app, req);
@@ -89,7 +83,7 @@ async fn a_client_cannot_claim_a_remote_user() {
 
 #[actix_web::test]
 async fn a_trusted_proxy_without_the_header_is_not_attempted() {
-    let app = serve!(trusting("10.0.0.0/8"), "/" => remote_view);
+    let app = serve!(AuthSettings::builder().build().unwrap(), with trusting("10.0.0.0/8"), "/" => remote_view);
     assert_eq!(send!(&app, get_from("10.1.2.3:5000")).status, 403);
     let empty = get_from("10.1.2.3:5000").insert_header(("Remote-User", ""));
     assert_eq!(send!(&app, empty).status, 403);

@@ -363,12 +363,18 @@ async fn drf_default_settings_allow_anyone() {
 }
 
 #[actix_web::test]
-async fn realm_comes_from_the_settings() {
-    let app = serve!(settings().basic_realm("internal").build().unwrap(), "/" => basic_first);
+async fn realm_comes_from_the_basic_config() {
+    let realm = auth_actix::BasicConfig::new("internal").unwrap();
+    let app = serve!(settings().build().unwrap(), with realm, "/" => basic_first);
     let reply = send!(&app, TestRequest::get().uri("/"));
     assert_eq!(
         reply.header("www-authenticate"),
         Some("Basic realm=\"internal\"")
+    );
+    // A realm that cannot be sent in a header is refused when configured.
+    assert_eq!(
+        auth_actix::BasicConfig::new("a\nb").unwrap_err(),
+        auth_actix::ConfigError::InvalidRealm("a\nb".into())
     );
 }
 

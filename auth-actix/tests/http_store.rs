@@ -203,7 +203,7 @@ async fn remote_user_authentication() {
     let config = RemoteUserConfig::default()
         .header(HeaderName::from_static("x-remote-user"))
         .trusted_proxies([proxy]);
-    let app = serve!(f.settings().remote_user(config.clone()).build().unwrap(), "/" => remote);
+    let app = serve!(f.settings().build().unwrap(), with config.clone(), "/" => remote);
 
     let reply = send!(&app, remote_request("10.0.0.2:4000", "alice"));
     assert_eq!(reply.status, 200, "{}", reply.body);
@@ -253,7 +253,7 @@ async fn remote_user_authentication() {
     let strict = config
         .create_unknown_user(false)
         .clean_username(|name| name.to_lowercase());
-    let app = serve!(f.settings().remote_user(strict).build().unwrap(), "/" => remote);
+    let app = serve!(f.settings().build().unwrap(), with strict, "/" => remote);
     let reply = send!(&app, remote_request("10.1.1.1:4000", "stranger"));
     assert_eq!(reply.status, 403);
     assert!(f.store.user_by_username("stranger").unwrap().is_none());
@@ -347,12 +347,9 @@ async fn a_custom_class_with_the_store() {
 async fn a_database_error_is_a_503_never_a_pass() {
     // A database without the auth tables: every query fails.
     let (store, _dir) = crate::common::broken_store();
-    let settings = AuthSettings::builder()
-        .store(store)
-        .remote_user(RemoteUserConfig::default().trusted_proxies(["127.0.0.1".parse().unwrap()]))
-        .build()
-        .unwrap();
-    let app = serve!(settings, "/" => basic_then_token, "/remote" => remote);
+    let settings = AuthSettings::builder().store(store).build().unwrap();
+    let proxy = RemoteUserConfig::default().trusted_proxies(["127.0.0.1".parse().unwrap()]);
+    let app = serve!(settings, with proxy, "/" => basic_then_token, "/remote" => remote);
     let unavailable = crate::common::UNAVAILABLE;
     for header in [
         basic(b"alice", b"pw"),

@@ -188,7 +188,7 @@ pub fn loopback_proxies() -> [TrustedProxy; 2] {
 
 /// The app's settings: DRF's default authentication classes (Session, then
 /// Basic), `IsAuthenticated` by default, Django's `SECRET_KEY` for session
-/// hashes, `Remote-User` believed from loopback peers, and the hosts of
+/// hashes, and the hosts of
 /// `ALLOWED_HOSTS` (the loopback names when unset).
 pub fn settings(store: AuthStore, secret: &Secret) -> Result<AuthSettings, Box<dyn Error>> {
     Ok(AuthSettings::builder()
@@ -196,13 +196,14 @@ pub fn settings(store: AuthStore, secret: &Secret) -> Result<AuthSettings, Box<d
         .site(config::site(secret)?)
         .default_authentication_classes((SessionAuthentication, BasicAuthentication))
         .default_permission_classes((IsAuthenticated,))
-        .remote_user(RemoteUserConfig::default().trusted_proxies(loopback_proxies()))
         .build()?)
 }
 
-/// The routes, for `App::configure`.
+/// The routes, for `App::configure`, and `/remote/`'s configuration:
+/// `Remote-User` believed from loopback peers.
 pub fn routes(config: &mut web::ServiceConfig) {
     config
+        .app_data(RemoteUserConfig::default().trusted_proxies(loopback_proxies()))
         .route("/basic/", web::to(basic))
         .route("/token/", web::to(token))
         .route("/bearer/", web::to(bearer))

@@ -115,17 +115,18 @@ fn user_store(dir: &tempfile::TempDir, name: &str) -> AuthStore {
     store
 }
 
-fn remote_settings(store: &AuthStore, create: bool) -> AuthSettings {
-    let proxies = ["10.0.0.0/8", "::1"].map(|p| p.parse().unwrap());
+fn remote_settings(store: &AuthStore) -> AuthSettings {
     AuthSettings::builder()
         .store(store.clone())
-        .remote_user(
-            RemoteUserConfig::default()
-                .trusted_proxies(proxies)
-                .create_unknown_user(create),
-        )
         .build()
         .unwrap()
+}
+
+fn remote_config(create: bool) -> RemoteUserConfig {
+    let proxies = ["10.0.0.0/8", "::1"].map(|p| p.parse().unwrap());
+    RemoteUserConfig::default()
+        .trusted_proxies(proxies)
+        .create_unknown_user(create)
 }
 
 /// The app, built once per process, and a runtime to call it on.
@@ -163,12 +164,14 @@ fn app() -> Run {
             .service(login)
             .service(
                 web::resource("/remote/create")
-                    .app_data(remote_settings(&store, true))
+                    .app_data(remote_settings(&store))
+                    .app_data(remote_config(true))
                     .to(remote),
             )
             .service(
                 web::resource("/remote/known")
-                    .app_data(remote_settings(&known_only, false))
+                    .app_data(remote_settings(&known_only))
+                    .app_data(remote_config(false))
                     .to(remote),
             ),
     ));

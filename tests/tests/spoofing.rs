@@ -50,16 +50,15 @@ async fn remote(request: AuthRequest) -> HttpResponse {
 fn remote_user_server(store: &AuthStore, proxy: &str) -> Server {
     let settings = AuthSettings::builder()
         .store(store.clone())
-        .remote_user(
-            RemoteUserConfig::default()
-                .trusted_proxies([proxy.parse::<TrustedProxy>().expect("a proxy")]),
-        )
         .build()
         .unwrap();
+    let remote_user = RemoteUserConfig::default()
+        .trusted_proxies([proxy.parse::<TrustedProxy>().expect("a proxy")]);
     Server::serve(
         move || {
             App::new()
                 .app_data(settings.clone())
+                .app_data(remote_user.clone())
                 .route("/remote/", web::to(remote))
         },
         1,

@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 
+use actix_web::http::header::HeaderValue;
 use actix_web::HttpRequest;
 use auth_core::error::{messages, AuthError};
 use auth_core::identity::Authenticated;
@@ -10,7 +11,8 @@ use auth_core::AuthStore;
 use super::parse::{py_b64decode, split_credentials, utf8_or_latin1};
 use super::{get_authorization_header, refuse_repeated_authorization, AuthResult, Authentication};
 use crate::blocking::run_blocking;
-use crate::settings::AuthSettings;
+use crate::error::ConfigError;
+use crate::settings::{app_data, AuthSettings};
 
 /// HTTP Basic authentication against username and password (DRF's
 /// `BasicAuthentication`), with the realm from [`AuthSettings`] (default `api`).
@@ -70,13 +72,41 @@ impl Authentication for BasicAuthentication {
 
     fn authenticate_header(
         &self,
-        _: &HttpRequest,
-        settings: &AuthSettings,
+        request: &HttpRequest,
+        _: &AuthSettings,
     ) -> Option<Cow<'static, str>> {
-        Some(Cow::Owned(format!(
-            "Basic realm=\"{}\"",
-            settings.basic_realm()
-        )))
+        Some(match app_data::<BasicConfig>(request) {
+            Some(config) => Cow::Owned(config.header.clone()),
+            None => Cow::Borrowed("Basic realm=\"api\""),
+        })
+    }
+}
+
+/// [`BasicAuthentication`]'s own settings (DRF's class attribute
+/// `www_authenticate_realm`), registered as app data, for the app or a
+/// scope: `.app_data(BasicConfig::new("admin")?)`. Without it the realm is
+/// DRF's `api`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BasicConfig {
+    realm: String,
+    header: String,
+}
+
+impl BasicConfig {
+    /// The realm sent in `WWW-Authenticate: Basic realm="<realm>"`; one that
+    /// cannot be sent in a header is an error.
+    pub fn new(realm: impl Into<String>) -> Result<Self, ConfigError> {
+        let realm = realm.into();
+        let header = format!("Basic realm=\"{realm}\"");
+        if HeaderValue::from_str(&header).is_err() {
+            return Err(ConfigError::InvalidRealm(realm));
+        }
+        Ok(BasicConfig { realm, header })
+    }
+
+    /// The realm.
+    pub fn realm(&self) -> &str {
+        &self.realm
     }
 }
 

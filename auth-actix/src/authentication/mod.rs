@@ -51,7 +51,7 @@ use auth_core::identity::{Authenticated, Identity};
 
 use crate::settings::AuthSettings;
 
-pub use basic::BasicAuthentication;
+pub use basic::{BasicAuthentication, BasicConfig};
 pub use remote_user::{RemoteUserAuthentication, RemoteUserConfig, TrustedProxy};
 pub use session::SessionAuthentication;
 pub use token::{keyword, Keyword, TokenAuthentication, TokenStore};

@@ -15,7 +15,7 @@ use auth_core::{AuthStore, StoreError};
 use super::parse::latin1;
 use super::{AuthResult, Authentication};
 use crate::blocking::run_blocking;
-use crate::settings::AuthSettings;
+use crate::settings::{app_data, AuthSettings};
 
 /// A proxy address or network (`10.0.0.7`, `10.0.0.0/8`, `::1`, `fd00::/8`)
 /// whose `RemoteUserConfig::header` is believed.
@@ -85,13 +85,23 @@ impl FromStr for TrustedProxy {
 /// Django's `RemoteUserBackend.clean_username` hook.
 pub type CleanUsername = Arc<dyn Fn(&str) -> String + Send + Sync>;
 
-/// Configuration of [`RemoteUserAuthentication`], part of [`AuthSettings`].
+/// Configuration of [`RemoteUserAuthentication`] (DRF's class attribute
+/// `header` and Django's `RemoteUserBackend` settings), registered as app
+/// data for the app or a scope: `.app_data(RemoteUserConfig::default()
+/// .trusted_proxies(..))`. Without it the header is never believed (no
+/// trusted proxy).
 #[derive(Clone)]
 pub struct RemoteUserConfig {
     header: HeaderName,
     trusted_proxies: Vec<TrustedProxy>,
     create_unknown_user: bool,
     clean_username: Option<CleanUsername>,
+}
+
+/// The configuration of an app that registered none.
+fn default_config() -> &'static RemoteUserConfig {
+    static DEFAULT: std::sync::OnceLock<RemoteUserConfig> = std::sync::OnceLock::new();
+    DEFAULT.get_or_init(RemoteUserConfig::default)
 }
 
 impl Default for RemoteUserConfig {
@@ -168,7 +178,10 @@ pub struct RemoteUserAuthentication;
 
 impl Authentication for RemoteUserAuthentication {
     async fn authenticate(&self, request: &HttpRequest, settings: &AuthSettings) -> AuthResult {
-        let config = settings.remote_user();
+        let config: &RemoteUserConfig = match app_data::<RemoteUserConfig>(request) {
+            Some(config) => config,
+            None => default_config(),
+        };
         let mut values = request.headers().get_all(&config.header);
         let Some(value) = values.next() else {
             return Ok(None);

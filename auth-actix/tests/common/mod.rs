@@ -132,8 +132,20 @@ pub fn sessions() -> auth_actix::session::SessionMiddleware<auth_actix::session:
 /// A test service with `data` (the settings) as app data, Django's session
 /// middleware ([`sessions`]) and a handler at each path:
 /// `serve!(settings, "/" => view, "/admin" => admin)`.
+/// `serve!(settings, with config, "/" => view)` adds `config` as app data too
+/// (a class's own configuration, such as `RemoteUserConfig`).
 #[macro_export]
 macro_rules! serve {
+    ($data:expr, with $extra:expr, $($path:literal => $handler:expr),+ $(,)?) => {
+        actix_web::test::init_service(
+            actix_web::App::new()
+                .app_data($data)
+                .app_data($extra)
+                .wrap($crate::common::sessions())
+                $(.route($path, actix_web::web::to($handler)))+,
+        )
+        .await
+    };
     ($data:expr, $($path:literal => $handler:expr),+ $(,)?) => {
         actix_web::test::init_service(
             actix_web::App::new()
