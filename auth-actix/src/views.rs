@@ -16,6 +16,9 @@
 //!     .service(csrf) // GET /api-auth/csrf/
 //!     .service(login) // POST /api-auth/login/
 //!     .service(logout); // POST /api-auth/logout/
+//!
+//! // The four at those paths at once, as each family offers its own routes:
+//! let app = App::new().configure(auth_actix::views::urls);
 //! ```
 //!
 //! A browser client first `GET`s [`csrf`] (which sets the `csrftoken`
@@ -34,6 +37,14 @@
 
 use std::future::Future;
 use std::pin::Pin;
+
+/// Every view of this module at its usual path (DRF's `rest_framework.urls`
+/// plus `obtain_auth_token` at `api-token-auth/`), for `App::configure` or a
+/// scope's `configure`. Each family offers the same: one function with its
+/// routes.
+pub fn urls(config: &mut web::ServiceConfig) {
+    config.service((obtain_auth_token, csrf, login, logout));
+}
 
 use actix_web::dev::{AppService, HttpServiceFactory, Payload};
 use actix_web::http::header::{self, HeaderValue};

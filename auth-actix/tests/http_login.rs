@@ -14,7 +14,6 @@ use auth_actix::auth_core::{Hashers, NewUser};
 use auth_actix::prelude::*;
 use auth_actix::session::{self, DieselSessionStore, FailClosed, Session};
 use auth_actix::site::SiteSettings;
-use auth_actix::views::{csrf, login, logout, obtain_auth_token};
 use auth_actix::{AuthStore, BasicAuthentication, DynAuthentication};
 use serde_json::{json, Value};
 
@@ -84,10 +83,8 @@ macro_rules! app {
                         .build(),
                 )
                 .wrap(FailClosed)
-                .service(csrf)
-                .service(login)
-                .service(logout)
-                .service(obtain_auth_token)
+                // DRF's paths, as `views::urls` registers them.
+                .configure(auth_actix::views::urls)
                 .route("/whoami", web::to(whoami))
                 .route("/cart", web::post().to(cart))
                 .route("/cart", web::get().to(read_cart))
