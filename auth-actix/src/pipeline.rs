@@ -346,7 +346,7 @@ pub(crate) async fn authorize<A: AuthenticationList, P: PermissionClasses, T: Th
     };
     let needs = spec
         .needs
-        .as_deref()
+        .as_ref()
         .unwrap_or_else(|| settings.permission_needs());
     let loaded = preload(needs, &identity, settings)
         .await
@@ -381,7 +381,7 @@ pub(crate) async fn authorize<A: AuthenticationList, P: PermissionClasses, T: Th
 /// What the permissions need, loaded once: without a query when the
 /// identity decides, else in one hop to the blocking pool.
 async fn preload(
-    needs: &Needs,
+    needs: &Arc<Needs>,
     identity: &Arc<Identity>,
     settings: &AuthSettings,
 ) -> Result<Option<Arc<Loaded>>, AuthError> {

@@ -14,7 +14,8 @@ use auth_core::permissions::{AllowAny, DynPermission, Needs, Permission};
 use auth_core::AuthStore;
 
 use crate::authentication::{
-    Authentication, BasicAuthentication, DynAuthentication, SessionAuthentication, TokenStore,
+    short_type_name, Authentication, BasicAuthentication, DynAuthentication, SessionAuthentication,
+    TokenStore,
 };
 use crate::csrf::CsrfConfig;
 use crate::site::SiteSettings;
@@ -55,7 +56,7 @@ struct Inner {
     site: SiteSettings,
     csrf: CsrfConfig,
     throttle_classes: Vec<DynThrottle>,
-    permission_needs: Needs,
+    permission_needs: Arc<Needs>,
 }
 
 impl AuthSettings {
@@ -66,11 +67,7 @@ impl AuthSettings {
 
     /// The settings registered on the app (`AuthSettings` or `web::Data<AuthSettings>`).
     pub fn from_request(request: &HttpRequest) -> Option<&AuthSettings> {
-        request.app_data::<AuthSettings>().or_else(|| {
-            request
-                .app_data::<web::Data<AuthSettings>>()
-                .map(|data| data.get_ref())
-        })
+        app_data::<AuthSettings>(request)
     }
 
     /// `DEFAULT_AUTHENTICATION_CLASSES`.
@@ -148,7 +145,7 @@ impl AuthSettings {
     }
 
     /// What `DEFAULT_PERMISSION_CLASSES` need preloaded.
-    pub(crate) fn permission_needs(&self) -> &Needs {
+    pub(crate) fn permission_needs(&self) -> &Arc<Needs> {
         &self.0.permission_needs
     }
 }
@@ -192,18 +189,10 @@ pub trait AppSettings: Sized + 'static {
 
     /// The settings registered on the app, or the misconfiguration error.
     fn get(request: &HttpRequest) -> Result<&Self, AuthError> {
-        request
-            .app_data::<Self>()
-            .or_else(|| {
-                request
-                    .app_data::<web::Data<Self>>()
-                    .map(|data| data.get_ref())
-            })
-            .ok_or_else(|| {
-                let name = std::any::type_name::<Self>();
-                let name = name.rsplit("::").next().unwrap_or(name);
-                misconfigured(&format!("no {name} in the app data: {}", Self::REGISTER))
-            })
+        app_data::<Self>(request).ok_or_else(|| {
+            let name = short_type_name::<Self>();
+            misconfigured(&format!("no {name} in the app data: {}", Self::REGISTER))
+        })
     }
 }
 
@@ -361,7 +350,7 @@ impl Default for AuthSettingsBuilder {
             site: SiteSettings::default(),
             csrf: CsrfConfig::default(),
             throttle_classes: Vec::new(),
-            permission_needs: Needs::new(),
+            permission_needs: Arc::new(Needs::new()),
         };
         AuthSettingsBuilder { inner }
     }
@@ -466,7 +455,7 @@ impl AuthSettingsBuilder {
     pub fn build(self) -> Result<AuthSettings, ConfigError> {
         let mut inner = self.inner;
         inner.csrf.validate().map_err(ConfigError::Csrf)?;
-        inner.permission_needs = Needs::of(&inner.permission_classes);
+        inner.permission_needs = Arc::new(Needs::of(&inner.permission_classes));
         inner.anonymous = Arc::new(Identity::unauthenticated(
             inner.unauthenticated_user,
             inner.unauthenticated_token.clone(),
