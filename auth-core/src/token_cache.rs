@@ -182,6 +182,28 @@ pub struct DigestCache<V> {
     entries: RwLock<Entries<V>>,
 }
 
+impl<V> DigestCache<V> {
+    // A panic cannot happen while the lock is held (no code in it panics), and
+    // every mutation leaves the maps consistent, so a poisoned lock is usable.
+    fn read(&self) -> RwLockReadGuard<'_, Entries<V>> {
+        self.entries.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, Entries<V>> {
+        self.entries.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Entries held (expired ones included until they are pruned).
+    pub fn len(&self) -> usize {
+        self.read().map.len()
+    }
+
+    /// Whether nothing is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 impl<V: Clone> DigestCache<V> {
     /// An empty cache; `config` must be valid.
     pub fn new(config: TokenCacheConfig) -> Result<Self, StoreError> {
@@ -196,16 +218,6 @@ impl<V: Clone> DigestCache<V> {
             clock,
             entries: RwLock::new(Entries::default()),
         })
-    }
-
-    // A panic cannot happen while the lock is held (no code in it panics), and
-    // every mutation leaves the maps consistent, so a poisoned lock is usable.
-    fn read(&self) -> RwLockReadGuard<'_, Entries<V>> {
-        self.entries.read().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn write(&self) -> RwLockWriteGuard<'_, Entries<V>> {
-        self.entries.write().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The cached value for `key`, if present and not expired.
@@ -274,16 +286,6 @@ impl<V: Clone> DigestCache<V> {
         entries.generation = entries.generation.wrapping_add(1);
         entries.map.clear();
         entries.order.clear();
-    }
-
-    /// Entries held (expired ones included until they are pruned).
-    pub fn len(&self) -> usize {
-        self.read().map.len()
-    }
-
-    /// Whether nothing is held.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 
     /// The TTL and capacity.

@@ -89,20 +89,33 @@ macro_rules! on_backend {
     };
 }
 
-/// Names (`<version>_<name>`) of the migrations of `sets` not yet applied,
-/// set by set, oldest first.
-pub fn pending_in(
+/// The pending migrations of `sets`, set by set, oldest first; applied too
+/// when `apply`.
+fn walk_pending(
     conn: &mut AnyConnection,
     sets: &[MigrationSet],
+    apply: bool,
 ) -> Result<Vec<String>, StoreError> {
     let mut names = Vec::new();
     for set in sets {
         on_backend!(&mut *conn, set, |c, source| {
             let pending = c.pending_migrations(source).map_err(migration_error)?;
             names.extend(pending.iter().map(|m| m.name().to_string()));
+            if apply {
+                c.run_migrations(&pending).map_err(migration_error)?;
+            }
         });
     }
     Ok(names)
+}
+
+/// Names (`<version>_<name>`) of the migrations of `sets` not yet applied,
+/// set by set, oldest first.
+pub fn pending_in(
+    conn: &mut AnyConnection,
+    sets: &[MigrationSet],
+) -> Result<Vec<String>, StoreError> {
+    walk_pending(conn, sets, false)
 }
 
 /// Applies every pending migration of `sets`, set by set, and returns their
@@ -111,15 +124,7 @@ pub fn run_pending_in(
     conn: &mut AnyConnection,
     sets: &[MigrationSet],
 ) -> Result<Vec<String>, StoreError> {
-    let mut names = Vec::new();
-    for set in sets {
-        on_backend!(&mut *conn, set, |c, source| {
-            let pending = c.pending_migrations(source).map_err(migration_error)?;
-            names.extend(pending.iter().map(|m| m.name().to_string()));
-            c.run_migrations(&pending).map_err(migration_error)?;
-        });
-    }
-    Ok(names)
+    walk_pending(conn, sets, true)
 }
 
 /// The pending migrations of every set compiled in ([`SETS`]).
