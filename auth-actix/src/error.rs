@@ -261,6 +261,18 @@ pub enum ConfigError {
     /// The CSRF settings are not usable.
     #[error("CSRF settings: {0}")]
     Csrf(CsrfConfigError),
+    /// A `DEFAULT_THROTTLE_RATES` entry is not a rate DRF would accept.
+    #[error("DEFAULT_THROTTLE_RATES[{scope:?}]: {error}")]
+    ThrottleRate {
+        /// The scope.
+        scope: String,
+        /// What is wrong with its rate.
+        error: auth_core::throttling::RateError,
+    },
+    /// A class of `DEFAULT_THROTTLE_CLASSES` cannot run with these
+    /// settings (DRF's `ImproperlyConfigured`: a scope without a rate).
+    #[error("DEFAULT_THROTTLE_CLASSES: {0}")]
+    Throttle(String),
 }
 
 /// A configuration mistake found while handling a request: logged in full, a

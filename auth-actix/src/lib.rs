@@ -53,15 +53,19 @@ pub use pipeline::{
 };
 pub use request::AuthRequest;
 pub use settings::{AuthSettings, AuthSettingsBuilder, ConfigError};
-pub use throttling::{DynThrottle, Throttle, ThrottleDecision, ThrottleRequest};
+pub use throttling::{
+    AnonRateThrottle, DynThrottle, ScopedRateThrottle, Throttle, ThrottleDecision, ThrottleRequest,
+    UserRateThrottle,
+};
 
 /// Everything a view module needs: `use auth_actix::prelude::*;`.
 pub mod prelude {
     pub use crate::{
         api_view, authentication_classes, permission_classes, throttle_classes, view_config,
-        AllowAny, AuthRequest, AuthSettings, Authentication, BasicAuthentication, Bearer,
-        IsAdminUser, IsAuthenticated, IsAuthenticatedOrReadOnly, Permission, ReadOnly,
-        RemoteUserAuthentication, SessionAuthentication, Throttle, TokenAuthentication,
+        AllowAny, AnonRateThrottle, AuthRequest, AuthSettings, Authentication, BasicAuthentication,
+        Bearer, IsAdminUser, IsAuthenticated, IsAuthenticatedOrReadOnly, Permission, ReadOnly,
+        RemoteUserAuthentication, ScopedRateThrottle, SessionAuthentication, Throttle,
+        TokenAuthentication, UserRateThrottle,
     };
     pub use actix_web::{web, HttpRequest, HttpResponse, Responder};
 }

@@ -19,7 +19,7 @@ use crate::authentication::{
 };
 use crate::csrf::CsrfConfig;
 use crate::site::SiteSettings;
-use crate::throttling::{DynThrottle, Throttle};
+use crate::throttling::{DynThrottle, Throttle, ThrottleConfig, ThrottleStore};
 
 /// The pipeline's settings (DRF's `REST_FRAMEWORK` dict), registered once as
 /// app data: `App::new().app_data(settings.clone())`. Cheap to clone.
@@ -56,6 +56,7 @@ struct Inner {
     site: SiteSettings,
     csrf: CsrfConfig,
     throttle_classes: Vec<DynThrottle>,
+    throttling: ThrottleConfig,
     permission_needs: Arc<Needs>,
 }
 
@@ -144,6 +145,11 @@ impl AuthSettings {
         &self.0.throttle_classes
     }
 
+    /// `DEFAULT_THROTTLE_RATES`, `NUM_PROXIES`, the throttle store and clock.
+    pub fn throttling(&self) -> &ThrottleConfig {
+        &self.0.throttling
+    }
+
     /// What `DEFAULT_PERMISSION_CLASSES` need preloaded.
     pub(crate) fn permission_needs(&self) -> &Arc<Needs> {
         &self.0.permission_needs
@@ -209,6 +215,7 @@ impl fmt::Debug for AuthSettings {
             .field("authentication_classes", &self.0.authentication_classes)
             .field("permission_classes", &self.0.permission_classes.len())
             .field("throttle_classes", &self.0.throttle_classes)
+            .field("throttling", &self.0.throttling)
             .field("unauthenticated_user", &self.0.unauthenticated_user)
             .field("has_store", &self.0.store.is_some())
             .field("site", &self.0.site)
@@ -318,6 +325,8 @@ class_list_tuples! {
 /// Builds [`AuthSettings`]; starts from DRF's defaults.
 pub struct AuthSettingsBuilder {
     inner: Inner,
+    /// `DEFAULT_THROTTLE_RATES` as written, parsed by `build`.
+    rate_texts: Vec<(String, Option<String>)>,
 }
 
 impl Default for AuthSettingsBuilder {
@@ -350,9 +359,13 @@ impl Default for AuthSettingsBuilder {
             site: SiteSettings::default(),
             csrf: CsrfConfig::default(),
             throttle_classes: Vec::new(),
+            throttling: ThrottleConfig::default(),
             permission_needs: Arc::new(Needs::new()),
         };
-        AuthSettingsBuilder { inner }
+        AuthSettingsBuilder {
+            inner,
+            rate_texts: Vec::new(),
+        }
     }
 }
 
@@ -401,6 +414,56 @@ impl AuthSettingsBuilder {
     /// `Vec` of [`DynThrottle`]; DRF's default is none.
     pub fn default_throttle_classes(mut self, throttles: impl ThrottleClassList) -> Self {
         self.inner.throttle_classes = throttles.into_classes();
+        self
+    }
+
+    /// `DEFAULT_THROTTLE_RATES`: `(scope, rate)` pairs, the rates written as
+    /// DRF reads them (`"3/min"`, `"100/day"`); added to those set before.
+    /// A rate DRF would not accept fails [`build`](Self::build).
+    pub fn throttle_rates<S, R>(mut self, rates: impl IntoIterator<Item = (S, R)>) -> Self
+    where
+        S: Into<String>,
+        R: Into<String>,
+    {
+        self.rate_texts.extend(
+            rates
+                .into_iter()
+                .map(|(scope, rate)| (scope.into(), Some(rate.into()))),
+        );
+        self
+    }
+
+    /// A scope that is not throttled (DRF's `"scope": None` in
+    /// `DEFAULT_THROTTLE_RATES`).
+    pub fn unthrottled_scope(mut self, scope: impl Into<String>) -> Self {
+        self.rate_texts.push((scope.into(), None));
+        self
+    }
+
+    /// `NUM_PROXIES`: how many proxies in front of the app append to
+    /// `X-Forwarded-For`. Unset (the default), throttles identify a client
+    /// by its peer address and ignore the header, unlike DRF, which then
+    /// trusts the whole header (so any client could claim a fresh
+    /// identity per request). `Some(0)` is the same as unset.
+    pub fn num_proxies(mut self, proxies: Option<usize>) -> Self {
+        self.inner.throttling.num_proxies = proxies;
+        self
+    }
+
+    /// Where throttles keep request histories (default: a
+    /// [`LocalThrottleStore`](crate::throttling::LocalThrottleStore) shared
+    /// by every worker holding these settings; the `RedisThrottleStore` of
+    /// the cargo feature `redis` shares them between servers).
+    pub fn throttle_store(mut self, store: impl ThrottleStore) -> Self {
+        self.inner.throttling.store = Arc::new(store);
+        self
+    }
+
+    /// The throttles' clock, in seconds since the Unix epoch (DRF's
+    /// `SimpleRateThrottle.timer`; default: the system clock). Tests set
+    /// one they can move.
+    pub fn throttle_timer(mut self, timer: impl Fn() -> f64 + Send + Sync + 'static) -> Self {
+        self.inner.throttling.timer = Arc::new(timer);
         self
     }
 
@@ -455,6 +518,25 @@ impl AuthSettingsBuilder {
     pub fn build(self) -> Result<AuthSettings, ConfigError> {
         let mut inner = self.inner;
         inner.csrf.validate().map_err(ConfigError::Csrf)?;
+        for (scope, text) in self.rate_texts {
+            let rate = match text {
+                Some(text) => Some(auth_core::throttling::Rate::parse(&text).map_err(|error| {
+                    ConfigError::ThrottleRate {
+                        scope: scope.clone(),
+                        error,
+                    }
+                })?),
+                None => None,
+            };
+            inner.throttling.rates.insert(scope, rate);
+        }
+        if let Some(error) = inner
+            .throttle_classes
+            .iter()
+            .find_map(|throttle| throttle.configuration_error(&inner.throttling))
+        {
+            return Err(ConfigError::Throttle(error));
+        }
         inner.permission_needs = Arc::new(Needs::of(&inner.permission_classes));
         inner.anonymous = Arc::new(Identity::unauthenticated(
             inner.unauthenticated_user,

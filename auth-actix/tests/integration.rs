@@ -11,6 +11,7 @@ mod http_obtain_auth_token;
 mod http_pipeline;
 mod http_session;
 mod http_store;
+mod http_throttling;
 mod http_token;
 mod http_token_cache;
 mod http_views;

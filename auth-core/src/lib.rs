@@ -31,6 +31,7 @@ pub mod sessions;
 pub mod signing;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub mod store;
+pub mod throttling;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub mod token_cache;
 pub mod view;

@@ -10,3 +10,4 @@ mod drf_parity_django;
 mod session_auth;
 mod sessions;
 mod spoofing;
+mod throttling;

@@ -47,8 +47,21 @@ use auth_core::error::AuthError;
 use auth_core::identity::Identity;
 use auth_core::view::ViewConfig;
 
-use crate::authentication::short_type_name;
+pub(crate) use crate::authentication::short_type_name;
 use crate::settings::AuthSettings;
+
+mod classes;
+#[cfg(feature = "redis")]
+mod redis;
+mod store;
+
+pub use classes::{
+    cache_key, check_rate, AnonRateThrottle, ScopeRate, ScopedRateThrottle, SimpleRateThrottle,
+    ThrottleConfig, Timer, UserRateThrottle,
+};
+#[cfg(feature = "redis")]
+pub use redis::{OutagePolicy, RedisThrottleStore};
+pub use store::{HitFuture, LocalThrottleStore, ThrottleStore, ThrottleStoreError};
 
 /// What a throttle decides for one request (DRF's `allow_request` and `wait`).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -150,6 +163,15 @@ pub trait Throttle: Send + Sync + 'static {
     fn name(&self) -> &'static str {
         short_type_name::<Self>()
     }
+
+    /// Why the class cannot run with these settings (DRF's
+    /// `ImproperlyConfigured` from a throttle's constructor: a scope
+    /// without a rate), if it cannot. Checked for the app-wide
+    /// `DEFAULT_THROTTLE_CLASSES` when the settings are built.
+    fn configuration_error(&self, config: &ThrottleConfig) -> Option<String> {
+        let _ = config;
+        None
+    }
 }
 
 type BoxedDecision<'a> = Pin<Box<dyn Future<Output = Result<ThrottleDecision, AuthError>> + 'a>>;
@@ -158,6 +180,7 @@ type BoxedDecision<'a> = Pin<Box<dyn Future<Output = Result<ThrottleDecision, Au
 trait ErasedThrottle: Send + Sync {
     fn allow_boxed<'a>(&'a self, request: &'a ThrottleRequest<'a>) -> BoxedDecision<'a>;
     fn class_name(&self) -> &'static str;
+    fn config_error(&self, config: &ThrottleConfig) -> Option<String>;
 }
 
 impl<T: Throttle> ErasedThrottle for T {
@@ -166,6 +189,9 @@ impl<T: Throttle> ErasedThrottle for T {
     }
     fn class_name(&self) -> &'static str {
         self.name()
+    }
+    fn config_error(&self, config: &ThrottleConfig) -> Option<String> {
+        self.configuration_error(config)
     }
 }
 
@@ -198,6 +224,9 @@ impl Throttle for DynThrottle {
     }
     fn name(&self) -> &'static str {
         self.0.class_name()
+    }
+    fn configuration_error(&self, config: &ThrottleConfig) -> Option<String> {
+        self.0.config_error(config)
     }
 }
 
