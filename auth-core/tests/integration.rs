@@ -5,6 +5,7 @@
 mod common;
 
 mod commands;
+mod groups;
 mod properties;
 mod sessions;
 mod store;

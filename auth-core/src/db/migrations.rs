@@ -2,11 +2,16 @@
 //! tables, then each family's), one folder per backend in each.
 //!
 //! The core's `migrations/{sqlite,postgres,mysql}/<version>_<name>/{up,down}.sql`
-//! create Django's `auth_user` and DRF's `authtoken_token` with Django 5.2's
-//! column names, types, nullability and constraints, using `CREATE TABLE IF
-//! NOT EXISTS` (and `CREATE INDEX IF NOT EXISTS`), so running them on a
-//! database Django has already migrated changes nothing. A family's set does
-//! the same for its package's tables.
+//! create Django's `auth_user`, `django_content_type`, `auth_permission`,
+//! `auth_group`, `auth_group_permissions`, `auth_user_groups` and
+//! `auth_user_user_permissions`, and DRF's `authtoken_token`, with Django 5.2's
+//! column names, types, nullability, constraints and index names, using
+//! `CREATE TABLE IF NOT EXISTS` (and `CREATE INDEX IF NOT EXISTS`; MySQL's keys
+//! are declared in the table), then insert the content types and default
+//! permissions Django's `post_migrate` creates for the `contenttypes` and
+//! `auth` apps where they are missing (`INSERT … WHERE NOT EXISTS`), so running
+//! them on a database Django has already migrated changes nothing. A family's
+//! set does the same for its package's tables.
 //!
 //! Every set records its applied versions in the one [`MIGRATIONS_TABLE`]
 //! (Django never reads it), so the versions of different sets must never
@@ -47,7 +52,9 @@ const CORE_POSTGRES: EmbeddedMigrations =
 #[cfg(feature = "mysql")]
 const CORE_MYSQL: EmbeddedMigrations = diesel_migrations::embed_migrations!("migrations/mysql");
 
-/// The core's tables: `auth_user`, `authtoken_token`, `actix_auth_session`.
+/// The core's tables: `auth_user`, `authtoken_token`, `actix_auth_session`,
+/// and Django's content type, permission and group tables with their default
+/// rows.
 pub const CORE: MigrationSet = MigrationSet {
     name: "core",
     #[cfg(feature = "sqlite")]
@@ -163,8 +170,8 @@ mod tests {
         );
         let sets = [CORE, EXTRA];
         let waiting = pending_in(&mut conn, &sets).unwrap();
-        assert_eq!(waiting.len(), 4, "{waiting:?}");
-        assert!(waiting[3].ends_with("_create_extra_note"), "{waiting:?}");
+        assert_eq!(waiting.len(), 5, "{waiting:?}");
+        assert!(waiting[4].ends_with("_create_extra_note"), "{waiting:?}");
         assert_eq!(run_pending_in(&mut conn, &sets).unwrap(), waiting);
         // Each set sees only its own versions as applied: nothing left, and
         // a set run alone finds nothing either.

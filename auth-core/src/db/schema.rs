@@ -1,5 +1,7 @@
-//! Diesel schema of Django's `auth_user`, DRF's `authtoken_token` and our
-//! server-side session table `actix_auth_session`.
+//! Diesel schema of Django's `auth_user`, its permission and group tables
+//! (`django_content_type`, `auth_permission`, `auth_group` and the three
+//! many-to-many tables), DRF's `authtoken_token` and our server-side session
+//! table `actix_auth_session`.
 //!
 //! Timestamps are `Timestamp` (naive UTC) on every backend: the pool sets the
 //! session time zone to UTC, so PostgreSQL's `timestamp with time zone`,
@@ -56,5 +58,83 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Django's `django.contrib.contenttypes.models.ContentType`: one row per
+    /// model, which permissions belong to.
+    django_content_type (id) {
+        id -> Integer,
+        #[max_length = 100]
+        app_label -> Varchar,
+        #[max_length = 100]
+        model -> Varchar,
+    }
+}
+
+diesel::table! {
+    /// Django's `django.contrib.auth.models.Permission`: `"<app_label>.<codename>"`
+    /// through its content type.
+    auth_permission (id) {
+        id -> Integer,
+        #[max_length = 255]
+        name -> Varchar,
+        content_type_id -> Integer,
+        #[max_length = 100]
+        codename -> Varchar,
+    }
+}
+
+diesel::table! {
+    /// Django's `django.contrib.auth.models.Group`.
+    auth_group (id) {
+        id -> Integer,
+        #[max_length = 150]
+        name -> Varchar,
+    }
+}
+
+diesel::table! {
+    /// `Group.permissions`: the permissions of a group.
+    auth_group_permissions (id) {
+        id -> Integer,
+        group_id -> Integer,
+        permission_id -> Integer,
+    }
+}
+
+diesel::table! {
+    /// `User.groups`: the groups a user belongs to.
+    auth_user_groups (id) {
+        id -> Integer,
+        user_id -> Integer,
+        group_id -> Integer,
+    }
+}
+
+diesel::table! {
+    /// `User.user_permissions`: the permissions granted to a user directly.
+    auth_user_user_permissions (id) {
+        id -> Integer,
+        user_id -> Integer,
+        permission_id -> Integer,
+    }
+}
+
 diesel::joinable!(authtoken_token -> auth_user (user_id));
-diesel::allow_tables_to_appear_in_same_query!(auth_user, authtoken_token, actix_auth_session);
+diesel::joinable!(auth_permission -> django_content_type (content_type_id));
+diesel::joinable!(auth_group_permissions -> auth_group (group_id));
+diesel::joinable!(auth_group_permissions -> auth_permission (permission_id));
+diesel::joinable!(auth_user_groups -> auth_user (user_id));
+diesel::joinable!(auth_user_groups -> auth_group (group_id));
+diesel::joinable!(auth_user_user_permissions -> auth_user (user_id));
+diesel::joinable!(auth_user_user_permissions -> auth_permission (permission_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    auth_user,
+    authtoken_token,
+    actix_auth_session,
+    django_content_type,
+    auth_permission,
+    auth_group,
+    auth_group_permissions,
+    auth_user_groups,
+    auth_user_user_permissions,
+);
