@@ -23,6 +23,9 @@
 //! | `changepassword <username>` | sets a new password | `Password changed successfully for user '<u>'` |
 //! | `create-token [-r\|--reset] <username>` (alias `drf_create_token`) | DRF's `drf_create_token` | `Generated token <key> for user <u>` |
 //! | `clearsessions` | deletes expired rows of the session table (Django's `clearsessions`) | nothing |
+//! | `grant <username> <app_label>.<codename>` | grants a permission to a user (Django's `user.user_permissions.add`) | `Granted <permission> to user '<u>'.` |
+//! | `grant-group <group> <app_label>.<codename>` | grants a permission to a group, creating the group if missing | `Granted <permission> to group '<g>'.` |
+//! | `join-group <username> <group>` | adds a user to a group (Django's `user.groups.add`) | `Added user '<u>' to group '<g>'.` |
 //!
 //! `createuser` and `createsuperuser` take the password:
 //! - by prompting `Password: ` and `Password (again): ` (without echo on a
@@ -38,6 +41,12 @@
 //!
 //! `--password P` works too, but puts the secret on the command line, where
 //! every user of the machine can read it (`ps`, `/proc/<pid>/cmdline`).
+//!
+//! A permission is named as Django's `user.has_perm` names it: `auth.add_user`
+//! is the codename `add_user` of the app `auth`; the core's migrations create
+//! Django's default ones (`add_`, `change_`, `delete_`, `view_` for the
+//! `auth` and `contenttypes` models), and Django's `migrate` those of every
+//! installed app.
 //!
 //! Failures print one line on stderr (`CommandError: …`, as Django does) and return exit status 1; a malformed
 //! command line prints usage and returns 2.
@@ -266,7 +275,8 @@ const CORE_COMMANDS: &[Command] = &[
         aliases: &[],
         args: "",
         help: "Create the tables of every feature compiled in where they are missing (the core's: \
-               auth_user, authtoken_token, actix_auth_session), and list the migrations applied.",
+               auth_user, authtoken_token, actix_auth_session, and Django's content type, permission \
+               and group tables with their default rows), and list the migrations applied.",
         options: &[],
         max_positional: 0,
         handler: migrate,
@@ -322,6 +332,33 @@ const CORE_COMMANDS: &[Command] = &[
         options: &[],
         max_positional: 0,
         handler: clearsessions,
+    },
+    Command {
+        name: "grant",
+        aliases: &[],
+        args: "<username> <app_label>.<codename>",
+        help: "Grant a permission (e.g. auth.add_user) to a user; granting it again changes nothing.",
+        options: &[],
+        max_positional: 2,
+        handler: grant,
+    },
+    Command {
+        name: "grant-group",
+        aliases: &[],
+        args: "<group> <app_label>.<codename>",
+        help: "Grant a permission (e.g. auth.add_user) to a group, creating the group if it is missing.",
+        options: &[],
+        max_positional: 2,
+        handler: grant_group,
+    },
+    Command {
+        name: "join-group",
+        aliases: &[],
+        args: "<username> <group>",
+        help: "Add a user to an existing group.",
+        options: &[],
+        max_positional: 2,
+        handler: join_group,
     },
 ];
 
@@ -470,18 +507,31 @@ fn parse(command: &Command, args: &[String]) -> Result<Parsed, String> {
     Ok(parsed)
 }
 
+/// The positional arguments named by `names`, all required (argparse's
+/// message lists the missing ones).
+fn required<'p, const N: usize>(
+    parsed: &'p Parsed,
+    command: &'static Command,
+    names: [&str; N],
+) -> Result<[&'p str; N], Failure> {
+    let given = parsed.positional.len();
+    if given < N {
+        return Err(Failure::Usage {
+            command,
+            message: format!(
+                "the following arguments are required: {}",
+                names[given..].join(", ")
+            ),
+        });
+    }
+    Ok(std::array::from_fn(|i| parsed.positional[i].as_str()))
+}
+
 fn required_username<'p>(
     parsed: &'p Parsed,
     command: &'static Command,
 ) -> Result<&'p str, Failure> {
-    parsed
-        .positional
-        .first()
-        .map(String::as_str)
-        .ok_or_else(|| Failure::Usage {
-            command,
-            message: "the following arguments are required: username".into(),
-        })
+    required(parsed, command, ["username"]).map(|[username]| username)
 }
 
 fn migrate(_: &'static Command, _: &Parsed, ctx: &mut CommandContext<'_>) -> Result<(), Failure> {
@@ -711,6 +761,73 @@ fn clearsessions(
 ) -> Result<(), Failure> {
     let store = ctx.store.open()?;
     SessionDb::from(&store).clear_expired()?;
+    Ok(())
+}
+
+/// The `<username> <app_label>.<codename>` (or `<group> …`) of `grant` and
+/// `grant-group`; a permission without its app label is a usage error.
+fn required_grant<'p>(
+    parsed: &'p Parsed,
+    command: &'static Command,
+    grantee: &str,
+) -> Result<(&'p str, &'p str), Failure> {
+    let [to, permission] = required(parsed, command, [grantee, "permission"])?;
+    if !permission.contains('.') {
+        return Err(Failure::Usage {
+            command,
+            message: format!(
+                "argument permission: expected <app_label>.<codename>, got '{permission}'"
+            ),
+        });
+    }
+    Ok((to, permission))
+}
+
+/// The command's line for a store error: who or what is unknown, by name.
+fn naming(error: StoreError, username: &str) -> Failure {
+    match error {
+        StoreError::UserNotFound => Failure::Command(format!("user '{username}' does not exist")),
+        other => other.into(),
+    }
+}
+
+fn grant(
+    command: &'static Command,
+    parsed: &Parsed,
+    ctx: &mut CommandContext<'_>,
+) -> Result<(), Failure> {
+    let (username, permission) = required_grant(parsed, command, "username")?;
+    let store = ctx.store.open()?;
+    store
+        .grant_permission(username, permission)
+        .map_err(|e| naming(e, username))?;
+    writeln!(ctx.stdout, "Granted {permission} to user '{username}'.")?;
+    Ok(())
+}
+
+fn grant_group(
+    command: &'static Command,
+    parsed: &Parsed,
+    ctx: &mut CommandContext<'_>,
+) -> Result<(), Failure> {
+    let (group, permission) = required_grant(parsed, command, "group")?;
+    let store = ctx.store.open()?;
+    store.grant_group_permission(group, permission)?;
+    writeln!(ctx.stdout, "Granted {permission} to group '{group}'.")?;
+    Ok(())
+}
+
+fn join_group(
+    command: &'static Command,
+    parsed: &Parsed,
+    ctx: &mut CommandContext<'_>,
+) -> Result<(), Failure> {
+    let [username, group] = required(parsed, command, ["username", "group"])?;
+    let store = ctx.store.open()?;
+    store
+        .join_group(username, group)
+        .map_err(|e| naming(e, username))?;
+    writeln!(ctx.stdout, "Added user '{username}' to group '{group}'.")?;
     Ok(())
 }
 

@@ -17,6 +17,8 @@ pub mod csrf;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub mod db;
 pub mod error;
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+pub mod groups;
 pub mod hashers;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub mod identity;

@@ -33,12 +33,26 @@ pub struct UserRelation {
     pub on_delete: OnDelete,
 }
 
-/// The core's: DRF's token goes with its user.
-pub const CORE_RELATIONS: &[UserRelation] = &[UserRelation {
-    table: "authtoken_token",
-    column: "user_id",
-    on_delete: OnDelete::Cascade,
-}];
+/// The core's: DRF's token, and the user's rows of Django's `User.groups`
+/// and `User.user_permissions` (which Django's `Collector` deletes with the
+/// user), go with their user.
+pub const CORE_RELATIONS: &[UserRelation] = &[
+    UserRelation {
+        table: "authtoken_token",
+        column: "user_id",
+        on_delete: OnDelete::Cascade,
+    },
+    UserRelation {
+        table: "auth_user_groups",
+        column: "user_id",
+        on_delete: OnDelete::Cascade,
+    },
+    UserRelation {
+        table: "auth_user_user_permissions",
+        column: "user_id",
+        on_delete: OnDelete::Cascade,
+    },
+];
 
 /// The relations of every feature compiled in (a family adds its slice
 /// here, behind its feature), applied in this order.

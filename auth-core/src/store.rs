@@ -88,7 +88,7 @@ pub fn now_utc() -> NaiveDateTime {
     Utc::now().naive_utc().trunc_subsecs(6)
 }
 
-fn is_unique_violation(e: &DieselError) -> bool {
+pub(crate) fn is_unique_violation(e: &DieselError) -> bool {
     matches!(
         e,
         DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)
@@ -355,7 +355,7 @@ impl AuthStore {
         Self::user_by_username_on(&mut conn, username)
     }
 
-    fn user_by_username_on(
+    pub(crate) fn user_by_username_on(
         conn: &mut AnyConnection,
         username: &str,
     ) -> Result<Option<User>, StoreError> {
@@ -577,10 +577,10 @@ impl AuthStore {
     /// Deletes the user in one transaction, first applying Django's
     /// `on_delete` to every table of the features compiled in that refers to
     /// it ([`USER_RELATIONS`](crate::relations::USER_RELATIONS): the token
-    /// goes), as Django's `Collector` does in Python (a database Django
+    /// and the user's group memberships and direct permissions go), as Django's `Collector` does in Python (a database Django
     /// migrated has no `ON DELETE CASCADE`); `false` if there was no such
-    /// user. Rows of Django tables no feature knows (groups, permissions,
-    /// admin log) still referencing the user make this fail.
+    /// user. Rows of Django tables no feature knows (the admin log) still
+    /// referencing the user make this fail.
     pub fn delete_user(&self, user_id: i32) -> Result<bool, StoreError> {
         let _invalidate = self.invalidate_on_drop(user_id);
         let mut conn = self.connection()?;

@@ -6,13 +6,13 @@ use auth_core::db::Backend;
 use auth_core::hashers::Verification;
 use auth_core::AuthStore;
 
-struct Output {
-    code: i32,
-    stdout: String,
-    stderr: String,
+pub(crate) struct Output {
+    pub(crate) code: i32,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
 }
 
-fn run_with(source: StoreSource, args: &[&str], stdin: &str) -> Output {
+pub(crate) fn run_with(source: StoreSource, args: &[&str], stdin: &str) -> Output {
     run_in(source, args, stdin, &[])
 }
 
@@ -45,7 +45,7 @@ fn run_in(source: StoreSource, args: &[&str], stdin: &str, env: &[(&str, &str)])
     }
 }
 
-fn cmd(store: &AuthStore, args: &[&str], stdin: &str) -> Output {
+pub(crate) fn cmd(store: &AuthStore, args: &[&str], stdin: &str) -> Output {
     run_with(StoreSource::Store(store.clone()), args, stdin)
 }
 
@@ -86,6 +86,9 @@ fn help_and_unknown_commands() {
             "create-token",
             "drf_create_token",
             "clearsessions",
+            "grant",
+            "grant-group",
+            "join-group",
         ] {
             assert!(out.stdout.contains(name), "{name}");
         }

@@ -40,6 +40,13 @@ pub enum StoreError {
     /// deleted user).
     #[error("user does not exist")]
     UserNotFound,
+    /// No permission is named by this `"<app_label>.<codename>"` (or the text
+    /// names none at all: it has no `.`).
+    #[error("permission '{0}' does not exist")]
+    UnknownPermission(String),
+    /// No group has exactly this name.
+    #[error("group '{0}' does not exist")]
+    UnknownGroup(String),
 }
 
 impl StoreError {
@@ -54,7 +61,7 @@ impl StoreError {
 /// A store error its caller did not answer: logged, and a 503 "Service
 /// temporarily unavailable, try again later." (fail closed: never an
 /// anonymous pass). Callers answer the domain errors they expect
-/// (`DuplicateUsername`, `UserNotFound`, ...) before `?`.
+/// (`DuplicateUsername`, `UserNotFound`, `UnknownPermission`, ...) before `?`.
 impl From<StoreError> for AuthError {
     fn from(err: StoreError) -> Self {
         tracing::error!(error = %err, "authentication store failed");
