@@ -13,12 +13,10 @@ a transaction that is rolled back, so the database is left as it was.
 Exit status: 0 when every check passes, 1 on any mismatch (each one printed), 2 on bad arguments.
 """
 
-import json
-import os
 import sys
 
 import djsite
-from djsite.dburl import database_from_url, redact
+from djsite.dburl import redact
 
 
 def main(argv):
@@ -26,15 +24,8 @@ def main(argv):
         print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)
         return 2
     url, manifest_path = argv[1], argv[2]
-    try:
-        database = database_from_url(url)
-        if database["ENGINE"].endswith("sqlite3") and not os.path.isfile(database["NAME"]):
-            # Django would create an empty file; a missing database is a usage error.
-            raise OSError(f"no SQLite database at {database['NAME']}")
-        with open(manifest_path, encoding="utf-8") as file:
-            manifest = json.load(file)
-    except (OSError, ValueError) as error:
-        print(f"check_ours: {error}", file=sys.stderr)
+    manifest = djsite.load_manifest("check_ours", url, manifest_path)
+    if manifest is None:
         return 2
 
     djsite.setup(url)

@@ -8,7 +8,12 @@
 //!   (`scripts/django/check_ours.py`) when `DJANGO_PYTHON` names a Python with
 //!   `scripts/django/requirements.txt` installed: on SQLite always, and on PostgreSQL and
 //!   MySQL/MariaDB when `TEST_POSTGRES_URL` / `TEST_MYSQL_URL` are set.
+//! * Permissions and groups, both ways, on the same backends
+//!   (`scripts/django/check_permissions.py`): the permissions our `grant`, `grant-group` and
+//!   `join-group` give are what Django's `has_perm` sees, and the ones Django's model API
+//!   grants are what our `user_permissions` sees.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 
@@ -63,6 +68,7 @@ mod from_django {
     use serde_json::Value;
 
     use super::{iso, logs_in, token_with_user, WRONG};
+    use crate::common::DJANGO_TABLES;
 
     /// One user of the fixture's manifest.
     #[derive(Debug)]
@@ -246,8 +252,10 @@ mod from_django {
         );
         let db = TempSqlite::copy_of(&fixture("django52.sqlite3"));
         let schema_before = sqlite::schema(db.path());
-        let users_before = sqlite::rows(db.path(), "auth_user");
-        let tokens_before = sqlite::rows(db.path(), "authtoken_token");
+        let rows_before: Vec<Vec<String>> = DJANGO_TABLES
+            .iter()
+            .map(|table| sqlite::rows(db.path(), table))
+            .collect();
 
         let store = connect(&db.url());
         store
@@ -255,8 +263,13 @@ mod from_django {
             .expect("our migrate succeeds on a database Django made");
         let schema_after = sqlite::schema(db.path());
         assert_django_schema_untouched(&schema_before, &schema_after);
-        assert_eq!(sqlite::rows(db.path(), "auth_user"), users_before);
-        assert_eq!(sqlite::rows(db.path(), "authtoken_token"), tokens_before);
+        // Not a row added, changed or removed: the users and tokens, and the content types,
+        // permissions and groups Django made (our defaults are there already).
+        for (table, before) in DJANGO_TABLES.iter().zip(&rows_before) {
+            assert_eq!(&sqlite::rows(db.path(), table), before, "{table}");
+        }
+        let permissions = sqlite::rows(db.path(), "auth_permission");
+        assert_eq!(permissions.len(), 24, "Django's permissions in the fixture");
         let again = store.migrate().expect("a second migrate succeeds");
         assert!(again.is_empty(), "a second migrate applied {again:?}");
         assert_eq!(sqlite::schema(db.path()), schema_after);
@@ -635,22 +648,36 @@ fn token_printed(output: &str, username: &str) -> String {
 
 /// Run `check_ours.py` on `url` with `manifest` (written into `dir`), when `DJANGO_PYTHON` is set.
 fn django_checks(test: &str, url: &str, manifest: &Value, dir: &Path) {
+    run_django_script(test, "check_ours.py", url, manifest, dir, &[]);
+}
+
+/// Run `scripts/django/<script> <url> <manifest> [extra...]` (the manifest written into `dir`)
+/// when `DJANGO_PYTHON` is set; it must succeed. `false` when skipped (with the SKIPPED line).
+fn run_django_script(
+    test: &str,
+    script: &str,
+    url: &str,
+    manifest: &Value,
+    dir: &Path,
+    extra: &[&Path],
+) -> bool {
     let Some(python) = env_nonempty("DJANGO_PYTHON") else {
         skip(
             test,
             "Django's half needs a Python with scripts/django/requirements.txt \
              (set DJANGO_PYTHON to run; scripts/django/setup_venv.sh prints one)",
         );
-        return;
+        return false;
     };
     let path = dir.join("manifest.json");
     let text = serde_json::to_string_pretty(manifest).expect("serialise the manifest");
     std::fs::write(&path, text).expect("write the manifest");
-    let script = repo_root().join("scripts/django/check_ours.py");
+    let script = repo_root().join("scripts/django").join(script);
     let output = Command::new(&python)
         .arg(&script)
         .arg(url)
         .arg(&path)
+        .args(extra)
         .current_dir(repo_root())
         .output()
         .unwrap_or_else(|e| panic!("run {python} {}: {e}", script.display()));
@@ -663,40 +690,160 @@ fn django_checks(test: &str, url: &str, manifest: &Value, dir: &Path) {
         output.status
     );
     eprintln!("{}", stdout.trim_end());
+    true
 }
 
-#[cfg(feature = "sqlite")]
-#[test]
-fn our_sqlite_database_works_in_django() {
-    let db = integration_tests::TempSqlite::new();
-    let store = connect(&db.url());
-    let manifest = write_ours(&store, "sqlite");
+/// Our database, written by the store and the commands, checked by Django.
+fn our_database_works_in_django(test: &str, url: &str, dir: &Path) {
+    let store = connect(url);
+    let manifest = write_ours(&store, &unique_name("dj"));
     drop(store);
-    django_checks(
-        "our_sqlite_database_works_in_django",
-        &db.url(),
-        &manifest,
-        db.dir(),
-    );
+    django_checks(test, url, &manifest, dir);
 }
 
-fn our_server_database_works_in_django(backend: Backend, test: &str) {
+/// Runs `check(test, url, dir)` on a fresh SQLite file, `dir` being its directory.
+#[cfg(feature = "sqlite")]
+fn on_sqlite(test: &str, check: fn(&str, &str, &Path)) {
+    let db = integration_tests::TempSqlite::new();
+    check(test, &db.url(), db.dir());
+}
+
+/// Runs `check(test, url, dir)` on `backend`'s test database with a temporary `dir`; skipped
+/// (with its line) when the backend's URL is not set.
+fn on_server(backend: Backend, test: &str, check: fn(&str, &str, &Path)) {
     let Some(url) = server_url(backend, test) else {
         return;
     };
-    let store = connect(&url);
-    let manifest = write_ours(&store, &unique_name("dj"));
-    drop(store);
     let dir = tempfile::tempdir().expect("a temporary directory");
-    django_checks(test, &url, &manifest, dir.path());
+    check(test, &url, dir.path());
 }
 
-#[test]
-fn our_postgres_database_works_in_django() {
-    our_server_database_works_in_django(Backend::Postgres, "our_postgres_database_works_in_django");
+/// The tests of `check` on each backend: SQLite always, the servers when their URLs are set.
+macro_rules! on_each_backend {
+    ($check:ident => $sqlite:ident, $postgres:ident, $mysql:ident) => {
+        #[cfg(feature = "sqlite")]
+        #[test]
+        fn $sqlite() {
+            on_sqlite(stringify!($sqlite), $check);
+        }
+
+        #[test]
+        fn $postgres() {
+            on_server(Backend::Postgres, stringify!($postgres), $check);
+        }
+
+        #[test]
+        fn $mysql() {
+            on_server(Backend::Mysql, stringify!($mysql), $check);
+        }
+    };
 }
 
-#[test]
-fn our_mysql_database_works_in_django() {
-    our_server_database_works_in_django(Backend::Mysql, "our_mysql_database_works_in_django");
+on_each_backend!(our_database_works_in_django =>
+    our_sqlite_database_works_in_django,
+    our_postgres_database_works_in_django,
+    our_mysql_database_works_in_django
+);
+
+/// Permissions and groups both ways on a database our `migrate` made (Django never migrates
+/// it): Django finds the default permissions, grants made by our commands are what Django's
+/// `has_perm` and `get_all_permissions` see, and grants made with Django's model API (as its
+/// admin makes them) are what our `user_permissions` sees (`scripts/django/check_permissions.py`).
+fn permissions_both_ways(test: &str, url: &str, dir: &Path) {
+    let store = connect(url);
+    assert!(manage(&store, &["migrate"], "").starts_with("Running migrations:\n"));
+    let tag = unique_name("perm");
+    let editors = format!("ours.editors.{tag}");
+    let ours: [(String, &[&str]); 4] = [
+        (
+            format!("ours.direct.{tag}"),
+            &["auth.add_user", "contenttypes.view_contenttype"],
+        ),
+        (
+            format!("ours.member.{tag}"),
+            &["auth.change_user", "auth.view_group"],
+        ),
+        (
+            format!("ours.both.{tag}"),
+            &["auth.add_user", "auth.change_user", "auth.view_group"],
+        ),
+        (format!("ours.none.{tag}"), &[]),
+    ];
+    for (username, _) in &ours {
+        manage(&store, &["createuser", username, "--noinput"], "");
+    }
+    let [(direct, _), (member, _), (both, _), _] = &ours;
+    for permission in ["auth.change_user", "auth.view_group"] {
+        manage(&store, &["grant-group", &editors, permission], "");
+    }
+    for (username, permission) in [
+        (direct, "auth.add_user"),
+        (direct, "contenttypes.view_contenttype"),
+        (both, "auth.add_user"),
+        // Also through the group: one permission, whichever way it was granted.
+        (both, "auth.change_user"),
+    ] {
+        assert_eq!(
+            manage(&store, &["grant", username, permission], ""),
+            format!("Granted {permission} to user '{username}'.\n")
+        );
+    }
+    for username in [member, both] {
+        manage(&store, &["join-group", username, &editors], "");
+    }
+    let permissions_of = |username: &str| {
+        let user = store
+            .user_by_username(username)
+            .expect("user_by_username")
+            .unwrap_or_else(|| panic!("{username}: not found"));
+        store.user_permissions(user.id).expect("user_permissions")
+    };
+    let mut users = Vec::new();
+    for (username, expected) in &ours {
+        let expected: BTreeSet<String> = expected.iter().map(|p| (*p).to_owned()).collect();
+        assert_eq!(permissions_of(username), expected, "{username}, ours");
+        users.push(json!({ "username": username, "permissions": expected }));
+    }
+
+    let out = dir.join("django_grants.json");
+    let manifest = json!({ "tag": tag, "users": users });
+    if !run_django_script(test, "check_permissions.py", url, &manifest, dir, &[&out]) {
+        return;
+    }
+    let text = std::fs::read_to_string(&out).expect("the script wrote what Django granted");
+    let granted: Value = serde_json::from_str(&text).expect("JSON");
+    let granted = granted["users"].as_array().expect("a list of users");
+    assert_eq!(granted.len(), 4, "{granted:?}");
+    let mut seen = BTreeSet::new();
+    for entry in granted {
+        let username = entry["username"].as_str().expect("a username");
+        let django: BTreeSet<String> = entry["permissions"]
+            .as_array()
+            .expect("a list of permissions")
+            .iter()
+            .map(|p| p.as_str().expect("a permission").to_owned())
+            .collect();
+        seen.extend(django.iter().cloned());
+        assert_eq!(
+            permissions_of(username),
+            django,
+            "{username}: granted by Django"
+        );
+    }
+    // Every grant the script makes (direct, through two groups, overlapping) reached someone.
+    let granted_by_script = [
+        "auth.add_permission",
+        "auth.add_user",
+        "auth.change_user",
+        "auth.delete_group",
+        "auth.view_group",
+        "contenttypes.view_contenttype",
+    ];
+    assert_eq!(seen, granted_by_script.map(str::to_owned).into());
 }
+
+on_each_backend!(permissions_both_ways =>
+    permissions_both_ways_on_sqlite,
+    permissions_both_ways_on_postgres,
+    permissions_both_ways_on_mysql
+);
