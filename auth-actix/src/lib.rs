@@ -27,6 +27,10 @@ pub use auth_core::error::{messages, AuthError, Challenge, ErrorDetail, ErrorKin
 pub use auth_core::identity::{
     AnonymousUser, Auth, Authenticated, Identity, RequestUser, StatelessUser, UnauthenticatedUser,
 };
+pub use auth_core::model_permissions::{
+    DjangoModelPermissions, DjangoModelPermissionsOrAnonReadOnly, DjangoObjectPermissions,
+    ObjectPermissionBackend, UserPermissions,
+};
 pub use auth_core::permission_operators;
 pub use auth_core::permissions::{
     AllowAny, And, Denial, DynPermission, IsAdminUser, IsAuthenticated, IsAuthenticatedOrReadOnly,
@@ -63,9 +67,10 @@ pub mod prelude {
     pub use crate::{
         api_view, authentication_classes, permission_classes, throttle_classes, view_config,
         AllowAny, AnonRateThrottle, AuthRequest, AuthSettings, Authentication, BasicAuthentication,
-        Bearer, IsAdminUser, IsAuthenticated, IsAuthenticatedOrReadOnly, Permission, ReadOnly,
-        RemoteUserAuthentication, ScopedRateThrottle, SessionAuthentication, Throttle,
-        TokenAuthentication, UserRateThrottle,
+        Bearer, DjangoModelPermissions, DjangoModelPermissionsOrAnonReadOnly,
+        DjangoObjectPermissions, IsAdminUser, IsAuthenticated, IsAuthenticatedOrReadOnly,
+        Permission, ReadOnly, RemoteUserAuthentication, ScopedRateThrottle, SessionAuthentication,
+        Throttle, TokenAuthentication, UserRateThrottle,
     };
     pub use actix_web::{web, HttpRequest, HttpResponse, Responder};
 }

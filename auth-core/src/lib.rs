@@ -23,6 +23,8 @@ pub mod hashers;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub mod identity;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+pub mod model_permissions;
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub mod models;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub mod permissions;

@@ -161,6 +161,27 @@ pub trait Permission: Send + Sync + 'static {
         true
     }
 
+    /// [`has_permission`](Self::has_permission) for a permission that can
+    /// raise instead of answering, as DRF's permissions raise
+    /// (`DjangoModelPermissions` raises `MethodNotAllowed` for a method
+    /// outside its `perms_map`): an `Err` ends the checks with that error,
+    /// through `&`, `|` and `!` as a Python exception goes through them.
+    /// Implement this instead of `has_permission` only to raise.
+    fn try_has_permission(&self, request: &PermissionRequest<'_>) -> Result<bool, AuthError> {
+        Ok(self.has_permission(request))
+    }
+
+    /// [`has_object_permission`](Self::has_object_permission) that can
+    /// raise (`DjangoObjectPermissions` raises `Http404` to hide an object
+    /// the user may not read).
+    fn try_has_object_permission(
+        &self,
+        request: &PermissionRequest<'_>,
+        obj: &dyn Any,
+    ) -> Result<bool, AuthError> {
+        Ok(self.has_object_permission(request, obj))
+    }
+
     /// The denial message (DRF's `message` attribute); `None` gives
     /// "You do not have permission to perform this action."
     fn message(&self) -> Option<Text> {
@@ -320,6 +341,14 @@ pub struct Loaded(Vec<(TypeId, Erased)>);
 static NOTHING_LOADED: Loaded = Loaded(Vec::new());
 
 impl Loaded {
+    /// Add (or replace) a value: for a hand-written pipeline, or to check
+    /// permissions in a test without a database.
+    pub fn insert<T: Preloaded>(&mut self, value: T) {
+        let type_id = TypeId::of::<T>();
+        self.0.retain(|(id, _)| *id != type_id);
+        self.0.push((type_id, Box::new(value)));
+    }
+
     /// The `T` loaded, if one was needed.
     pub fn get<T: Preloaded>(&self) -> Option<&T> {
         let type_id = TypeId::of::<T>();
@@ -336,13 +365,17 @@ impl fmt::Debug for Loaded {
     }
 }
 
-/// A denial by one permission: its `message` and `code`.
+/// A denial by one permission: its `message` and `code`, or the error it
+/// raised.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Denial {
     /// The permission's `message`.
     pub message: Option<Text>,
     /// The permission's `code`.
     pub code: Option<Text>,
+    /// What the permission raised instead of answering (`Http404`,
+    /// `MethodNotAllowed`): the response, whoever is authenticated.
+    pub raised: Option<Box<AuthError>>,
 }
 
 impl Denial {
@@ -351,6 +384,22 @@ impl Denial {
         Denial {
             message: permission.message(),
             code: permission.code(),
+            raised: None,
+        }
+    }
+
+    /// The answer of a `try_` check: `Ok` when granted, the denial otherwise.
+    fn from_check<P: Permission + ?Sized>(
+        permission: &P,
+        check: Result<bool, AuthError>,
+    ) -> Result<(), Denial> {
+        match check {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(Denial::of(permission)),
+            Err(raised) => Err(Denial {
+                raised: Some(Box::new(raised)),
+                ..Denial::default()
+            }),
         }
     }
 
@@ -358,6 +407,9 @@ impl Denial {
     /// authentication classes and none succeeded (the message is then
     /// ignored); otherwise `PermissionDenied(message, code)`.
     pub fn into_error(self, has_authenticators: bool, identity: &Identity) -> AuthError {
+        if let Some(raised) = self.raised {
+            return *raised;
+        }
         if has_authenticators && identity.successful_authenticator().is_none() {
             return AuthError::not_authenticated();
         }
@@ -393,11 +445,7 @@ macro_rules! tuple_permission_list {
             #[allow(non_snake_case, unused_variables)]
             fn check_permissions(&self, request: &PermissionRequest<'_>) -> Result<(), Denial> {
                 let ($($name,)*) = self;
-                $(
-                    if !$name.has_permission(request) {
-                        return Err(Denial::of($name));
-                    }
-                )*
+                $(Denial::from_check($name, $name.try_has_permission(request))?;)*
                 Ok(())
             }
 
@@ -408,11 +456,7 @@ macro_rules! tuple_permission_list {
                 obj: &dyn Any,
             ) -> Result<(), Denial> {
                 let ($($name,)*) = self;
-                $(
-                    if !$name.has_object_permission(request, obj) {
-                        return Err(Denial::of($name));
-                    }
-                )*
+                $(Denial::from_check($name, $name.try_has_object_permission(request, obj))?;)*
                 Ok(())
             }
 
@@ -441,10 +485,8 @@ tuple_permission_list!(P0 P1 P2 P3 P4 P5 P6 P7 P8 P9 P10 P11);
 
 impl PermissionList for [DynPermission] {
     fn check_permissions(&self, request: &PermissionRequest<'_>) -> Result<(), Denial> {
-        match self.iter().find(|p| !p.has_permission(request)) {
-            Some(p) => Err(Denial::of(p)),
-            None => Ok(()),
-        }
+        self.iter()
+            .try_for_each(|p| Denial::from_check(p, p.try_has_permission(request)))
     }
 
     fn check_object_permissions(
@@ -452,10 +494,8 @@ impl PermissionList for [DynPermission] {
         request: &PermissionRequest<'_>,
         obj: &dyn Any,
     ) -> Result<(), Denial> {
-        match self.iter().find(|p| !p.has_object_permission(request, obj)) {
-            Some(p) => Err(Denial::of(p)),
-            None => Ok(()),
-        }
+        self.iter()
+            .try_for_each(|p| Denial::from_check(p, p.try_has_object_permission(request, obj)))
     }
 
     fn needs(&self, needs: &mut Needs) {
@@ -508,6 +548,16 @@ impl Permission for DynPermission {
     fn has_object_permission(&self, request: &PermissionRequest<'_>, obj: &dyn Any) -> bool {
         self.0.has_object_permission(request, obj)
     }
+    fn try_has_permission(&self, request: &PermissionRequest<'_>) -> Result<bool, AuthError> {
+        self.0.try_has_permission(request)
+    }
+    fn try_has_object_permission(
+        &self,
+        request: &PermissionRequest<'_>,
+        obj: &dyn Any,
+    ) -> Result<bool, AuthError> {
+        self.0.try_has_object_permission(request, obj)
+    }
     fn message(&self) -> Option<Text> {
         self.0.message()
     }
@@ -518,6 +568,23 @@ impl Permission for DynPermission {
         self.0.needs(needs);
     }
 }
+
+/// `has_permission` and `has_object_permission` for a permission that
+/// implements the `try_` checks (what raises counts as a denial).
+macro_rules! answers_from_try {
+    ($($answer:ident),+) => {$(answers_from_try!(@ $answer);)+};
+    (@ has_permission) => {
+        fn has_permission(&self, request: &PermissionRequest<'_>) -> bool {
+            self.try_has_permission(request).unwrap_or(false)
+        }
+    };
+    (@ has_object_permission) => {
+        fn has_object_permission(&self, request: &PermissionRequest<'_>, obj: &dyn Any) -> bool {
+            self.try_has_object_permission(request, obj).unwrap_or(false)
+        }
+    };
+}
+pub(crate) use answers_from_try;
 
 /// `AllowAny`: always allowed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -571,11 +638,17 @@ impl Permission for ReadOnly {
 pub struct And<A, B>(pub A, pub B);
 
 impl<A: Permission, B: Permission> Permission for And<A, B> {
-    fn has_permission(&self, request: &PermissionRequest<'_>) -> bool {
-        self.0.has_permission(request) && self.1.has_permission(request)
+    answers_from_try!(has_permission, has_object_permission);
+    fn try_has_permission(&self, request: &PermissionRequest<'_>) -> Result<bool, AuthError> {
+        Ok(self.0.try_has_permission(request)? && self.1.try_has_permission(request)?)
     }
-    fn has_object_permission(&self, request: &PermissionRequest<'_>, obj: &dyn Any) -> bool {
-        self.0.has_object_permission(request, obj) && self.1.has_object_permission(request, obj)
+    fn try_has_object_permission(
+        &self,
+        request: &PermissionRequest<'_>,
+        obj: &dyn Any,
+    ) -> Result<bool, AuthError> {
+        Ok(self.0.try_has_object_permission(request, obj)?
+            && self.1.try_has_object_permission(request, obj)?)
     }
     fn needs(&self, needs: &mut Needs) {
         self.0.needs(needs);
@@ -590,12 +663,19 @@ impl<A: Permission, B: Permission> Permission for And<A, B> {
 pub struct Or<A, B>(pub A, pub B);
 
 impl<A: Permission, B: Permission> Permission for Or<A, B> {
-    fn has_permission(&self, request: &PermissionRequest<'_>) -> bool {
-        self.0.has_permission(request) || self.1.has_permission(request)
+    answers_from_try!(has_permission, has_object_permission);
+    fn try_has_permission(&self, request: &PermissionRequest<'_>) -> Result<bool, AuthError> {
+        Ok(self.0.try_has_permission(request)? || self.1.try_has_permission(request)?)
     }
-    fn has_object_permission(&self, request: &PermissionRequest<'_>, obj: &dyn Any) -> bool {
-        (self.0.has_permission(request) && self.0.has_object_permission(request, obj))
-            || (self.1.has_permission(request) && self.1.has_object_permission(request, obj))
+    fn try_has_object_permission(
+        &self,
+        request: &PermissionRequest<'_>,
+        obj: &dyn Any,
+    ) -> Result<bool, AuthError> {
+        Ok((self.0.try_has_permission(request)?
+            && self.0.try_has_object_permission(request, obj)?)
+            || (self.1.try_has_permission(request)?
+                && self.1.try_has_object_permission(request, obj)?))
     }
     fn needs(&self, needs: &mut Needs) {
         self.0.needs(needs);
@@ -609,11 +689,16 @@ impl<A: Permission, B: Permission> Permission for Or<A, B> {
 pub struct Not<A>(pub A);
 
 impl<A: Permission> Permission for Not<A> {
-    fn has_permission(&self, request: &PermissionRequest<'_>) -> bool {
-        !self.0.has_permission(request)
+    answers_from_try!(has_permission, has_object_permission);
+    fn try_has_permission(&self, request: &PermissionRequest<'_>) -> Result<bool, AuthError> {
+        Ok(!self.0.try_has_permission(request)?)
     }
-    fn has_object_permission(&self, request: &PermissionRequest<'_>, obj: &dyn Any) -> bool {
-        !self.0.has_object_permission(request, obj)
+    fn try_has_object_permission(
+        &self,
+        request: &PermissionRequest<'_>,
+        obj: &dyn Any,
+    ) -> Result<bool, AuthError> {
+        Ok(!self.0.try_has_object_permission(request, obj)?)
     }
     fn needs(&self, needs: &mut Needs) {
         self.0.needs(needs);
@@ -974,6 +1059,7 @@ mod tests {
         let denial = Denial {
             message: Some(Cow::Borrowed("custom")),
             code: Some(Cow::Borrowed("c")),
+            raised: None,
         };
         let err = denial.clone().into_error(true, &anon());
         assert_eq!(err.kind(), ErrorKind::NotAuthenticated);

@@ -24,6 +24,7 @@ per_backend!(
     deleting_a_user_removes_its_grants,
     grant_commands_print_one_line,
     grant_command_errors,
+    has_perm_follows_model_backend,
 );
 
 /// What Django 5.2's `post_migrate` creates for the `contenttypes` and `auth`
@@ -486,4 +487,34 @@ fn grant_command_errors(db: &TestDb) {
         );
     }
     assert_eq!(store.user_permissions(alice.id).unwrap(), BTreeSet::new());
+}
+
+/// `User::has_perm` as Django's `ModelBackend` answers: direct and group
+/// grants for active users, everything for active superusers, nothing for
+/// inactive users whatever they were granted.
+fn has_perm_follows_model_backend(db: &TestDb) {
+    let store = db.migrated();
+    let member = user(&store, "member");
+    let grouped = user(&store, "grouped");
+    let group = username("group");
+    store.grant_permission(&member.username, "auth.add_user").unwrap();
+    store.grant_group_permission(&group, "auth.change_user").unwrap();
+    store.join_group(&grouped.username, &group).unwrap();
+    assert!(member.has_perm(&store, "auth.add_user").unwrap());
+    assert!(!member.has_perm(&store, "auth.change_user").unwrap());
+    assert!(grouped.has_perm(&store, "auth.change_user").unwrap());
+    assert!(grouped.has_perms(&store, &[]).unwrap());
+    assert!(!grouped.has_perms(&store, &["auth.change_user", "auth.add_user"]).unwrap());
+
+    let mut inactive = member.clone();
+    inactive.is_active = false;
+    assert!(!inactive.has_perm(&store, "auth.add_user").unwrap());
+    let mut superuser = grouped.clone();
+    superuser.is_superuser = true;
+    assert!(superuser.has_perm(&store, "polls.anything").unwrap());
+    let mut inactive_superuser = superuser.clone();
+    inactive_superuser.is_active = false;
+    assert!(!inactive_superuser.has_perm(&store, "auth.add_user").unwrap());
+    let perms = member.get_all_permissions(&store).unwrap();
+    assert_eq!(perms.granted_perms().collect::<Vec<_>>(), ["auth.add_user"]);
 }
