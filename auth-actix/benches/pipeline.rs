@@ -13,8 +13,15 @@
 //! (one query on the blocking pool per request) and once with the store's
 //! token cache (a hit answered on the worker).
 //!
-//! `cargo bench -p auth-actix --bench pipeline`; the last lines print the
-//! throughput ratios (variant / bare) from interleaved rounds.
+//! Two more variants put `UserRateThrottle` (a budget too large to trip)
+//! on the static lists: histories in the in-process store, and, when
+//! `REDIS_URL` is set, in Redis; the last lines then give each throttle's
+//! own cost against the unthrottled static lists.
+//!
+//! `cargo bench -p auth-actix --features bench --bench pipeline` (add
+//! `redis` to the features and set `REDIS_URL` for the Redis variant); the
+//! last lines print the throughput ratios (variant / bare) from
+//! interleaved rounds.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -64,18 +71,38 @@ async fn token(request: AuthRequest) -> HttpResponse {
     HttpResponse::Ok().body("ok")
 }
 
-const VARIANTS: [&str; 6] = [
+/// Static lists and `UserRateThrottle`.
+#[api_view(GET)]
+#[authentication_classes(TokenAuthentication, BasicAuthentication)]
+#[permission_classes(AllowAny)]
+#[throttle_classes(UserRateThrottle)]
+async fn throttled() -> HttpResponse {
+    HttpResponse::Ok().body("ok")
+}
+
+const VARIANTS: [&str; 8] = [
     "bare",
     "pipeline, static lists",
     "pipeline, default lists",
     "pipeline, AuthRequest",
     "token, SQLite",
     "token, SQLite + token cache",
+    "static lists + UserRateThrottle, in-process store",
+    "static lists + UserRateThrottle, Redis store",
 ];
+
+/// The throttled variants.
+const THROTTLED: [usize; 2] = [6, 7];
+
+/// The variants this run measures (the Redis one only with `REDIS_URL`).
+fn variants() -> Vec<usize> {
+    let redis = cfg!(feature = "redis") && std::env::var("REDIS_URL").is_ok();
+    (0..VARIANTS.len()).filter(|&v| v != 7 || redis).collect()
+}
 
 /// Whether the variant sends a token.
 fn uses_token(variant: usize) -> bool {
-    variant >= 4
+    variant == 4 || variant == 5
 }
 
 /// A migrated SQLite store with one user and her token.
@@ -109,6 +136,18 @@ fn settings(store: &AuthStore) -> Vec<AuthSettings> {
                         .with_token_cache(TokenCacheConfig::default())
                         .expect("cache settings"),
                 ),
+                // DRF's default classes begin with Session, which needs the session middleware.
+                2 => builder.default_authentication_classes((BasicAuthentication,)),
+                6 | 7 => builder.throttle_rates([("user", "1000000000/s")]),
+                _ => builder,
+            };
+            #[cfg(feature = "redis")]
+            let builder = match (variant, std::env::var("REDIS_URL")) {
+                (7, Ok(url)) => builder.throttle_store(
+                    auth_actix::throttling::RedisThrottleStore::new(&url)
+                        .expect("REDIS_URL")
+                        .key_prefix(format!("bench-{}:", std::process::id())),
+                ),
                 _ => builder,
             };
             builder.build().expect("valid settings")
@@ -135,6 +174,7 @@ fn app(
         1 => app.route("/", web::to(static_lists)),
         2 => app.route("/", web::to(default_lists)),
         3 => app.route("/", web::to(with_user)),
+        6 | 7 => app.route("/", web::to(throttled)),
         _ => app.route("/", web::to(token)),
     }
 }
@@ -227,6 +267,7 @@ fn bench(c: &mut Criterion) {
     let (store, key, _dir) = sqlite_store();
     let settings = settings(&store);
     let system = actix_web::rt::System::new();
+    let variants = variants();
     let services: Vec<_> = (0..VARIANTS.len())
         .map(|v| system.block_on(init_service(app(v, settings[v].clone()))))
         .collect();
@@ -247,15 +288,17 @@ fn bench(c: &mut Criterion) {
         .collect();
 
     let mut group = c.benchmark_group("in process");
-    for (variant, (name, service)) in VARIANTS.iter().zip(&services).enumerate() {
-        group.bench_function(*name, |b| {
+    for &variant in &variants {
+        let service = &services[variant];
+        group.bench_function(VARIANTS[variant], |b| {
             b.iter_custom(|n| system.block_on(in_process(service, || request(variant), n)))
         });
     }
     group.finish();
     let mut group = c.benchmark_group("over HTTP");
-    for (name, client) in VARIANTS.iter().zip(clients.iter_mut()) {
-        group.bench_function(*name, |b| b.iter_custom(|n| client.run(n)));
+    for &variant in &variants {
+        let client = &mut clients[variant];
+        group.bench_function(VARIANTS[variant], |b| b.iter_custom(|n| client.run(n)));
     }
     group.finish();
 
@@ -265,7 +308,7 @@ fn bench(c: &mut Criterion) {
     let mut local = vec![[0.0; VARIANTS.len()]; rounds];
     let mut http = vec![[0.0; VARIANTS.len()]; rounds];
     for round in 0..rounds {
-        for variant in 0..VARIANTS.len() {
+        for &variant in &variants {
             local[round][variant] = system
                 .block_on(in_process(&services[variant], || request(variant), 2_000))
                 .as_secs_f64();
@@ -273,7 +316,7 @@ fn bench(c: &mut Criterion) {
         }
     }
     for (kind, times, n) in [("in process", &local, 2_000.0), ("over HTTP", &http, 200.0)] {
-        for variant in 1..VARIANTS.len() {
+        for &variant in &variants[1..] {
             let ratio = median(times.iter().map(|t| t[0] / t[variant]).collect());
             let extra = median(
                 times
@@ -283,6 +326,20 @@ fn bench(c: &mut Criterion) {
             );
             println!(
                 "{kind}: throughput of {} / bare = {ratio:.3} (median of {rounds} rounds; {extra:+.0} ns per request)",
+                VARIANTS[variant]
+            );
+        }
+        // The throttle's own cost: the throttled view against the same
+        // view unthrottled (the static lists), per request.
+        for &variant in variants.iter().filter(|v| THROTTLED.contains(v)) {
+            let extra = median(
+                times
+                    .iter()
+                    .map(|t| (t[variant] - t[1]) / n * 1e9)
+                    .collect(),
+            );
+            println!(
+                "{kind}: {} costs {extra:+.0} ns per request more than the static lists alone (median of {rounds} rounds)",
                 VARIANTS[variant]
             );
         }

@@ -178,7 +178,7 @@ impl ThrottleHistory {
     pub fn hit(&mut self, rate: Rate, now: f64) -> Hit {
         self.prune(rate, now);
         let len = self.0.len();
-        let allowed = i64::try_from(len).map_or(false, |len| len < rate.num_requests);
+        let allowed = i64::try_from(len).is_ok_and(|len| len < rate.num_requests);
         if allowed {
             self.0.push_front(now);
         }

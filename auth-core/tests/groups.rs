@@ -497,14 +497,20 @@ fn has_perm_follows_model_backend(db: &TestDb) {
     let member = user(&store, "member");
     let grouped = user(&store, "grouped");
     let group = username("group");
-    store.grant_permission(&member.username, "auth.add_user").unwrap();
-    store.grant_group_permission(&group, "auth.change_user").unwrap();
+    store
+        .grant_permission(&member.username, "auth.add_user")
+        .unwrap();
+    store
+        .grant_group_permission(&group, "auth.change_user")
+        .unwrap();
     store.join_group(&grouped.username, &group).unwrap();
     assert!(member.has_perm(&store, "auth.add_user").unwrap());
     assert!(!member.has_perm(&store, "auth.change_user").unwrap());
     assert!(grouped.has_perm(&store, "auth.change_user").unwrap());
     assert!(grouped.has_perms(&store, &[]).unwrap());
-    assert!(!grouped.has_perms(&store, &["auth.change_user", "auth.add_user"]).unwrap());
+    assert!(!grouped
+        .has_perms(&store, &["auth.change_user", "auth.add_user"])
+        .unwrap());
 
     let mut inactive = member.clone();
     inactive.is_active = false;
@@ -514,7 +520,9 @@ fn has_perm_follows_model_backend(db: &TestDb) {
     assert!(superuser.has_perm(&store, "polls.anything").unwrap());
     let mut inactive_superuser = superuser.clone();
     inactive_superuser.is_active = false;
-    assert!(!inactive_superuser.has_perm(&store, "auth.add_user").unwrap());
+    assert!(!inactive_superuser
+        .has_perm(&store, "auth.add_user")
+        .unwrap());
     let perms = member.get_all_permissions(&store).unwrap();
     assert_eq!(perms.granted_perms().collect::<Vec<_>>(), ["auth.add_user"]);
 }

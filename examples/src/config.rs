@@ -20,6 +20,7 @@ use std::time::Duration;
 use actix_web::cookie::Key;
 use actix_web::dev::Server;
 use auth_actix::auth_core::{NewUser, PoolConfig, TokenCacheConfig};
+use auth_actix::settings::AuthSettingsBuilder;
 use auth_actix::site::SiteSettings;
 use auth_actix::{AuthStore, StoreError};
 
@@ -171,6 +172,50 @@ fn parse_allowed_hosts(value: &str) -> Result<Vec<String>, EnvError> {
         )));
     }
     Ok(hosts)
+}
+
+/// The throttle settings from the environment, on top of `builder`'s:
+/// `THROTTLE_RATES` (`scope=rate` pairs, comma-separated, e.g.
+/// `user=1000/s,anon=10/min`, each replacing that scope's rate),
+/// `NUM_PROXIES` (how many proxies append to `X-Forwarded-For`; default 0:
+/// the peer address is the client), `CACHE_URL` (`redis://…`: histories
+/// in Redis, shared by every process using it; unset: in this process) and
+/// `CACHE_KEY_PREFIX` (the Redis keys' prefix, default `auth-actix:`).
+pub fn throttling(mut builder: AuthSettingsBuilder) -> Result<AuthSettingsBuilder, EnvError> {
+    if let Some(rates) = var("THROTTLE_RATES") {
+        let mut pairs = Vec::new();
+        for pair in rates.split(',').filter(|pair| !pair.trim().is_empty()) {
+            let Some((scope, rate)) = pair.split_once('=') else {
+                return Err(EnvError(format!(
+                    "THROTTLE_RATES takes scope=rate pairs separated by commas (e.g. \"user=100/min,anon=10/min\"), not {pair:?}"
+                )));
+            };
+            pairs.push((scope.trim().to_owned(), rate.trim().to_owned()));
+        }
+        builder = builder.throttle_rates(pairs);
+    }
+    if let Some(value) = var("NUM_PROXIES") {
+        let proxies: usize = value.trim().parse().map_err(|_| {
+            EnvError(format!(
+                "NUM_PROXIES must be a number of proxies (0 or more), not {value:?}"
+            ))
+        })?;
+        builder = builder.num_proxies(Some(proxies));
+    }
+    if let Some(url) = var("CACHE_URL") {
+        #[cfg(feature = "redis")]
+        {
+            let store = auth_actix::throttling::RedisThrottleStore::new(&url)
+                .map_err(|e| EnvError(format!("CACHE_URL is not a Redis URL ({e})")))?;
+            builder = builder.throttle_store(store);
+        }
+        #[cfg(not(feature = "redis"))]
+        return Err(EnvError(format!(
+            "CACHE_URL is set ({}) but this build has no Redis support (build with --features redis)",
+            url.split('@').next_back().unwrap_or_default()
+        )));
+    }
+    Ok(builder)
 }
 
 /// `TOKEN_CACHE_TTL`: `None` when unset (no cache, the default), else the

@@ -27,6 +27,18 @@
 //! | `/deny-msg/` | Basic | IsAuthenticated, then [`DenyWithMessage`] |
 //! | `/and-deny/` | Basic | `IsAuthenticated & DenyWithMessage` (a composition shows the default message) |
 //! | `/bare/` | none: a plain actix-web handler, `200 {"ok": true}` (the benchmark baseline) | none |
+//! | `/model-perms/` | Basic | DjangoModelPermissions on `auth.user` |
+//! | `/model-perms-anon-ro/` | Basic | DjangoModelPermissionsOrAnonReadOnly on `auth.user` |
+//!
+//! The throttled views (rates `anon` = `3/min`, `user` = `4/min`, `burst` =
+//! `2/min`, or `THROTTLE_RATES`; no default throttle classes):
+//!
+//! | path | authentication | permission | throttles |
+//! |---|---|---|---|
+//! | `/throttle/anon/` | Basic | AllowAny | AnonRateThrottle |
+//! | `/throttle/user/` | Basic, Token | AllowAny | UserRateThrottle |
+//! | `/throttle/scoped/`, `/throttle/scoped-2/` | Basic | AllowAny | ScopedRateThrottle, scope `burst` (one budget for both) |
+//! | `/throttle/combined/` | Basic | AllowAny | AnonRateThrottle, ScopedRateThrottle with scope `burst` |
 //!
 //! `/api-token-auth/` is DRF's `obtain_auth_token`: `POST {"username", "password"}` (JSON,
 //! urlencoded or multipart) answers `{"token": "<key>"}`. `/csrf/` answers
@@ -94,11 +106,12 @@ fn caller(request: &AuthRequest) -> HttpResponse {
 /// Declares a parity view: its doc comment (the `OPTIONS` description), its
 /// authentication classes and its permission classes.
 macro_rules! parity_view {
-    ($(#[doc = $doc:literal])* $name:ident, [$($auth:tt)*], [$($perm:tt)*]) => {
+    ($(#[doc = $doc:literal])* $name:ident, [$($auth:tt)*], [$($perm:tt)*] $(, #[$extra:meta])*) => {
         $(#[doc = $doc])*
         #[api_view(GET, POST, PUT, PATCH)]
         #[authentication_classes($($auth)*)]
         #[permission_classes($($perm)*)]
+        $(#[$extra])*
         pub async fn $name(request: AuthRequest) -> HttpResponse {
             caller(&request)
         }
@@ -165,6 +178,44 @@ parity_view!(
     /// The same two permissions composed with `&`: a composition has no message of its own.
     and_deny, [BasicAuthentication], [IsAuthenticated & DenyWithMessage]
 );
+parity_view!(
+    /// Django's model permissions on `auth.user`: `add_user` to POST, `change_user` to PUT or PATCH.
+    model_perms, [BasicAuthentication], [DjangoModelPermissions],
+    #[view_config(model = "auth.user")]
+);
+parity_view!(
+    /// Django's model permissions on `auth.user`, anonymous users may read.
+    model_perms_anon_ro, [BasicAuthentication], [DjangoModelPermissionsOrAnonReadOnly],
+    #[view_config(model = "auth.user")]
+);
+parity_view!(
+    /// Anonymous clients throttled by address (`anon`).
+    throttle_anon, [BasicAuthentication], [AllowAny],
+    #[throttle_classes(AnonRateThrottle)]
+);
+parity_view!(
+    /// Every client throttled, by user or by address (`user`).
+    throttle_user, [BasicAuthentication, TokenAuthentication], [AllowAny],
+    #[throttle_classes(UserRateThrottle)]
+);
+parity_view!(
+    /// The `burst` scope, shared with `/throttle/scoped-2/`.
+    throttle_scoped, [BasicAuthentication], [AllowAny],
+    #[throttle_classes(ScopedRateThrottle)],
+    #[view_config(throttle_scope = "burst")]
+);
+parity_view!(
+    /// The `burst` scope, shared with `/throttle/scoped/`.
+    throttle_scoped_2, [BasicAuthentication], [AllowAny],
+    #[throttle_classes(ScopedRateThrottle)],
+    #[view_config(throttle_scope = "burst")]
+);
+parity_view!(
+    /// Both `anon` and the `burst` scope: every throttle consulted, the longest wait reported.
+    throttle_combined, [BasicAuthentication], [AllowAny],
+    #[throttle_classes(AnonRateThrottle, ScopedRateThrottle)],
+    #[view_config(throttle_scope = "burst")]
+);
 
 /// The app's default authentication and permission classes.
 #[api_view(GET, POST, PUT, PATCH)]
@@ -186,17 +237,23 @@ pub fn loopback_proxies() -> [TrustedProxy; 2] {
     ]
 }
 
+/// The throttle rates when `THROTTLE_RATES` does not change them.
+pub const THROTTLE_RATES: [(&str, &str); 3] =
+    [("anon", "3/min"), ("user", "4/min"), ("burst", "2/min")];
+
 /// The app's settings: DRF's default authentication classes (Session, then
 /// Basic), `IsAuthenticated` by default, Django's `SECRET_KEY` for session
-/// hashes, and the hosts of
-/// `ALLOWED_HOSTS` (the loopback names when unset).
+/// hashes, the hosts of `ALLOWED_HOSTS` (the loopback names when unset),
+/// and the throttle settings of [`config::throttling`] (rates
+/// [`THROTTLE_RATES`], then `THROTTLE_RATES`; `NUM_PROXIES`; `CACHE_URL`).
 pub fn settings(store: AuthStore, secret: &Secret) -> Result<AuthSettings, Box<dyn Error>> {
-    Ok(AuthSettings::builder()
+    let builder = AuthSettings::builder()
         .store(store)
         .site(config::site(secret)?)
         .default_authentication_classes((SessionAuthentication, BasicAuthentication))
         .default_permission_classes((IsAuthenticated,))
-        .build()?)
+        .throttle_rates(THROTTLE_RATES);
+    Ok(config::throttling(builder)?.build()?)
 }
 
 /// The routes, for `App::configure`, and `/remote/`'s configuration:
@@ -221,6 +278,13 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/deny-msg/", web::to(deny_msg))
         .route("/and-deny/", web::to(and_deny))
         .route("/bare/", web::to(bare))
+        .route("/model-perms/", web::to(model_perms))
+        .route("/model-perms-anon-ro/", web::to(model_perms_anon_ro))
+        .route("/throttle/anon/", web::to(throttle_anon))
+        .route("/throttle/user/", web::to(throttle_user))
+        .route("/throttle/scoped/", web::to(throttle_scoped))
+        .route("/throttle/scoped-2/", web::to(throttle_scoped_2))
+        .route("/throttle/combined/", web::to(throttle_combined))
         .service(obtain_auth_token)
         .service(web::resource("/csrf/").to(csrf))
         .service(web::resource("/login/").to(login))

@@ -6,4 +6,5 @@ mod common;
 
 mod drf_parity;
 mod drf_parity_binary;
+mod drf_parity_throttling;
 mod scenarios;

@@ -13,8 +13,11 @@
 # (AllowAny); /token/ is TokenAuthentication + IsAuthenticated with a valid key; /basic/ is
 # BasicAuthentication + IsAuthenticated with a valid password (PBKDF2 at its default iteration
 # count, so it measures the hash). /token/ is measured twice: with the default configuration and
-# with the opt-in token cache (TOKEN_CACHE_TTL=5), on a second server. All servers (ours, ours with
-# the cache, DRF) run at once, each round loads every endpoint of every server in turn, and every
+# with the opt-in token cache (TOKEN_CACHE_TTL=5), on a second server. /throttle/user/ is /token/'s
+# work plus UserRateThrottle (Basic tried first, then Token) with a budget too large to trip
+# (THROTTLE_RATES=user=1000000/s), on the in-process store; with REDIS_URL set, a third server keeps
+# the histories in Redis (CACHE_URL) and its /throttle/user/ and /token/ are loaded too. All servers
+# (ours, ours with the cache, ours on Redis, DRF) run at once, each round loads every endpoint of every server in turn, and every
 # ratio is between medians of the same run; the report also gives the main ratios round by round.
 set -euo pipefail
 
@@ -126,15 +129,24 @@ load() {
 TOKEN_HEADER="Authorization: Token $TOKEN"
 BASIC_HEADER="Authorization: Basic $BASIC"
 SECRET=$(head -c 32 /dev/urandom | base64 -w0)
+RATES=user=1000000/s
 echo "== drf_parity (default settings), $WORKERS workers, SQLite" >&2
-BIND_ADDR=127.0.0.1:0 WORKERS=$WORKERS RUST_LOG=warn SECRET_KEY=$SECRET start ours "$bin"
+BIND_ADDR=127.0.0.1:0 WORKERS=$WORKERS RUST_LOG=warn SECRET_KEY=$SECRET THROTTLE_RATES=$RATES start ours "$bin"
 OURS_PID=$SERVER_PID OURS_URL=$URL
+if [[ -n "${REDIS_URL:-}" ]]; then
+    echo "== drf_parity with CACHE_URL=\$REDIS_URL" >&2
+    BIND_ADDR=127.0.0.1:0 WORKERS=$WORKERS RUST_LOG=warn SECRET_KEY=$SECRET THROTTLE_RATES=$RATES \
+        CACHE_URL=$REDIS_URL CACHE_KEY_PREFIX="load-bench-$$-$RANDOM:" start redis "$bin"
+    REDIS_SERVER_URL=$URL
+    expect_ok "$REDIS_SERVER_URL/throttle/user/" "Authorization: Token $TOKEN"
+fi
 echo "== drf_parity with TOKEN_CACHE_TTL=5" >&2
 BIND_ADDR=127.0.0.1:0 WORKERS=$WORKERS RUST_LOG=warn TOKEN_CACHE_TTL=5 SECRET_KEY=$SECRET \
     start cached "$bin"
 CACHED_PID=$SERVER_PID CACHED_URL=$URL
 for path in /bare/ /open/; do expect_ok "$OURS_URL$path" ""; done
 expect_ok "$OURS_URL/token/" "$TOKEN_HEADER"
+expect_ok "$OURS_URL/throttle/user/" "$TOKEN_HEADER"
 expect_ok "$OURS_URL/basic/" "$BASIC_HEADER"
 expect_ok "$CACHED_URL/token/" "$TOKEN_HEADER"
 if ((WITH_DRF)); then
@@ -153,8 +165,14 @@ fi
 cheap="ours/bare $OURS_URL/bare/ -
 ours/open $OURS_URL/open/ -
 ours/token $OURS_URL/token/ $TOKEN_HEADER
+ours/throttle-user $OURS_URL/throttle/user/ $TOKEN_HEADER
 cached/bare $CACHED_URL/bare/ -
 cached/token $CACHED_URL/token/ $TOKEN_HEADER"
+if [[ -n "${REDIS_SERVER_URL:-}" ]]; then
+    cheap+="
+redis/token $REDIS_SERVER_URL/token/ $TOKEN_HEADER
+redis/throttle-user $REDIS_SERVER_URL/throttle/user/ $TOKEN_HEADER"
+fi
 if ((WITH_DRF)); then
     cheap+="
 drf/bare $DRF_URL/bare/ -
@@ -222,9 +240,12 @@ def row(label, base):
         drf = med.get(f"drf/{name}")
         text += f" {med[label] / drf:.1f} |" if drf and not label.startswith("drf/") else " |"
     return text
-for label in ["ours/bare", "ours/open", "ours/token", "ours/basic", "ours/basic-busy", "cached/bare", "cached/token"]:
+for label in ["ours/bare", "ours/open", "ours/token", "ours/throttle-user", "ours/basic", "ours/basic-busy", "cached/bare", "cached/token"]:
     if label in med:
         lines.append(row(label, label.split("/")[0] + "/bare"))
+for label in ["redis/token", "redis/throttle-user"]:
+    if label in med:
+        lines.append(row(label, "ours/bare"))
 for label in ["drf/bare", "drf/open", "drf/token", "drf/basic", "drf/basic-busy"]:
     if label in med:
         lines.append(row(label, "drf/bare"))
@@ -235,6 +256,8 @@ spread = [
     ("/token/ ÷ /bare/", "ours/token", "ours/bare"),
     ("cached /token/ ÷ /bare/", "cached/token", "cached/bare"),
     ("/token/ ÷ DRF /token/", "ours/token", "drf/token"),
+    ("/throttle/user/ ÷ /token/", "ours/throttle-user", "ours/token"),
+    ("Redis /throttle/user/ ÷ Redis server's /token/", "redis/throttle-user", "redis/token"),
 ]
 for name, a, b in spread:
     ratios = [r[a] / r[b] for _, r in sorted(by_round.items()) if a in r and r.get(b)]
@@ -243,6 +266,9 @@ for name, a, b in spread:
             f"Per round, {name}: " + ", ".join(f"{x:.2f}" for x in ratios)
             + f" (median {statistics.median(ratios):.2f}, min {min(ratios):.2f})."
         )
+for name, a, b in spread[-2:]:
+    if a in med and b in med:
+        lines.append(f"Medians, {name}: {med[a] / med[b]:.3f}.")
 lines.append("")
 lines.append(f"Peak RSS of drf_parity (VmHWM): {ours_rss} MiB default, {cached_rss} MiB with the token cache.")
 if drf_rss:

@@ -3,7 +3,8 @@
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, PoisonError, RwLock};
+use std::cell::RefCell;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use auth_core::throttling::{Hit, Rate};
@@ -53,8 +54,9 @@ pub enum OutagePolicy {
 /// A [`ThrottleStore`] in Redis, shared by every process using the same
 /// server and key prefix.
 ///
-/// Connecting is lazy: the app starts while Redis is down, and an
-/// unreachable Redis is retried at most once a second (each attempt bounded
+/// Connecting is lazy, one connection per worker thread (each worker is
+/// its own single-threaded runtime): the app starts while Redis is down,
+/// and an unreachable Redis is retried at most once a second (each attempt bounded
 /// by a 250 ms timeout, each command by a 500 ms one), following the
 /// [`OutagePolicy`] meanwhile. Clocks: the request times are the app's own
 /// (DRF's `timer`), so servers sharing a budget should keep their clocks in
@@ -79,8 +81,8 @@ struct Inner {
     prefix: String,
     policy: OutagePolicy,
     script: Script,
-    /// The connection, once made (cloning a manager is cheap).
-    connection: RwLock<Option<ConnectionManager>>,
+    /// Tells this store's connections apart in each thread's [`CONNECTIONS`].
+    id: u64,
     /// Serialises connection attempts.
     connecting: AsyncMutex<()>,
     /// When Redis last failed (ms since `started`; 0: it has not): for a
@@ -99,7 +101,7 @@ impl Inner {
             prefix,
             policy,
             script: Script::new(HIT_SCRIPT),
-            connection: RwLock::new(None),
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             connecting: AsyncMutex::new(()),
             failed_at_ms: AtomicU64::new(0),
             started: Instant::now(),
@@ -119,6 +121,16 @@ impl Inner {
         let failed = self.failed_at_ms.load(Ordering::Relaxed);
         failed != 0 && self.clock_ms().saturating_sub(failed) < RETRY_EVERY_MS
     }
+}
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+
+thread_local! {
+    /// Each thread's connections, by store: an actix-web worker is a
+    /// single-threaded runtime, and a connection's driver task runs on the
+    /// runtime that made it, so each worker makes its own rather than wait
+    /// on another worker's runtime.
+    static CONNECTIONS: RefCell<Vec<(u64, ConnectionManager)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// After a failure, how long requests skip Redis.
@@ -159,15 +171,16 @@ impl RedisThrottleStore {
         )))
     }
 
-    /// The connection, connecting first if there is none yet.
+    /// This thread's connection, connecting first if there is none yet.
     async fn connection(&self) -> Result<ConnectionManager, RedisError> {
         let inner = &self.0;
         let current = || {
-            inner
-                .connection
-                .read()
-                .unwrap_or_else(PoisonError::into_inner)
-                .clone()
+            CONNECTIONS.with_borrow(|connections| {
+                connections
+                    .iter()
+                    .find(|(id, _)| *id == inner.id)
+                    .map(|(_, connection)| connection.clone())
+            })
         };
         if let Some(connection) = current() {
             return Ok(connection);
@@ -181,10 +194,7 @@ impl RedisThrottleStore {
             .set_response_timeout(COMMAND_TIMEOUT)
             .set_number_of_retries(1);
         let connection = ConnectionManager::new_with_config(inner.client.clone(), config).await?;
-        *inner
-            .connection
-            .write()
-            .unwrap_or_else(PoisonError::into_inner) = Some(connection.clone());
+        CONNECTIONS.with_borrow_mut(|connections| connections.push((inner.id, connection.clone())));
         Ok(connection)
     }
 

@@ -6,6 +6,9 @@
 //! drf_parity migrate
 //! drf_parity createuser <username> --password-stdin [--email E] [--staff] [--superuser] [--inactive]
 //! drf_parity create-token [-r] <username>
+//! drf_parity grant <username> <app_label>.<codename>
+//! drf_parity grant-group <group> <app_label>.<codename>
+//! drf_parity join-group <username> <group>
 //! drf_parity help                     every command
 //! ```
 //!
@@ -17,6 +20,10 @@
 //! | `WORKERS` | the number of CPUs |
 //! | `RUST_LOG` | `info` |
 //! | `TOKEN_CACHE_TTL` | unset: no token cache; seconds (e.g. `5`): the in-process token cache, so a token revoked by another process keeps working for up to that long |
+//! | `THROTTLE_RATES` | `anon=3/min,user=4/min,burst=2/min`; pairs given replace those scopes' rates (e.g. `user=1000000/s` for a load test) |
+//! | `NUM_PROXIES` | `0`: the peer address identifies a client; `n`: the `n`-th address from the right of `X-Forwarded-For` |
+//! | `CACHE_URL` | unset: throttle histories in this process; `redis://…`: in Redis, one budget for every process using it |
+//! | `CACHE_KEY_PREFIX` | `auth-actix:`: the prefix of the throttle histories' Redis keys |
 //! | `ALLOWED_HOSTS` | `.localhost,127.0.0.1,[::1]` (Django's debug default, any port): the hosts served, comma-separated in Django's syntax; any other `Host` is a 400 |
 //!
 //! Once the server listens it prints `drf_parity listening on http://<addr>`
