@@ -11,7 +11,9 @@ mod redis_store {
     use std::sync::{Arc, Mutex};
     use std::time::{Duration, Instant};
 
-    use auth_actix::throttling::{LocalThrottleStore, OutagePolicy, RedisThrottleStore, ThrottleStore};
+    use auth_actix::throttling::{
+        LocalThrottleStore, OutagePolicy, RedisThrottleStore, ThrottleStore,
+    };
     use auth_core::throttling::Rate;
     use integration_tests::{redis_url, unique_name};
 
@@ -41,13 +43,21 @@ mod redis_store {
                 0.0, 0.25, 10.5, 11.0, 30.75, 60.0, 60.25, 60.5, 70.5, 71.0, 200.0, 200.1,
             ];
             for (i, now) in times.into_iter().enumerate() {
-                let key = if i % 5 == 4 { "throttle_user_2" } else { "throttle_user_1" };
+                let key = if i % 5 == 4 {
+                    "throttle_user_2"
+                } else {
+                    "throttle_user_1"
+                };
                 let ours = local.hit(key, rate, now).await.unwrap();
                 let theirs = redis.hit(key, rate, now).await.unwrap();
                 assert_eq!(theirs.allowed, ours.allowed, "request {i} at {now}");
                 assert_eq!(theirs.history_len, ours.history_len, "request {i} at {now}");
                 assert_eq!(theirs.oldest, ours.oldest, "request {i} at {now}");
-                assert_eq!(theirs.wait(rate, now), ours.wait(rate, now), "request {i} at {now}");
+                assert_eq!(
+                    theirs.wait(rate, now),
+                    ours.wait(rate, now),
+                    "request {i} at {now}"
+                );
             }
         });
     }
@@ -74,7 +84,12 @@ mod redis_store {
                             let admitted = admitted.clone();
                             actix_web::rt::spawn(async move {
                                 let now = 1_000.0 + f64::from(i) * 0.001;
-                                if redis.hit("throttle_anon_10.0.0.1", rate, now).await.unwrap().allowed {
+                                if redis
+                                    .hit("throttle_anon_10.0.0.1", rate, now)
+                                    .await
+                                    .unwrap()
+                                    .allowed
+                                {
                                     admitted.fetch_add(1, Ordering::SeqCst);
                                 }
                             })
@@ -107,7 +122,10 @@ mod redis_store {
         fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
         fn event(&self, event: &tracing::Event<'_>) {
             if *event.metadata().level() == tracing::Level::ERROR {
-                self.0.lock().unwrap().push(event.metadata().target().to_owned());
+                self.0
+                    .lock()
+                    .unwrap()
+                    .push(event.metadata().target().to_owned());
             }
         }
         fn enter(&self, _: &tracing::span::Id) {}
@@ -125,16 +143,28 @@ mod redis_store {
             let open = RedisThrottleStore::new(url).unwrap();
             let rate = Rate::new(1, 60);
             for i in 0..20 {
-                let hit = open.hit("throttle_anon_x", rate, f64::from(i)).await.unwrap();
+                let hit = open
+                    .hit("throttle_anon_x", rate, f64::from(i))
+                    .await
+                    .unwrap();
                 assert!(hit.allowed, "fail open by default");
             }
-            let closed = RedisThrottleStore::new(url).unwrap().on_outage(OutagePolicy::Deny);
+            let closed = RedisThrottleStore::new(url)
+                .unwrap()
+                .on_outage(OutagePolicy::Deny);
             for i in 0..5 {
-                assert!(closed.hit("throttle_anon_x", rate, f64::from(i)).await.is_err());
+                assert!(closed
+                    .hit("throttle_anon_x", rate, f64::from(i))
+                    .await
+                    .is_err());
             }
             // After a failure Redis is not retried for a second: twenty-five
             // requests cost about two connection attempts, not twenty-five.
-            assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+            assert!(
+                started.elapsed() < Duration::from_secs(3),
+                "{:?}",
+                started.elapsed()
+            );
         });
         let logged = errors.0.lock().unwrap().clone();
         assert_eq!(

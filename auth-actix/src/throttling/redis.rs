@@ -1,9 +1,9 @@
 //! Request histories in Redis (cargo feature `redis`): one budget shared by
 //! every server behind a load balancer.
 
+use std::cell::RefCell;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::cell::RefCell;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
