@@ -166,6 +166,11 @@ pub fn cache_key(scope: &str, ident: &str) -> String {
 ///     }
 /// }
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a throttle class",
+    label = "not a throttle class",
+    note = "implement `SimpleRateThrottle` (a rate and a cache key) or `Throttle` for `{Self}` (and `Default`)"
+)]
 pub trait SimpleRateThrottle: Send + Sync + 'static {
     /// DRF's `scope`: the key of `DEFAULT_THROTTLE_RATES`.
     fn scope(&self) -> Option<&str> {

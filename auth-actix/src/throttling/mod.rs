@@ -150,7 +150,7 @@ impl fmt::Debug for ThrottleRequest<'_> {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a throttle class",
     label = "not a throttle class",
-    note = "implement `Throttle` for `{Self}` (and `Default`)"
+    note = "implement `Throttle`, or `SimpleRateThrottle` for a rate, for `{Self}` (and `Default`)"
 )]
 pub trait Throttle: Send + Sync + 'static {
     /// Let the request through, or refuse it with a wait.
