@@ -107,6 +107,23 @@ mod redis_store {
         assert_eq!(admitted.load(Ordering::SeqCst), 7);
     }
 
+    #[test]
+    fn two_instances_recording_the_same_instant_count_twice() {
+        let Some(url) = redis_url("two_instances_recording_the_same_instant_count_twice") else {
+            return;
+        };
+        run(async move {
+            let prefix = format!("{}:", unique_name("throttle"));
+            let (one, two) = (store(&url, &prefix), store(&url, &prefix));
+            let rate = Rate::new(2, 60);
+            // Each instance's first request at the same instant: two requests, not one.
+            assert!(one.hit("throttle_user_1", rate, 5.0).await.unwrap().allowed);
+            let second = two.hit("throttle_user_1", rate, 5.0).await.unwrap();
+            assert_eq!((second.allowed, second.history_len), (true, 2));
+            assert!(!one.hit("throttle_user_1", rate, 5.0).await.unwrap().allowed);
+        });
+    }
+
     /// Counts the errors logged while it is the thread's subscriber.
     #[derive(Clone, Default)]
     struct ErrorCount(Arc<Mutex<Vec<String>>>);

@@ -228,9 +228,10 @@ pub async fn check_rate(
         ThrottleDecision::Allow
     } else {
         ThrottleDecision::Throttle {
+            // A clock gone wrong (infinite or NaN) gives no wait rather than a panic.
             wait: hit
                 .wait(rate, now)
-                .map(|seconds| std::time::Duration::from_secs_f64(seconds.max(0.0))),
+                .and_then(|seconds| std::time::Duration::try_from_secs_f64(seconds.max(0.0)).ok()),
         }
     })
 }

@@ -90,7 +90,10 @@ struct Inner {
     failed_at_ms: AtomicU64,
     started: Instant,
     down: AtomicBool,
-    /// Unique members for requests recorded in the same instant.
+    /// Unique members for requests recorded in the same instant: a random
+    /// number per store (so two servers never write the same member) and a
+    /// counter.
+    nonce: u64,
     sequence: AtomicU64,
 }
 
@@ -106,6 +109,7 @@ impl Inner {
             failed_at_ms: AtomicU64::new(0),
             started: Instant::now(),
             down: AtomicBool::new(false),
+            nonce: std::hash::BuildHasher::hash_one(&std::hash::RandomState::new(), Instant::now()),
             sequence: AtomicU64::new(0),
         }
     }
@@ -201,7 +205,11 @@ impl RedisThrottleStore {
     async fn run_script(&self, key: &str, rate: Rate, now: f64) -> Result<Hit, RedisError> {
         let inner = &self.0;
         let mut connection = self.connection().await?;
-        let member = format!("{now}-{}", inner.sequence.fetch_add(1, Ordering::Relaxed));
+        let member = format!(
+            "{now}-{:016x}-{}",
+            inner.nonce,
+            inner.sequence.fetch_add(1, Ordering::Relaxed)
+        );
         let horizon = now - f64::from(rate.duration());
         let (allowed, length, oldest): (i64, i64, String) = inner
             .script
