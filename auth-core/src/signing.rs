@@ -1,7 +1,9 @@
-//! Django's signing primitives (`django.utils.crypto.salted_hmac` and the
-//! `SECRET_KEY` it is keyed with), shared by every feature that signs or
-//! derives from the secret key: the session auth hash, and the families'
-//! signed values, reset tokens and JWT default keys.
+//! Django's signing: `django.utils.crypto.salted_hmac` and the
+//! `SECRET_KEY` it is keyed with, and Django 5.2's `django.core.signing`
+//! ([`Signer`], [`TimestampSigner`], [`dumps`] and [`loads`]), shared by
+//! every feature that signs or derives from the secret key: the session auth
+//! hash, Django's session data, and the families' signed values, reset tokens
+//! and JWT default keys.
 //!
 //! ```
 //! use auth_core::signing::{Algorithm, SecretKey};
@@ -12,6 +14,27 @@
 //! assert_eq!(mac.len(), 20);
 //! assert_eq!(key.salted_hmac("salt", b"value", Algorithm::Sha256).len(), 32);
 //! ```
+//!
+//! Values signed here and by Django 5.2 are interchangeable: the same key,
+//! salt and time give the same bytes (compressed objects aside: zlib's
+//! output is not reproduced byte for byte, but each side reads the other's).
+//! Objects travel as JSON written as Python's `json.dumps` writes it; read
+//! them as [`JsonValue`] to keep a dict's key order.
+//!
+//! ```
+//! use auth_core::signing::{dumps, loads, JsonValue, SecretKey, SigningError};
+//!
+//! let key = SecretKey::new("django-insecure-key").unwrap();
+//! let old = SecretKey::new("the-previous-key").unwrap();
+//! let salt = "django.contrib.sessions.SessionStore";
+//! let signed = dumps(&serde_json::json!({"_auth_user_id": "1"}), &old, salt, true).unwrap();
+//! // Verifies against SECRET_KEY_FALLBACKS, as Django's loads does.
+//! let data: JsonValue = loads(&signed, &key, salt, None, &[old]).unwrap();
+//! let JsonValue::Object(session) = data else { unreachable!() };
+//! assert_eq!(session.get("_auth_user_id"), Some(&JsonValue::String("1".into())));
+//! let err = loads::<JsonValue>(&signed, &key, salt, None, &[]).unwrap_err();
+//! assert!(matches!(err, SigningError::BadSignature(_)));
+//! ```
 
 use std::fmt;
 
@@ -21,6 +44,19 @@ use sha2::Digest;
 
 use crate::crypto;
 
+mod encoding;
+mod json;
+mod signer;
+#[cfg(test)]
+mod vectors;
+
+pub use encoding::{b62_decode, b62_encode, b64_decode, b64_encode};
+pub use json::{from_json, to_json, JsonObject, JsonValue};
+pub use signer::{
+    base64_hmac, dumps, loads, Clock, Signer, SigningError, TimestampSigner, DUMPS_SALT,
+    MAX_DECOMPRESSED_LEN, SIGNER_SALT, TIMESTAMP_SIGNER_SALT,
+};
+
 /// The `key_salt` of Django's `AbstractBaseUser.get_session_auth_hash`.
 pub const SESSION_AUTH_HASH_SALT: &str =
     "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash";
@@ -29,10 +65,11 @@ pub const SESSION_AUTH_HASH_SALT: &str =
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum Algorithm {
-    /// `sha1`: Django's default for `salted_hmac` (and `Signer` before 3.1).
+    /// `sha1`: Django's default for `salted_hmac` (and `Signer` before 3.1;
+    /// Django 5.2's `Signer(algorithm="sha1")` still uses it).
     #[default]
     Sha1,
-    /// `sha256`: the session auth hash, `Signer`'s default since Django 3.1.
+    /// `sha256`: the session auth hash, [`Signer`]'s default since Django 3.1.
     Sha256,
 }
 
