@@ -1,6 +1,8 @@
 //! Byte-level parsing exactly as CPython does it for DRF: `bytes.split()` and
 //! `base64.b64decode` (non-validating).
 
+use auth_core::compat::a2b_base64;
+
 /// Python's `bytes.isspace()` set: space, `\t`, `\n`, `\x0b`, `\x0c`, `\r`.
 fn is_py_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
@@ -37,63 +39,10 @@ pub(crate) fn split_credentials(header: &[u8]) -> Option<SplitHeader<'_>> {
     })
 }
 
-/// The value of one base64 character, or `None` outside the standard alphabet.
-fn b64_value(c: u8) -> Option<u8> {
-    match c {
-        b'A'..=b'Z' => Some(c - b'A'),
-        b'a'..=b'z' => Some(c - b'a' + 26),
-        b'0'..=b'9' => Some(c - b'0' + 52),
-        b'+' => Some(62),
-        b'/' => Some(63),
-        _ => None,
-    }
-}
-
-/// `base64.b64decode(data)` as CPython 3.11's `binascii.a2b_base64` in
-/// non-strict mode: characters outside the alphabet are skipped; a pad
-/// sequence that completes a quad ends the input (the rest is ignored); pads
-/// where no quad can end are skipped; a dangling character or missing padding
-/// is an error.
+/// `base64.b64decode(data)` (CPython's non-strict `binascii.a2b_base64`:
+/// [`a2b_base64`]); `None` where Python raises.
 pub fn py_b64decode(data: &[u8]) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(data.len() / 4 * 3 + 2);
-    let mut quad_pos = 0u8;
-    let mut left = 0u8;
-    let mut pads = 0u8;
-    for &c in data {
-        if c == b'=' {
-            if quad_pos >= 2 {
-                pads += 1;
-                if quad_pos + pads >= 4 {
-                    return Some(out);
-                }
-            }
-            continue;
-        }
-        let Some(v) = b64_value(c) else { continue };
-        pads = 0;
-        match quad_pos {
-            0 => {
-                quad_pos = 1;
-                left = v;
-            }
-            1 => {
-                quad_pos = 2;
-                out.push((left << 2) | (v >> 4));
-                left = v & 0x0f;
-            }
-            2 => {
-                quad_pos = 3;
-                out.push((left << 4) | (v >> 2));
-                left = v & 0x03;
-            }
-            _ => {
-                quad_pos = 0;
-                out.push((left << 6) | v);
-                left = 0;
-            }
-        }
-    }
-    (quad_pos == 0).then_some(out)
+    a2b_base64(data.iter().copied(), false).ok()
 }
 
 /// Bytes to text as DRF does for Basic credentials: UTF-8, else latin-1.

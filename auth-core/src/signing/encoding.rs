@@ -6,6 +6,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 
 use super::SigningError;
+use crate::compat::{a2b_base64, A2bError};
 
 /// Django's `BASE62_ALPHABET`.
 const BASE62_ALPHABET: &[u8; 62] =
@@ -102,66 +103,16 @@ pub fn b64_encode(data: &[u8]) -> String {
 /// characters do not make whole bytes.
 pub fn b64_decode(s: &[u8]) -> Result<Vec<u8>, SigningError> {
     let padding = (4 - s.len() % 4) % 4;
-    let mut out = Vec::with_capacity(s.len() / 4 * 3 + 3);
     // CPython's binascii.a2b_base64 with strict_mode=False, after
     // urlsafe_b64decode has mapped `-_` onto `+/`.
-    let (mut quad_pos, mut left, mut pads) = (0u8, 0u8, 0u8);
-    for ch in s.iter().copied().chain(std::iter::repeat_n(b'=', padding)) {
-        if ch == b'=' {
-            if quad_pos >= 2 {
-                pads += 1;
-                if quad_pos + pads >= 4 {
-                    return Ok(out);
-                }
-            }
-            continue;
-        }
-        let Some(value) = base64_value(ch) else {
-            continue;
-        };
-        pads = 0;
-        match quad_pos {
-            0 => {
-                left = value;
-                quad_pos = 1;
-            }
-            1 => {
-                out.push((left << 2) | (value >> 4));
-                left = value & 0x0f;
-                quad_pos = 2;
-            }
-            2 => {
-                out.push((left << 4) | (value >> 2));
-                left = value & 0x03;
-                quad_pos = 3;
-            }
-            _ => {
-                out.push((left << 6) | value);
-                quad_pos = 0;
-            }
-        }
-    }
-    match quad_pos {
-        0 => Ok(out),
-        1 => Err(SigningError::Malformed(format!(
-            "Error: Invalid base64-encoded string: number of data characters ({}) cannot be 1 \
-             more than a multiple of 4",
-            out.len() / 3 * 4 + 1
-        ))),
-        _ => Err(SigningError::Malformed(
-            "Error: Incorrect padding".to_owned(),
-        )),
-    }
-}
-
-/// The value of a base64 character in either alphabet.
-fn base64_value(ch: u8) -> Option<u8> {
-    match ch {
-        b'A'..=b'Z' => Some(ch - b'A'),
-        b'a'..=b'z' => Some(ch - b'a' + 26),
-        b'0'..=b'9' => Some(ch - b'0' + 52),
-        b'+' | b'-' => Some(62),
-        b'/' | b'_' => Some(63),
-        _ => None,
-    }
+    let padded = s.iter().copied().chain(std::iter::repeat_n(b'=', padding));
+    a2b_base64(padded, true).map_err(|error| {
+        SigningError::Malformed(match error {
+            A2bError::Dangling(n) => format!(
+                "Error: Invalid base64-encoded string: number of data characters ({n}) cannot be 1 \
+                 more than a multiple of 4"
+            ),
+            A2bError::Padding => "Error: Incorrect padding".to_owned(),
+        })
+    })
 }
