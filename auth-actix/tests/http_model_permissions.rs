@@ -15,6 +15,35 @@ use auth_actix::AuthStore;
 
 use crate::common::{sqlite_store, with_auth};
 
+/// The user named by `X-As`, active or not (DRF's documentation example
+/// class does not check `is_active` either): how an inactive user reaches
+/// the permission checks.
+#[derive(Default)]
+struct AsUser;
+
+impl Authentication for AsUser {
+    async fn authenticate(
+        &self,
+        request: &HttpRequest,
+        settings: &AuthSettings,
+    ) -> auth_actix::authentication::AuthResult {
+        let Some(name) = request.headers().get("x-as").and_then(|v| v.to_str().ok()) else {
+            return Ok(None);
+        };
+        let (store, name) = (settings.store()?.clone(), name.to_owned());
+        let user = auth_actix::run_blocking(move || store.user_by_username(&name)).await?;
+        Ok(user.map(auth_actix::Authenticated::user))
+    }
+}
+
+#[api_view(POST)]
+#[authentication_classes(AsUser)]
+#[permission_classes(DjangoModelPermissions)]
+#[view_config(model = "auth.user")]
+async fn users_as() -> HttpResponse {
+    HttpResponse::Ok().finish()
+}
+
 #[api_view(GET, POST, PUT, PATCH, DELETE, TRACE)]
 #[authentication_classes(BasicAuthentication)]
 #[permission_classes(DjangoModelPermissions)]
@@ -175,4 +204,28 @@ async fn object_reads_hide_and_writes_refuse() {
     assert_eq!(send!(&app, patch("bob")).status, 404);
     assert_eq!(send!(&app, get("root")).status, 200);
     assert_eq!(send!(&app, patch("root")).status, 200);
+}
+
+#[actix_web::test]
+async fn inactive_users_have_no_permission_whatever_they_were_granted() {
+    let (store, _dir) = sqlite_store();
+    people(&store);
+    for (name, superuser) in [("dora", false), ("old-root", true)] {
+        let mut user = NewUser::new(name, None);
+        user.is_superuser = superuser;
+        user.is_active = false;
+        store.create_user(user).unwrap();
+    }
+    store.grant_permission("dora", "auth.add_user").unwrap();
+    let app = serve!(AuthSettings::builder().store(store).build().unwrap(), "/" => users_as);
+    let post = |who: &str| TestRequest::post().insert_header(("X-As", who.to_owned()));
+    for (who, status) in [
+        ("alice", 200),
+        ("root", 200),
+        ("dora", 403),
+        ("old-root", 403),
+        ("carol", 403),
+    ] {
+        assert_eq!(send!(&app, post(who)).status, status, "{who}");
+    }
 }
