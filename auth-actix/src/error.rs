@@ -275,6 +275,17 @@ pub enum ConfigError {
     Throttle(String),
 }
 
+/// `a::b::Name<c::D>` → `Name`: how classes and settings types are named
+/// in messages and logs.
+pub(crate) fn short_type_name<T: ?Sized>() -> &'static str {
+    let full = std::any::type_name::<T>();
+    let without_generics = full.split('<').next().unwrap_or(full);
+    without_generics
+        .rsplit("::")
+        .next()
+        .unwrap_or(without_generics)
+}
+
 /// A configuration mistake found while handling a request: logged in full, a
 /// 500 for the client (with the explanation in debug builds only), and
 /// printed on stderr the first time each mistake is met, so that it is seen

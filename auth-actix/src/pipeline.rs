@@ -364,8 +364,9 @@ pub(crate) async fn authorize<A: AuthenticationList, P: PermissionClasses, T: Th
         let err = denial.into_error(spec.authentication.has_authenticators(settings), &identity);
         return Err(spec.error(err, request, settings));
     }
-    if !spec.throttles.is_empty(settings) {
-        let throttle_request = ThrottleRequest::new(request, &identity, view, settings);
+    if !spec.throttles.is_empty(settings.throttling()) {
+        let throttle_request =
+            ThrottleRequest::new(request, &identity, view, settings.throttling());
         if let Err(err) = spec.throttles.check_throttles(&throttle_request).await {
             return Err(spec.error(err, request, settings));
         }

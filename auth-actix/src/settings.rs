@@ -2,7 +2,7 @@
 
 pub use crate::error::{ConfigError, ErrorBodyHook};
 
-use crate::error::misconfigured;
+use crate::error::{misconfigured, short_type_name};
 
 use std::fmt;
 use std::sync::Arc;
@@ -14,8 +14,7 @@ use auth_core::permissions::{AllowAny, DynPermission, Needs, Permission};
 use auth_core::AuthStore;
 
 use crate::authentication::{
-    short_type_name, Authentication, BasicAuthentication, DynAuthentication, SessionAuthentication,
-    TokenStore,
+    Authentication, BasicAuthentication, DynAuthentication, SessionAuthentication, TokenStore,
 };
 use crate::csrf::CsrfConfig;
 use crate::site::SiteSettings;
@@ -55,7 +54,6 @@ struct Inner {
     parses: Vec<String>,
     site: SiteSettings,
     csrf: CsrfConfig,
-    throttle_classes: Vec<DynThrottle>,
     throttling: ThrottleConfig,
     permission_needs: Arc<Needs>,
 }
@@ -142,7 +140,7 @@ impl AuthSettings {
 
     /// `DEFAULT_THROTTLE_CLASSES`.
     pub fn throttle_classes(&self) -> &Vec<DynThrottle> {
-        &self.0.throttle_classes
+        self.0.throttling.default_classes()
     }
 
     /// `DEFAULT_THROTTLE_RATES`, `NUM_PROXIES`, the throttle store and clock.
@@ -214,7 +212,6 @@ impl fmt::Debug for AuthSettings {
         f.debug_struct("AuthSettings")
             .field("authentication_classes", &self.0.authentication_classes)
             .field("permission_classes", &self.0.permission_classes.len())
-            .field("throttle_classes", &self.0.throttle_classes)
             .field("throttling", &self.0.throttling)
             .field("unauthenticated_user", &self.0.unauthenticated_user)
             .field("has_store", &self.0.store.is_some())
@@ -358,7 +355,6 @@ impl Default for AuthSettingsBuilder {
             .to_vec(),
             site: SiteSettings::default(),
             csrf: CsrfConfig::default(),
-            throttle_classes: Vec::new(),
             throttling: ThrottleConfig::default(),
             permission_needs: Arc::new(Needs::new()),
         };
@@ -413,7 +409,7 @@ impl AuthSettingsBuilder {
     /// tuple of throttles, as in `#[throttle_classes(..)]`, or an array or
     /// `Vec` of [`DynThrottle`]; DRF's default is none.
     pub fn default_throttle_classes(mut self, throttles: impl ThrottleClassList) -> Self {
-        self.inner.throttle_classes = throttles.into_classes();
+        self.inner.throttling.classes = throttles.into_classes();
         self
     }
 
@@ -531,7 +527,8 @@ impl AuthSettingsBuilder {
             inner.throttling.rates.insert(scope, rate);
         }
         if let Some(error) = inner
-            .throttle_classes
+            .throttling
+            .classes
             .iter()
             .find_map(|throttle| throttle.configuration_error(&inner.throttling))
         {

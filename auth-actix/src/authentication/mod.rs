@@ -144,15 +144,7 @@ pub trait Authentication: Send + Sync + 'static {
     }
 }
 
-/// `a::b::Name<c::D>` → `Name`.
-pub(crate) fn short_type_name<T: ?Sized>() -> &'static str {
-    let full = std::any::type_name::<T>();
-    let without_generics = full.split('<').next().unwrap_or(full);
-    without_generics
-        .rsplit("::")
-        .next()
-        .unwrap_or(without_generics)
-}
+pub(crate) use crate::error::short_type_name;
 
 type BoxedAuthFuture<'a> = Pin<Box<dyn Future<Output = AuthResult> + 'a>>;
 

@@ -12,7 +12,7 @@ use auth_core::error::AuthError;
 use auth_core::throttling::{client_ident, Rate};
 
 use super::store::{LocalThrottleStore, ThrottleStore};
-use super::{Throttle, ThrottleDecision, ThrottleRequest};
+use super::{DynThrottle, Throttle, ThrottleDecision, ThrottleRequest};
 use crate::error::misconfigured;
 
 /// The clock throttles read (DRF's `SimpleRateThrottle.timer`, `time.time`):
@@ -25,12 +25,14 @@ fn system_time() -> f64 {
         .map_or(0.0, |since| since.as_secs_f64())
 }
 
-/// The throttling part of the settings: `DEFAULT_THROTTLE_RATES`,
-/// `NUM_PROXIES`, where histories are kept and the clock. Set through
+/// The throttling part of the settings: `DEFAULT_THROTTLE_CLASSES`,
+/// `DEFAULT_THROTTLE_RATES`, `NUM_PROXIES`, where histories are kept and
+/// the clock. Set through
 /// [`AuthSettingsBuilder`](crate::settings::AuthSettingsBuilder); read with
 /// [`AuthSettings::throttling`](crate::settings::AuthSettings::throttling).
 #[derive(Clone)]
 pub struct ThrottleConfig {
+    pub(crate) classes: Vec<DynThrottle>,
     pub(crate) rates: HashMap<String, Option<Rate>>,
     pub(crate) num_proxies: Option<usize>,
     pub(crate) store: Arc<dyn ThrottleStore>,
@@ -42,6 +44,7 @@ impl Default for ThrottleConfig {
     /// store and the system clock.
     fn default() -> Self {
         ThrottleConfig {
+            classes: Vec::new(),
             rates: HashMap::new(),
             num_proxies: None,
             store: Arc::new(LocalThrottleStore::default()),
@@ -62,6 +65,11 @@ pub enum ScopeRate {
 }
 
 impl ThrottleConfig {
+    /// `DEFAULT_THROTTLE_CLASSES`.
+    pub fn default_classes(&self) -> &Vec<DynThrottle> {
+        &self.classes
+    }
+
     /// `DEFAULT_THROTTLE_RATES[scope]`.
     pub fn rate(&self, scope: &str) -> ScopeRate {
         match self.rates.get(scope) {
@@ -92,6 +100,7 @@ impl fmt::Debug for ThrottleConfig {
         let mut rates: Vec<_> = self.rates.iter().collect();
         rates.sort_by(|a, b| a.0.cmp(b.0));
         f.debug_struct("ThrottleConfig")
+            .field("classes", &self.classes)
             .field("rates", &rates)
             .field("num_proxies", &self.num_proxies)
             .finish_non_exhaustive()
@@ -107,7 +116,7 @@ impl ThrottleRequest<'_> {
             .http_request()
             .peer_addr()
             .map(|addr| addr.ip().to_string());
-        let num_proxies = self.settings().throttling().num_proxies();
+        let num_proxies = self.config().num_proxies();
         let xff = match num_proxies {
             Some(n) if n > 0 => self
                 .http_request()
@@ -218,7 +227,7 @@ pub async fn check_rate(
     rate: Rate,
     key: &str,
 ) -> Result<ThrottleDecision, AuthError> {
-    let config = request.settings().throttling();
+    let config = request.config();
     let now = config.now();
     let hit = config.store().hit(key, rate, now).await.map_err(|err| {
         tracing::error!(target: "auth_actix::throttling", "{err}");
@@ -241,7 +250,7 @@ impl<T: SimpleRateThrottle> Throttle for T {
         &self,
         request: &ThrottleRequest<'_>,
     ) -> Result<ThrottleDecision, AuthError> {
-        let rate = simple_rate(self, request.settings().throttling())
+        let rate = simple_rate(self, request.config())
             .map_err(|explanation| misconfigured(&explanation))?;
         let Some(rate) = rate else {
             return Ok(ThrottleDecision::Allow);
@@ -304,7 +313,7 @@ impl Throttle for ScopedRateThrottle {
         let Some(scope) = request.view().throttle_scope() else {
             return Ok(ThrottleDecision::Allow);
         };
-        let rate = scoped_rate(scope, request.settings().throttling())
+        let rate = scoped_rate(scope, request.config())
             .map_err(|explanation| misconfigured(&explanation))?;
         match rate {
             Some(rate) => {

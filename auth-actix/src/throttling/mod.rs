@@ -47,8 +47,7 @@ use auth_core::error::AuthError;
 use auth_core::identity::Identity;
 use auth_core::view::ViewConfig;
 
-pub(crate) use crate::authentication::short_type_name;
-use crate::settings::AuthSettings;
+pub(crate) use crate::error::short_type_name;
 
 mod classes;
 #[cfg(feature = "redis")]
@@ -84,13 +83,15 @@ impl ThrottleDecision {
 }
 
 /// What a throttle sees of the request: the actix request, who made it, the
-/// view's attributes (`throttle_scope`) and the settings in force (the rates).
+/// view's attributes (`throttle_scope`) and the throttle settings in force
+/// (the rates, the store, the clock). The rest of the app's settings are
+/// `AuthSettings::from_request(request.http_request())`.
 #[derive(Clone, Copy)]
 pub struct ThrottleRequest<'a> {
     request: &'a HttpRequest,
     identity: &'a Identity,
     view: &'a ViewConfig,
-    settings: &'a AuthSettings,
+    config: &'a ThrottleConfig,
 }
 
 impl<'a> ThrottleRequest<'a> {
@@ -99,13 +100,13 @@ impl<'a> ThrottleRequest<'a> {
         request: &'a HttpRequest,
         identity: &'a Identity,
         view: &'a ViewConfig,
-        settings: &'a AuthSettings,
+        config: &'a ThrottleConfig,
     ) -> Self {
         ThrottleRequest {
             request,
             identity,
             view,
-            settings,
+            config,
         }
     }
 
@@ -124,9 +125,9 @@ impl<'a> ThrottleRequest<'a> {
         self.view
     }
 
-    /// The settings in force.
-    pub fn settings(&self) -> &'a AuthSettings {
-        self.settings
+    /// The throttle settings in force (`AuthSettings::throttling`).
+    pub fn config(&self) -> &'a ThrottleConfig {
+        self.config
     }
 }
 
@@ -264,8 +265,9 @@ pub trait ThrottleList: Send + Sync + 'static {
         request: &ThrottleRequest<'_>,
     ) -> impl Future<Output = Result<(), AuthError>>;
 
-    /// Whether the list has no throttle (the pipeline then skips the step).
-    fn is_empty(&self, settings: &AuthSettings) -> bool;
+    /// Whether the list has no throttle (the pipeline then skips the step);
+    /// `config` holds the app-wide list.
+    fn is_empty(&self, config: &ThrottleConfig) -> bool;
 }
 
 macro_rules! tuple_throttle_list {
@@ -278,7 +280,7 @@ macro_rules! tuple_throttle_list {
                 $(refusals.note($name.allow_request(request).await?);)*
                 refusals.into_result()
             }
-            fn is_empty(&self, _: &AuthSettings) -> bool {
+            fn is_empty(&self, _: &ThrottleConfig) -> bool {
                 let names: &[&str] = &[$(stringify!($name)),*];
                 names.is_empty()
             }
@@ -304,26 +306,26 @@ impl ThrottleList for Vec<DynThrottle> {
         }
         refusals.into_result()
     }
-    fn is_empty(&self, _: &AuthSettings) -> bool {
+    fn is_empty(&self, _: &ThrottleConfig) -> bool {
         Vec::is_empty(self)
     }
 }
 
-/// The app-wide `DEFAULT_THROTTLE_CLASSES` from [`AuthSettings`]: what a
-/// view without `#[throttle_classes(..)]` uses.
+/// The app-wide `DEFAULT_THROTTLE_CLASSES` of the settings: what a view
+/// without `#[throttle_classes(..)]` uses.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct DefaultThrottles;
 
 impl ThrottleList for DefaultThrottles {
     async fn check_throttles(&self, request: &ThrottleRequest<'_>) -> Result<(), AuthError> {
         request
-            .settings()
-            .throttle_classes()
+            .config()
+            .default_classes()
             .check_throttles(request)
             .await
     }
-    fn is_empty(&self, settings: &AuthSettings) -> bool {
-        settings.throttle_classes().is_empty()
+    fn is_empty(&self, config: &ThrottleConfig) -> bool {
+        config.default_classes().is_empty()
     }
 }
 
