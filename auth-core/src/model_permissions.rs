@@ -30,6 +30,7 @@
 //! ```
 
 use std::any::Any;
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::fmt;
 use std::marker::PhantomData;
@@ -282,15 +283,18 @@ fn model_permission<M: PermsMap>(
     Ok(user_permissions(request).has_perms(&as_strs(&perms)))
 }
 
-/// The permissions the pipeline loaded, or what the identity decides
-/// (when a permission is checked outside the pipeline).
-fn user_permissions(request: &PermissionRequest<'_>) -> UserPermissions {
-    request
-        .loaded::<UserPermissions>()
-        .cloned()
-        .or_else(|| UserPermissions::of_identity(request.identity()))
-        // Not loaded (a hand-made request without the pipeline): nothing granted.
-        .unwrap_or(UserPermissions(Holder::Nobody))
+/// The permissions the pipeline loaded (borrowed, not copied), or what the
+/// identity decides (when a permission is checked outside the pipeline).
+fn user_permissions<'a>(request: &PermissionRequest<'a>) -> Cow<'a, UserPermissions> {
+    match request.loaded::<UserPermissions>() {
+        Some(loaded) => Cow::Borrowed(loaded),
+        // Not loaded (a hand-made request without the pipeline): what the
+        // identity decides, else nothing granted.
+        None => Cow::Owned(
+            UserPermissions::of_identity(request.identity())
+                .unwrap_or(UserPermissions(Holder::Nobody)),
+        ),
+    }
 }
 
 /// DRF's `DjangoModelPermissions`: an authenticated user holding the

@@ -53,30 +53,20 @@ impl Default for ThrottleConfig {
     }
 }
 
-/// What the rates say about a scope.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ScopeRate {
-    /// `DEFAULT_THROTTLE_RATES[scope]` is a rate.
-    Limited(Rate),
-    /// `DEFAULT_THROTTLE_RATES[scope]` is `None`: not throttled.
-    Unlimited,
-    /// The scope has no entry (DRF's `ImproperlyConfigured`).
-    Missing,
-}
-
 impl ThrottleConfig {
     /// `DEFAULT_THROTTLE_CLASSES`.
     pub fn default_classes(&self) -> &Vec<DynThrottle> {
         &self.classes
     }
 
-    /// `DEFAULT_THROTTLE_RATES[scope]`.
-    pub fn rate(&self, scope: &str) -> ScopeRate {
-        match self.rates.get(scope) {
-            Some(Some(rate)) => ScopeRate::Limited(*rate),
-            Some(None) => ScopeRate::Unlimited,
-            None => ScopeRate::Missing,
-        }
+    /// `DEFAULT_THROTTLE_RATES[scope]` (DRF's `get_rate`): the rate, `None`
+    /// for a scope set to `None` (not throttled), or DRF's
+    /// `ImproperlyConfigured` message for a scope without an entry.
+    pub fn rate(&self, scope: &str) -> Result<Option<Rate>, String> {
+        self.rates
+            .get(scope)
+            .copied()
+            .ok_or_else(|| format!("No default throttle rate set for '{scope}' scope"))
     }
 
     /// `NUM_PROXIES` (`None`: the peer address is the client).
@@ -125,10 +115,12 @@ impl ThrottleRequest<'_> {
                 .and_then(|value| value.to_str().ok()),
             _ => None,
         };
+        // The header counts only behind trusted proxies (then `xff` is set);
         // DRF formats a missing REMOTE_ADDR as `None`.
-        client_ident(peer.as_deref(), xff, num_proxies)
-            .unwrap_or("None")
-            .to_owned()
+        xff.and_then(|xff| client_ident(None, Some(xff), num_proxies))
+            .map(str::to_owned)
+            .or(peer)
+            .unwrap_or_else(|| "None".to_owned())
     }
 
     /// `request.user.pk` when authenticated, otherwise [`Self::ident`]
@@ -210,15 +202,7 @@ fn simple_rate<T: SimpleRateThrottle + ?Sized>(
             super::short_type_name::<T>()
         ));
     };
-    scoped_rate(scope, config)
-}
-
-fn scoped_rate(scope: &str, config: &ThrottleConfig) -> Result<Option<Rate>, String> {
-    match config.rate(scope) {
-        ScopeRate::Limited(rate) => Ok(Some(rate)),
-        ScopeRate::Unlimited => Ok(None),
-        ScopeRate::Missing => Err(format!("No default throttle rate set for '{scope}' scope")),
-    }
+    config.rate(scope)
 }
 
 /// DRF's `allow_request` and `wait` for one history at one rate.
@@ -313,7 +297,9 @@ impl Throttle for ScopedRateThrottle {
         let Some(scope) = request.view().throttle_scope() else {
             return Ok(ThrottleDecision::Allow);
         };
-        let rate = scoped_rate(scope, request.config())
+        let rate = request
+            .config()
+            .rate(scope)
             .map_err(|explanation| misconfigured(&explanation))?;
         match rate {
             Some(rate) => {

@@ -55,7 +55,7 @@ mod redis;
 mod store;
 
 pub use classes::{
-    cache_key, check_rate, AnonRateThrottle, ScopeRate, ScopedRateThrottle, SimpleRateThrottle,
+    cache_key, check_rate, AnonRateThrottle, ScopedRateThrottle, SimpleRateThrottle,
     ThrottleConfig, Timer, UserRateThrottle,
 };
 #[cfg(feature = "redis")]

@@ -1,6 +1,6 @@
 //! Where request histories live (DRF keeps them in Django's cache).
 
-use std::collections::hash_map::{Entry, HashMap};
+use std::collections::HashMap;
 use std::fmt;
 use std::future::{ready, Future};
 use std::hash::BuildHasher;
@@ -95,28 +95,33 @@ impl LocalThrottleStore {
 
     /// DRF's `allow_request` on `key`'s history, synchronously.
     pub fn hit_now(&self, key: &str, rate: Rate, now: f64) -> Hit {
+        let record = |slot: &mut Slot| {
+            if slot.expires <= now {
+                slot.history = ThrottleHistory::default();
+            }
+            let hit = slot.history.hit(rate, now);
+            if hit.allowed {
+                slot.expires = now + f64::from(rate.duration());
+            }
+            hit
+        };
         let max = self.max_keys_per_shard;
         let mut shard = self.shard(key);
-        if !shard.entries.contains_key(key) && shard.entries.len() >= max {
-            shard.make_room(now, max);
-        }
-        let entry = match shard.entries.entry(key.into()) {
-            Entry::Occupied(occupied) => {
-                let entry = occupied.into_mut();
-                if entry.expires <= now {
-                    entry.history = ThrottleHistory::default();
+        // A known key is found without allocating; only a new one is copied.
+        let hit = match shard.entries.get_mut(key) {
+            Some(slot) => record(slot),
+            None => {
+                if shard.entries.len() >= max {
+                    shard.make_room(now, max);
                 }
-                entry
+                let slot = Slot {
+                    history: ThrottleHistory::default(),
+                    expires: f64::NEG_INFINITY,
+                };
+                record(shard.entries.entry(key.into()).or_insert(slot))
             }
-            Entry::Vacant(vacant) => vacant.insert(Slot {
-                history: ThrottleHistory::default(),
-                expires: f64::NEG_INFINITY,
-            }),
         };
-        let hit = entry.history.hit(rate, now);
-        if hit.allowed {
-            entry.expires = now + f64::from(rate.duration());
-        } else if entry.history.is_empty() {
+        if !hit.allowed && hit.history_len == 0 {
             // Refused with nothing recorded (a zero rate): keep nothing.
             shard.entries.remove(key);
         }
