@@ -26,14 +26,7 @@ FAMILIES = {"jwt", "knox", "durin", "oauth2", "oidc", "accounts"}
 
 # Cycles that remain, each with why. A cycle not listed here, or larger than
 # listed, fails the check; one that disappears should be removed from here.
-KNOWN_CYCLES = {
-    ("auth-actix", frozenset({"authentication", "session", "settings"})):
-        "AuthSettings holds the default authentication classes (DynAuthentication, DRF's Session "
-        "and Basic) and the token store, and the Authentication trait takes &AuthSettings (session's "
-        "login/logout read it too); goes when the stores move to a Database handle in app data and "
-        "the classes stop reading AuthSettings (throttling left it: its classes read their own "
-        "ThrottleConfig)",
-}
+KNOWN_CYCLES: dict = {}
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -7,6 +7,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use actix_session::{Session, SessionExt};
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::http::{ConnectionType, StatusCode};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse};
@@ -219,6 +220,68 @@ pub(crate) fn patch_vary_cookie(headers: &mut HeaderMap) {
     if let Ok(value) = HeaderValue::from_str(&value) {
         headers.insert(header::VARY, value);
     }
+}
+
+/// Django's `request.session`: the request's [`Session`](actix_session::Session), noted as accessed
+/// so that the response carries `Vary: Cookie`, as Django's
+/// `SessionMiddleware` adds whenever a view touched the session (a shared
+/// cache must not serve one user's answer to another). The pipeline's
+/// responses, and those passing [`FailClosed`](crate::session::FailClosed), get the header.
+///
+/// Session authentication, `login`, `logout` and the views here read the
+/// session through this; a handler that reads it itself should too (actix's
+/// `request.get_session()` does not note the access).
+pub fn session_of(request: &HttpRequest) -> Session {
+    mark_accessed(request);
+    request.get_session()
+}
+
+/// Whether actix-session's [`SessionMiddleware`](actix_session::SessionMiddleware) handled `request`: it puts
+/// the loaded session in the request's extensions before the handler runs,
+/// where `get_session()` otherwise makes an empty one that nothing saves
+/// (so a missing middleware would silently make everyone anonymous).
+///
+/// actix-session's session type is private, so the check merges the
+/// request's extensions into a set holding a marked session of that type:
+/// the middleware's session, if there is one, replaces the marked one. The
+/// extensions are left as they were, but for an empty session where the
+/// middleware did not run.
+pub(crate) fn middleware_ran(request: &HttpRequest) -> bool {
+    const PROBE: &str = "__auth_actix_session_probe";
+    let original = std::mem::take(&mut *request.extensions_mut());
+    // A marked session of actix-session's type, alone in the extensions.
+    let marked = request.get_session();
+    let marking = marked.insert(PROBE, true);
+    let mut merged = std::mem::take(&mut *request.extensions_mut());
+    merged.extend(original);
+    *request.extensions_mut() = merged;
+    if marking.is_err() {
+        return true;
+    }
+    let session = request.get_session();
+    let ran = !session.contains_key(PROBE);
+    if !ran {
+        session.clear();
+    }
+    ran
+}
+
+/// Note that the request's session was accessed (see [`session_of`]).
+pub(crate) fn mark_accessed(request: &HttpRequest) {
+    let mut extensions = request.extensions_mut();
+    if !extensions.contains::<SessionAccessed>() {
+        extensions.insert(SessionAccessed);
+    }
+}
+
+/// A value registered as app data, plain or in `web::Data` (what a class's
+/// own configuration is: `BasicConfig`, `RemoteUserConfig`).
+pub(crate) fn app_data<T: 'static>(request: &HttpRequest) -> Option<&T> {
+    request.app_data::<T>().or_else(|| {
+        request
+            .app_data::<actix_web::web::Data<T>>()
+            .map(|data| data.get_ref())
+    })
 }
 
 #[cfg(test)]

@@ -45,9 +45,9 @@ pub use auth_macros::{
 
 pub use authentication::{
     get_authorization_header, keyword, keyword::Bearer, AuthResult, Authentication,
-    AuthenticationList, BasicAuthentication, BasicConfig, DefaultAuthentication, DynAuthentication,
-    Keyword, RemoteUserAuthentication, RemoteUserConfig, SessionAuthentication,
-    TokenAuthentication, TokenStore, TrustedProxy,
+    AuthenticationConfig, AuthenticationList, BasicAuthentication, BasicConfig,
+    DefaultAuthentication, DynAuthentication, Keyword, RemoteUserAuthentication, RemoteUserConfig,
+    SessionAuthentication, TokenAuthentication, TokenStore, TrustedProxy,
 };
 pub use blocking::{run_blocking, run_query};
 pub use error::ApiError;
@@ -66,11 +66,11 @@ pub use throttling::{
 pub mod prelude {
     pub use crate::{
         api_view, authentication_classes, permission_classes, throttle_classes, view_config,
-        AllowAny, AnonRateThrottle, AuthRequest, AuthSettings, Authentication, BasicAuthentication,
-        Bearer, DjangoModelPermissions, DjangoModelPermissionsOrAnonReadOnly,
-        DjangoObjectPermissions, IsAdminUser, IsAuthenticated, IsAuthenticatedOrReadOnly,
-        Permission, ReadOnly, RemoteUserAuthentication, ScopedRateThrottle, SessionAuthentication,
-        Throttle, TokenAuthentication, UserRateThrottle,
+        AllowAny, AnonRateThrottle, AuthRequest, AuthSettings, Authentication,
+        AuthenticationConfig, BasicAuthentication, Bearer, DjangoModelPermissions,
+        DjangoModelPermissionsOrAnonReadOnly, DjangoObjectPermissions, IsAdminUser,
+        IsAuthenticated, IsAuthenticatedOrReadOnly, Permission, ReadOnly, RemoteUserAuthentication,
+        ScopedRateThrottle, SessionAuthentication, Throttle, TokenAuthentication, UserRateThrottle,
     };
     pub use actix_web::{web, HttpRequest, HttpResponse, Responder};
 }

@@ -239,7 +239,7 @@ impl<A: AuthenticationList, P: PermissionClasses, T: ThrottleList> ViewSpec<A, P
     ) -> ApiError {
         let header = if error.kind().is_authentication() {
             self.authentication
-                .authenticate_header(request, settings)
+                .authenticate_header(request, settings.authentication())
                 .map(|header| match error.challenge() {
                     // The failure knows better what to say, within DRF's
                     // rule: the header is the first class's (a 401 only when
@@ -276,10 +276,12 @@ impl<A: AuthenticationList, P: PermissionClasses, T: ThrottleList> ViewPolicy
         request: &HttpRequest,
         settings: &AuthSettings,
     ) -> Option<Cow<'static, str>> {
-        self.authentication.authenticate_header(request, settings)
+        self.authentication
+            .authenticate_header(request, settings.authentication())
     }
     fn has_authenticators(&self, settings: &AuthSettings) -> bool {
-        self.authentication.has_authenticators(settings)
+        self.authentication
+            .has_authenticators(settings.authentication())
     }
     fn check_object_permissions(
         &self,
@@ -339,7 +341,11 @@ pub(crate) async fn authorize<A: AuthenticationList, P: PermissionClasses, T: Th
     settings: &AuthSettings,
     spec: &Arc<ViewSpec<A, P, T>>,
 ) -> Result<RequestState, ApiError> {
-    let identity = match spec.authentication.authenticate(request, settings).await {
+    let identity = match spec
+        .authentication
+        .authenticate(request, settings.authentication())
+        .await
+    {
         Ok(Some(identity)) => Arc::new(identity),
         Ok(None) => settings.anonymous().clone(),
         Err(err) => return Err(spec.error(err, request, settings)),
@@ -361,7 +367,11 @@ pub(crate) async fn authorize<A: AuthenticationList, P: PermissionClasses, T: Th
         .permissions
         .check_permissions(&permission_request, settings)
     {
-        let err = denial.into_error(spec.authentication.has_authenticators(settings), &identity);
+        let err = denial.into_error(
+            spec.authentication
+                .has_authenticators(settings.authentication()),
+            &identity,
+        );
         return Err(spec.error(err, request, settings));
     }
     if !spec.throttles.is_empty(settings.throttling()) {

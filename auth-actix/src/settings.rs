@@ -7,16 +7,15 @@ use crate::error::{misconfigured, short_type_name};
 use std::fmt;
 use std::sync::Arc;
 
-use actix_web::{web, HttpRequest};
+use actix_web::HttpRequest;
 use auth_core::error::AuthError;
 use auth_core::identity::{Auth, Identity, UnauthenticatedUser};
 use auth_core::permissions::{AllowAny, DynPermission, Needs, Permission};
 use auth_core::AuthStore;
 
-use crate::authentication::{
-    Authentication, BasicAuthentication, DynAuthentication, SessionAuthentication, TokenStore,
-};
+use crate::authentication::{Authentication, AuthenticationConfig, DynAuthentication, TokenStore};
 use crate::csrf::CsrfConfig;
+use crate::http::app_data;
 use crate::site::SiteSettings;
 use crate::throttling::{DynThrottle, Throttle, ThrottleConfig, ThrottleStore};
 
@@ -41,19 +40,15 @@ use crate::throttling::{DynThrottle, Throttle, ThrottleConfig, ThrottleStore};
 pub struct AuthSettings(Arc<Inner>);
 
 struct Inner {
-    authentication_classes: Vec<DynAuthentication>,
+    authentication: AuthenticationConfig,
     permission_classes: Vec<DynPermission>,
     unauthenticated_user: UnauthenticatedUser,
     unauthenticated_token: Option<Auth>,
     /// The identity of every unauthenticated request, built once.
     anonymous: Arc<Identity>,
-    store: Option<AuthStore>,
-    token_store: Option<Arc<dyn TokenStore>>,
     error_body: Option<ErrorBodyHook>,
     renders: Vec<String>,
     parses: Vec<String>,
-    site: SiteSettings,
-    csrf: CsrfConfig,
     throttling: ThrottleConfig,
     permission_needs: Arc<Needs>,
 }
@@ -71,7 +66,13 @@ impl AuthSettings {
 
     /// `DEFAULT_AUTHENTICATION_CLASSES`.
     pub fn authentication_classes(&self) -> &Vec<DynAuthentication> {
-        &self.0.authentication_classes
+        self.0.authentication.default_classes()
+    }
+
+    /// What authentication classes read: `DEFAULT_AUTHENTICATION_CLASSES`,
+    /// the stores, the site and CSRF settings.
+    pub fn authentication(&self) -> &AuthenticationConfig {
+        &self.0.authentication
     }
 
     /// `DEFAULT_PERMISSION_CLASSES`.
@@ -96,19 +97,13 @@ impl AuthSettings {
 
     /// The user store (Basic, RemoteUser, custom classes); a server error when none was set.
     pub fn store(&self) -> Result<&AuthStore, AuthError> {
-        self.0.store.as_ref().ok_or_else(|| {
-            misconfigured("no user store in AuthSettings: call AuthSettings::builder().store(..)")
-        })
+        self.0.authentication.store()
     }
 
     /// The token store (Token authentication): the one set with
     /// [`AuthSettingsBuilder::token_store`], else the user store.
     pub fn token_store(&self) -> Result<&Arc<dyn TokenStore>, AuthError> {
-        self.0.token_store.as_ref().ok_or_else(|| {
-            misconfigured(
-                "no token store in AuthSettings: call AuthSettings::builder().store(..) or .token_store(..)",
-            )
-        })
+        self.0.authentication.token_store()
     }
 
     /// The error-body hook, if any.
@@ -129,13 +124,13 @@ impl AuthSettings {
     /// Django's site-wide settings (`SECRET_KEY`, `ALLOWED_HOSTS`, the
     /// proxy headers, the body limits).
     pub fn site(&self) -> &SiteSettings {
-        &self.0.site
+        self.0.authentication.site()
     }
 
     /// Django's CSRF settings (cookie, header, trusted origins), used by
     /// session authentication and the login, logout and csrf views.
     pub fn csrf(&self) -> &CsrfConfig {
-        &self.0.csrf
+        self.0.authentication.csrf()
     }
 
     /// `DEFAULT_THROTTLE_CLASSES`.
@@ -152,16 +147,6 @@ impl AuthSettings {
     pub(crate) fn permission_needs(&self) -> &Arc<Needs> {
         &self.0.permission_needs
     }
-}
-
-/// A value registered as app data, plain or in `web::Data` (what a class's
-/// own configuration is: `BasicConfig`, `RemoteUserConfig`).
-pub(crate) fn app_data<T: 'static>(request: &HttpRequest) -> Option<&T> {
-    request.app_data::<T>().or_else(|| {
-        request
-            .app_data::<web::Data<T>>()
-            .map(|data| data.get_ref())
-    })
 }
 
 /// The convention for a feature's own settings type (Django keeps
@@ -210,13 +195,10 @@ impl SiteSettings {
 impl fmt::Debug for AuthSettings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AuthSettings")
-            .field("authentication_classes", &self.0.authentication_classes)
+            .field("authentication", &self.0.authentication)
             .field("permission_classes", &self.0.permission_classes.len())
             .field("throttling", &self.0.throttling)
             .field("unauthenticated_user", &self.0.unauthenticated_user)
-            .field("has_store", &self.0.store.is_some())
-            .field("site", &self.0.site)
-            .field("csrf", &self.0.csrf)
             .finish_non_exhaustive()
     }
 }
@@ -331,10 +313,7 @@ impl Default for AuthSettingsBuilder {
     /// `[AllowAny]`, `AnonymousUser`.
     fn default() -> Self {
         let inner = Inner {
-            authentication_classes: vec![
-                DynAuthentication::new(SessionAuthentication),
-                DynAuthentication::new(BasicAuthentication),
-            ],
+            authentication: AuthenticationConfig::default(),
             permission_classes: vec![DynPermission::new(AllowAny)],
             unauthenticated_user: UnauthenticatedUser::AnonymousUser,
             unauthenticated_token: None,
@@ -342,8 +321,6 @@ impl Default for AuthSettingsBuilder {
                 UnauthenticatedUser::AnonymousUser,
                 None,
             )),
-            store: None,
-            token_store: None,
             error_body: None,
             renders: vec!["application/json".to_owned()],
             parses: [
@@ -353,8 +330,6 @@ impl Default for AuthSettingsBuilder {
             ]
             .map(str::to_owned)
             .to_vec(),
-            site: SiteSettings::default(),
-            csrf: CsrfConfig::default(),
             throttling: ThrottleConfig::default(),
             permission_needs: Arc::new(Needs::new()),
         };
@@ -368,13 +343,13 @@ impl Default for AuthSettingsBuilder {
 impl AuthSettingsBuilder {
     /// The user and token store (users for Basic and RemoteUser, tokens for Token).
     pub fn store(mut self, store: AuthStore) -> Self {
-        self.inner.store = Some(store);
+        self.inner.authentication.store = Some(store);
         self
     }
 
     /// A replacement token store (DRF's custom token model).
     pub fn token_store<S: TokenStore>(mut self, store: S) -> Self {
-        self.inner.token_store = Some(Arc::new(store));
+        self.inner.authentication.token_store = Some(Arc::new(store));
         self
     }
 
@@ -383,7 +358,7 @@ impl AuthSettingsBuilder {
     /// (`(SessionAuthentication, TokenAuthentication::default())`), or an
     /// array or `Vec` of [`DynAuthentication`]; `()` or `[]` for none.
     pub fn default_authentication_classes(mut self, classes: impl AuthenticationClassList) -> Self {
-        self.inner.authentication_classes = classes.into_classes();
+        self.inner.authentication.classes = classes.into_classes();
         self
     }
 
@@ -391,7 +366,8 @@ impl AuthSettingsBuilder {
     /// with `default_authentication_classes([])` if DRF's default is unwanted).
     pub fn add_default_authentication_class<C: Authentication>(mut self, class: C) -> Self {
         self.inner
-            .authentication_classes
+            .authentication
+            .classes
             .push(DynAuthentication::new(class));
         self
     }
@@ -500,20 +476,24 @@ impl AuthSettingsBuilder {
     /// Django's site-wide settings (default: Django's with `DEBUG` on: no
     /// secret key, the loopback hosts).
     pub fn site(mut self, site: SiteSettings) -> Self {
-        self.inner.site = site;
+        self.inner.authentication.site = site;
         self
     }
 
     /// Django's CSRF settings (default: Django's defaults).
     pub fn csrf(mut self, config: CsrfConfig) -> Self {
-        self.inner.csrf = config;
+        self.inner.authentication.csrf = config;
         self
     }
 
     /// Check and freeze the settings.
     pub fn build(self) -> Result<AuthSettings, ConfigError> {
         let mut inner = self.inner;
-        inner.csrf.validate().map_err(ConfigError::Csrf)?;
+        inner
+            .authentication
+            .csrf
+            .validate()
+            .map_err(ConfigError::Csrf)?;
         for (scope, text) in self.rate_texts {
             let rate = match text {
                 Some(text) => Some(auth_core::throttling::Rate::parse(&text).map_err(|error| {
@@ -539,8 +519,9 @@ impl AuthSettingsBuilder {
             inner.unauthenticated_user,
             inner.unauthenticated_token.clone(),
         ));
-        if inner.token_store.is_none() {
-            inner.token_store = inner
+        let authentication = &mut inner.authentication;
+        if authentication.token_store.is_none() {
+            authentication.token_store = authentication
                 .store
                 .clone()
                 .map(|store| Arc::new(store) as Arc<dyn TokenStore>);
@@ -570,7 +551,9 @@ mod tests {
 
     #[test]
     fn class_lists_as_tuples_arrays_or_vecs() {
-        use crate::{IsAdminUser, IsAuthenticated, ReadOnly, TokenAuthentication};
+        use crate::{
+            BasicAuthentication, IsAdminUser, IsAuthenticated, ReadOnly, TokenAuthentication,
+        };
         let names = |s: &AuthSettings| format!("{:?}", s.authentication_classes());
         let tuple = AuthSettings::builder()
             .default_authentication_classes((BasicAuthentication, TokenAuthentication::default()))

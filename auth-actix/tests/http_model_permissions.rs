@@ -25,12 +25,12 @@ impl Authentication for AsUser {
     async fn authenticate(
         &self,
         request: &HttpRequest,
-        settings: &AuthSettings,
+        config: &AuthenticationConfig,
     ) -> auth_actix::authentication::AuthResult {
         let Some(name) = request.headers().get("x-as").and_then(|v| v.to_str().ok()) else {
             return Ok(None);
         };
-        let (store, name) = (settings.store()?.clone(), name.to_owned());
+        let (store, name) = (config.store()?.clone(), name.to_owned());
         let user = auth_actix::run_blocking(move || store.user_by_username(&name)).await?;
         Ok(user.map(auth_actix::Authenticated::user))
     }

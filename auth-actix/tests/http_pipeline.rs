@@ -247,10 +247,14 @@ async fn no_authenticators_means_permission_denied_not_unauthenticated() {
 struct AlwaysFails;
 
 impl Authentication for AlwaysFails {
-    async fn authenticate(&self, _: &HttpRequest, _: &AuthSettings) -> AuthResult {
+    async fn authenticate(&self, _: &HttpRequest, _: &AuthenticationConfig) -> AuthResult {
         Err(AuthError::authentication_failed_default())
     }
-    fn authenticate_header(&self, _: &HttpRequest, _: &AuthSettings) -> Option<Cow<'static, str>> {
+    fn authenticate_header(
+        &self,
+        _: &HttpRequest,
+        _: &AuthenticationConfig,
+    ) -> Option<Cow<'static, str>> {
         Some("Fails".into())
     }
 }
@@ -259,7 +263,7 @@ impl Authentication for AlwaysFails {
 struct AlwaysSucceeds;
 
 impl Authentication for AlwaysSucceeds {
-    async fn authenticate(&self, _: &HttpRequest, _: &AuthSettings) -> AuthResult {
+    async fn authenticate(&self, _: &HttpRequest, _: &AuthenticationConfig) -> AuthResult {
         Ok(Some(Authenticated::user(crate::common::user(
             9, "always", false, true,
         ))))

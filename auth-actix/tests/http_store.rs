@@ -268,12 +268,16 @@ async fn remote_user_authentication() {
 struct XUsernameAuthentication;
 
 impl Authentication for XUsernameAuthentication {
-    async fn authenticate(&self, request: &HttpRequest, settings: &AuthSettings) -> AuthResult {
+    async fn authenticate(
+        &self,
+        request: &HttpRequest,
+        config: &AuthenticationConfig,
+    ) -> AuthResult {
         let Some(username) = request.headers().get("X-Username") else {
             return Ok(None);
         };
         let username = String::from_utf8_lossy(username.as_bytes()).into_owned();
-        let store = settings.store()?.clone();
+        let store = config.store()?.clone();
         match run_blocking(move || store.user_by_username(&username)).await? {
             Some(user) => Ok(Some(Authenticated::user(user))),
             None => Err(AuthError::authentication_failed("No such user")),
@@ -286,12 +290,18 @@ impl Authentication for XUsernameAuthentication {
 struct XUsernameWithChallenge;
 
 impl Authentication for XUsernameWithChallenge {
-    async fn authenticate(&self, request: &HttpRequest, settings: &AuthSettings) -> AuthResult {
-        XUsernameAuthentication
-            .authenticate(request, settings)
-            .await
+    async fn authenticate(
+        &self,
+        request: &HttpRequest,
+        config: &AuthenticationConfig,
+    ) -> AuthResult {
+        XUsernameAuthentication.authenticate(request, config).await
     }
-    fn authenticate_header(&self, _: &HttpRequest, _: &AuthSettings) -> Option<Cow<'static, str>> {
+    fn authenticate_header(
+        &self,
+        _: &HttpRequest,
+        _: &AuthenticationConfig,
+    ) -> Option<Cow<'static, str>> {
         Some("X-Username".into())
     }
 }

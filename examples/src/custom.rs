@@ -20,7 +20,7 @@
 
 use actix_web::HttpRequest;
 use auth_actix::{
-    run_blocking, AuthError, AuthResult, AuthSettings, Authenticated, Authentication,
+    run_blocking, AuthError, AuthResult, Authenticated, Authentication, AuthenticationConfig,
 };
 
 /// The header the username comes from.
@@ -39,7 +39,11 @@ pub const NO_SUCH_USER: &str = "No such user";
 pub struct XUsernameAuthentication;
 
 impl Authentication for XUsernameAuthentication {
-    async fn authenticate(&self, request: &HttpRequest, settings: &AuthSettings) -> AuthResult {
+    async fn authenticate(
+        &self,
+        request: &HttpRequest,
+        config: &AuthenticationConfig,
+    ) -> AuthResult {
         let Some(value) = request.headers().get(HEADER) else {
             return Ok(None);
         };
@@ -48,7 +52,7 @@ impl Authentication for XUsernameAuthentication {
         if username.is_empty() {
             return Ok(None);
         }
-        let store = settings.store()?.clone();
+        let store = config.store()?.clone();
         match run_blocking(move || store.user_by_username(&username)).await? {
             Some(user) => Ok(Some(Authenticated::user(user))),
             None => Err(AuthError::authentication_failed(NO_SUCH_USER)),

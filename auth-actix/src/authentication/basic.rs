@@ -9,10 +9,11 @@ use auth_core::identity::Authenticated;
 use auth_core::AuthStore;
 
 use super::parse::{py_b64decode, split_credentials, utf8_or_latin1};
+use super::AuthenticationConfig;
 use super::{get_authorization_header, refuse_repeated_authorization, AuthResult, Authentication};
 use crate::blocking::run_blocking;
 use crate::error::ConfigError;
-use crate::settings::{app_data, AuthSettings};
+use crate::http::app_data;
 
 /// HTTP Basic authentication against username and password (DRF's
 /// `BasicAuthentication`), with the realm from [`AuthSettings`] (default `api`).
@@ -53,7 +54,11 @@ impl BasicAuthentication {
 }
 
 impl Authentication for BasicAuthentication {
-    async fn authenticate(&self, request: &HttpRequest, settings: &AuthSettings) -> AuthResult {
+    async fn authenticate(
+        &self,
+        request: &HttpRequest,
+        config: &AuthenticationConfig,
+    ) -> AuthResult {
         refuse_repeated_authorization(
             request,
             |value| {
@@ -67,13 +72,13 @@ impl Authentication for BasicAuthentication {
         };
         // Boxed, so that views pay for the password check's future only when
         // there are credentials to check.
-        Box::pin(check_password(settings.store()?.clone(), userid, password)).await
+        Box::pin(check_password(config.store()?.clone(), userid, password)).await
     }
 
     fn authenticate_header(
         &self,
         request: &HttpRequest,
-        _: &AuthSettings,
+        _: &AuthenticationConfig,
     ) -> Option<Cow<'static, str>> {
         Some(match app_data::<BasicConfig>(request) {
             Some(config) => Cow::Owned(config.header.clone()),

@@ -20,11 +20,11 @@
 //!     async fn authenticate(
 //!         &self,
 //!         request: &HttpRequest,
-//!         settings: &AuthSettings,
+//!         config: &AuthenticationConfig,
 //!     ) -> Result<Option<Authenticated>, AuthError> {
 //!         let Some(name) = request.headers().get("X-Username") else { return Ok(None) };
 //!         let name = String::from_utf8_lossy(name.as_bytes()).into_owned();
-//!         let store = settings.store()?.clone();
+//!         let store = config.store()?.clone();
 //!         match run_blocking(move || store.user_by_username(&name)).await? {
 //!             Some(user) => Ok(Some(Authenticated::user(user))),
 //!             None => Err(AuthError::authentication_failed("No such user")),
@@ -34,6 +34,7 @@
 //! ```
 
 mod basic;
+mod config;
 pub(crate) mod parse;
 mod remote_user;
 pub(crate) mod session;
@@ -49,9 +50,8 @@ use actix_web::HttpRequest;
 use auth_core::error::AuthError;
 use auth_core::identity::{Authenticated, Identity};
 
-use crate::settings::AuthSettings;
-
 pub use basic::{BasicAuthentication, BasicConfig};
+pub use config::AuthenticationConfig;
 pub use remote_user::{RemoteUserAuthentication, RemoteUserConfig, TrustedProxy};
 pub use session::SessionAuthentication;
 pub use token::{keyword, Keyword, TokenAuthentication, TokenStore};
@@ -113,7 +113,8 @@ pub(crate) fn refuse_repeated_authorization(
 /// `authenticate` may do I/O; anything blocking (a database lookup, a password
 /// check) belongs in [`run_blocking`](crate::run_blocking). Classes named in
 /// `#[authentication_classes(..)]` are built once per view with `Default`;
-/// configuration comes from type parameters or from [`AuthSettings`].
+/// configuration comes from type parameters, the class's own app data, or
+/// the [`AuthenticationConfig`] it is handed (stores, site and CSRF settings).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not an authentication class",
     label = "not an authentication class",
@@ -124,7 +125,7 @@ pub trait Authentication: Send + Sync + 'static {
     fn authenticate(
         &self,
         request: &HttpRequest,
-        settings: &AuthSettings,
+        config: &AuthenticationConfig,
     ) -> impl Future<Output = AuthResult>;
 
     /// The `WWW-Authenticate` value for a 401, or `None` for a 403 (the
@@ -132,9 +133,9 @@ pub trait Authentication: Send + Sync + 'static {
     fn authenticate_header(
         &self,
         request: &HttpRequest,
-        settings: &AuthSettings,
+        config: &AuthenticationConfig,
     ) -> Option<Cow<'static, str>> {
-        let _ = (request, settings);
+        let _ = (request, config);
         None
     }
 
@@ -153,9 +154,13 @@ trait ErasedAuthentication: Send + Sync {
     fn authenticate_boxed<'a>(
         &'a self,
         request: &'a HttpRequest,
-        settings: &'a AuthSettings,
+        config: &'a AuthenticationConfig,
     ) -> BoxedAuthFuture<'a>;
-    fn header(&self, request: &HttpRequest, settings: &AuthSettings) -> Option<Cow<'static, str>>;
+    fn header(
+        &self,
+        request: &HttpRequest,
+        config: &AuthenticationConfig,
+    ) -> Option<Cow<'static, str>>;
     fn class_name(&self) -> &'static str;
 }
 
@@ -163,12 +168,16 @@ impl<T: Authentication> ErasedAuthentication for T {
     fn authenticate_boxed<'a>(
         &'a self,
         request: &'a HttpRequest,
-        settings: &'a AuthSettings,
+        config: &'a AuthenticationConfig,
     ) -> BoxedAuthFuture<'a> {
-        Box::pin(self.authenticate(request, settings))
+        Box::pin(self.authenticate(request, config))
     }
-    fn header(&self, request: &HttpRequest, settings: &AuthSettings) -> Option<Cow<'static, str>> {
-        self.authenticate_header(request, settings)
+    fn header(
+        &self,
+        request: &HttpRequest,
+        config: &AuthenticationConfig,
+    ) -> Option<Cow<'static, str>> {
+        self.authenticate_header(request, config)
     }
     fn class_name(&self) -> &'static str {
         self.name()
@@ -196,15 +205,19 @@ impl fmt::Debug for DynAuthentication {
 }
 
 impl Authentication for DynAuthentication {
-    async fn authenticate(&self, request: &HttpRequest, settings: &AuthSettings) -> AuthResult {
-        self.0.authenticate_boxed(request, settings).await
+    async fn authenticate(
+        &self,
+        request: &HttpRequest,
+        config: &AuthenticationConfig,
+    ) -> AuthResult {
+        self.0.authenticate_boxed(request, config).await
     }
     fn authenticate_header(
         &self,
         request: &HttpRequest,
-        settings: &AuthSettings,
+        config: &AuthenticationConfig,
     ) -> Option<Cow<'static, str>> {
-        self.0.header(request, settings)
+        self.0.header(request, config)
     }
     fn name(&self) -> &'static str {
         self.0.class_name()
@@ -220,27 +233,27 @@ pub trait AuthenticationList: Send + Sync + 'static {
     fn authenticate(
         &self,
         request: &HttpRequest,
-        settings: &AuthSettings,
+        config: &AuthenticationConfig,
     ) -> impl Future<Output = Result<Option<Identity>, AuthError>>;
 
     /// The first class's `authenticate_header` (DRF's `get_authenticate_header`).
     fn authenticate_header(
         &self,
         request: &HttpRequest,
-        settings: &AuthSettings,
+        config: &AuthenticationConfig,
     ) -> Option<Cow<'static, str>>;
 
     /// Whether the list has any class (DRF's `request.authenticators`).
-    fn has_authenticators(&self, settings: &AuthSettings) -> bool;
+    fn has_authenticators(&self, config: &AuthenticationConfig) -> bool;
 }
 
 async fn try_class<C: Authentication>(
     class: &C,
     request: &HttpRequest,
-    settings: &AuthSettings,
+    config: &AuthenticationConfig,
 ) -> Result<Option<Identity>, AuthError> {
     Ok(class
-        .authenticate(request, settings)
+        .authenticate(request, config)
         .await?
         .map(|ok| Identity::authenticated(ok, class.name())))
 }
@@ -248,13 +261,13 @@ async fn try_class<C: Authentication>(
 macro_rules! tuple_authentication_list {
     () => {
         impl AuthenticationList for () {
-            async fn authenticate(&self, _: &HttpRequest, _: &AuthSettings) -> Result<Option<Identity>, AuthError> {
+            async fn authenticate(&self, _: &HttpRequest, _: &AuthenticationConfig) -> Result<Option<Identity>, AuthError> {
                 Ok(None)
             }
-            fn authenticate_header(&self, _: &HttpRequest, _: &AuthSettings) -> Option<Cow<'static, str>> {
+            fn authenticate_header(&self, _: &HttpRequest, _: &AuthenticationConfig) -> Option<Cow<'static, str>> {
                 None
             }
-            fn has_authenticators(&self, _: &AuthSettings) -> bool {
+            fn has_authenticators(&self, _: &AuthenticationConfig) -> bool {
                 false
             }
         }
@@ -265,14 +278,14 @@ macro_rules! tuple_authentication_list {
             async fn authenticate(
                 &self,
                 request: &HttpRequest,
-                settings: &AuthSettings,
+                config: &AuthenticationConfig,
             ) -> Result<Option<Identity>, AuthError> {
                 let ($first, $($rest,)*) = self;
-                if let Some(identity) = try_class($first, request, settings).await? {
+                if let Some(identity) = try_class($first, request, config).await? {
                     return Ok(Some(identity));
                 }
                 $(
-                    if let Some(identity) = try_class($rest, request, settings).await? {
+                    if let Some(identity) = try_class($rest, request, config).await? {
                         return Ok(Some(identity));
                     }
                 )*
@@ -281,11 +294,11 @@ macro_rules! tuple_authentication_list {
             fn authenticate_header(
                 &self,
                 request: &HttpRequest,
-                settings: &AuthSettings,
+                config: &AuthenticationConfig,
             ) -> Option<Cow<'static, str>> {
-                self.0.authenticate_header(request, settings)
+                self.0.authenticate_header(request, config)
             }
-            fn has_authenticators(&self, _: &AuthSettings) -> bool {
+            fn has_authenticators(&self, _: &AuthenticationConfig) -> bool {
                 true
             }
         }
@@ -306,10 +319,10 @@ impl AuthenticationList for Vec<DynAuthentication> {
     async fn authenticate(
         &self,
         request: &HttpRequest,
-        settings: &AuthSettings,
+        config: &AuthenticationConfig,
     ) -> Result<Option<Identity>, AuthError> {
         for class in self {
-            if let Some(identity) = try_class(class, request, settings).await? {
+            if let Some(identity) = try_class(class, request, config).await? {
                 return Ok(Some(identity));
             }
         }
@@ -318,17 +331,17 @@ impl AuthenticationList for Vec<DynAuthentication> {
     fn authenticate_header(
         &self,
         request: &HttpRequest,
-        settings: &AuthSettings,
+        config: &AuthenticationConfig,
     ) -> Option<Cow<'static, str>> {
         self.first()
-            .and_then(|class| class.authenticate_header(request, settings))
+            .and_then(|class| class.authenticate_header(request, config))
     }
-    fn has_authenticators(&self, _: &AuthSettings) -> bool {
+    fn has_authenticators(&self, _: &AuthenticationConfig) -> bool {
         !self.is_empty()
     }
 }
 
-/// The app-wide `DEFAULT_AUTHENTICATION_CLASSES` from [`AuthSettings`]: what a
+/// The app-wide `DEFAULT_AUTHENTICATION_CLASSES` ([`AuthenticationConfig::default_classes`]): what a
 /// view without `#[authentication_classes(..)]` uses.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct DefaultAuthentication;
@@ -337,24 +350,21 @@ impl AuthenticationList for DefaultAuthentication {
     async fn authenticate(
         &self,
         request: &HttpRequest,
-        settings: &AuthSettings,
+        config: &AuthenticationConfig,
     ) -> Result<Option<Identity>, AuthError> {
-        settings
-            .authentication_classes()
-            .authenticate(request, settings)
-            .await
+        config.default_classes().authenticate(request, config).await
     }
     fn authenticate_header(
         &self,
         request: &HttpRequest,
-        settings: &AuthSettings,
+        config: &AuthenticationConfig,
     ) -> Option<Cow<'static, str>> {
-        settings
-            .authentication_classes()
-            .authenticate_header(request, settings)
+        config
+            .default_classes()
+            .authenticate_header(request, config)
     }
-    fn has_authenticators(&self, settings: &AuthSettings) -> bool {
-        !settings.authentication_classes().is_empty()
+    fn has_authenticators(&self, config: &AuthenticationConfig) -> bool {
+        !config.default_classes().is_empty()
     }
 }
 

@@ -13,9 +13,10 @@ use auth_core::models::User;
 use auth_core::{AuthStore, StoreError};
 
 use super::parse::latin1;
+use super::AuthenticationConfig;
 use super::{AuthResult, Authentication};
 use crate::blocking::run_blocking;
-use crate::settings::{app_data, AuthSettings};
+use crate::http::app_data;
 
 /// A proxy address or network (`10.0.0.7`, `10.0.0.0/8`, `::1`, `fd00::/8`)
 /// whose `RemoteUserConfig::header` is believed.
@@ -177,7 +178,11 @@ impl fmt::Debug for RemoteUserConfig {
 pub struct RemoteUserAuthentication;
 
 impl Authentication for RemoteUserAuthentication {
-    async fn authenticate(&self, request: &HttpRequest, settings: &AuthSettings) -> AuthResult {
+    async fn authenticate(
+        &self,
+        request: &HttpRequest,
+        settings: &AuthenticationConfig,
+    ) -> AuthResult {
         let config: &RemoteUserConfig = match app_data::<RemoteUserConfig>(request) {
             Some(config) => config,
             None => default_config(),

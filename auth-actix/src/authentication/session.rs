@@ -7,13 +7,13 @@ use auth_core::identity::Authenticated;
 use auth_core::sessions::SESSION_HASH_KEY;
 use auth_core::User;
 
+use super::AuthenticationConfig;
 use super::{AuthResult, Authentication};
 use crate::blocking::run_query;
 use crate::csrf::enforce_csrf;
 use crate::error::misconfigured;
 use crate::parsers::csrf_form_token;
-use crate::session::session_user_id;
-use crate::settings::AuthSettings;
+use auth_core::sessions::session_user_id;
 
 /// The logged-in user of an actix-session session (DRF's
 /// `SessionAuthentication` over Django's `AuthenticationMiddleware`).
@@ -50,8 +50,12 @@ use crate::settings::AuthSettings;
 pub struct SessionAuthentication;
 
 impl Authentication for SessionAuthentication {
-    async fn authenticate(&self, request: &HttpRequest, settings: &AuthSettings) -> AuthResult {
-        if !crate::session::middleware_ran(request) {
+    async fn authenticate(
+        &self,
+        request: &HttpRequest,
+        config: &AuthenticationConfig,
+    ) -> AuthResult {
+        if !crate::http::middleware_ran(request) {
             return Err(misconfigured(
                 "SessionAuthentication runs without actix-session's SessionMiddleware, so \
                  every request would be anonymous: wrap the app or scope in \
@@ -59,24 +63,18 @@ impl Authentication for SessionAuthentication {
                  `auth_actix::session::FailClosed` outside it)",
             ));
         }
-        let session = crate::session::session_of(request);
+        let session = crate::http::session_of(request);
         let Some(user_id) = session_user_id(&session.entries()) else {
             return Ok(None);
         };
-        let Some(user) = Box::pin(session_user(&session, user_id, settings)).await? else {
+        let Some(user) = Box::pin(session_user(&session, user_id, config)).await? else {
             return Ok(None);
         };
         if !crate::csrf::is_safe_method(request.method()) {
-            let form_token = csrf_form_token(request, settings.site().body_limits()).await?;
-            enforce_csrf(
-                request,
-                settings.csrf(),
-                settings.site(),
-                form_token.as_deref(),
-            )
-            .map_err(|reason| {
-                AuthError::permission_denied_with(format!("CSRF Failed: {reason}"))
-            })?;
+            let form_token = csrf_form_token(request, config.site().body_limits()).await?;
+            enforce_csrf(request, config.csrf(), config.site(), form_token.as_deref()).map_err(
+                |reason| AuthError::permission_denied_with(format!("CSRF Failed: {reason}")),
+            )?;
         }
         Ok(Some(Authenticated::user(user)))
     }
@@ -88,9 +86,9 @@ impl Authentication for SessionAuthentication {
 pub(crate) async fn session_user(
     session: &Session,
     user_id: i32,
-    settings: &AuthSettings,
+    config: &AuthenticationConfig,
 ) -> Result<Option<User>, AuthError> {
-    let store = settings.store()?.clone();
+    let store = config.store()?.clone();
     let Some(user) = run_query(move || store.user_by_id(user_id)).await? else {
         return Ok(None);
     };
@@ -98,7 +96,7 @@ pub(crate) async fn session_user(
         // `ModelBackend.get_user` refuses inactive users: anonymous, not flushed.
         return Ok(None);
     }
-    let key = settings.site().secret_key()?;
+    let key = config.site().secret_key()?;
     let stored = session
         .get::<String>(SESSION_HASH_KEY)
         .ok()
@@ -111,7 +109,7 @@ pub(crate) async fn session_user(
     if key.verifies(&stored, &user.password) {
         return Ok(Some(user));
     }
-    if settings
+    if config
         .site()
         .secret_key_fallbacks()
         .iter()

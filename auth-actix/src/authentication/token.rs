@@ -12,9 +12,9 @@ use auth_core::models::User;
 use auth_core::{AuthStore, StoreError};
 
 use super::parse::split_credentials;
+use super::AuthenticationConfig;
 use super::{get_authorization_header, refuse_repeated_authorization, AuthResult, Authentication};
 use crate::blocking::run_query;
-use crate::settings::AuthSettings;
 
 /// The keyword a [`TokenAuthentication`] expects (DRF's `keyword` attribute).
 pub trait Keyword: Send + Sync + 'static {
@@ -162,7 +162,11 @@ impl<K: Keyword> fmt::Debug for TokenAuthentication<K> {
 }
 
 impl<K: Keyword> Authentication for TokenAuthentication<K> {
-    async fn authenticate(&self, request: &HttpRequest, settings: &AuthSettings) -> AuthResult {
+    async fn authenticate(
+        &self,
+        request: &HttpRequest,
+        config: &AuthenticationConfig,
+    ) -> AuthResult {
         refuse_repeated_authorization(
             request,
             |value| {
@@ -174,7 +178,7 @@ impl<K: Keyword> Authentication for TokenAuthentication<K> {
         let Some(key) = Self::parse_header(&header)? else {
             return Ok(None);
         };
-        let store = settings.token_store()?;
+        let store = config.token_store()?;
         if let Some(found) = store.cached(key) {
             return credentials(Some(found));
         }
@@ -182,7 +186,11 @@ impl<K: Keyword> Authentication for TokenAuthentication<K> {
         Box::pin(check_key(store.clone(), key.to_owned())).await
     }
 
-    fn authenticate_header(&self, _: &HttpRequest, _: &AuthSettings) -> Option<Cow<'static, str>> {
+    fn authenticate_header(
+        &self,
+        _: &HttpRequest,
+        _: &AuthenticationConfig,
+    ) -> Option<Cow<'static, str>> {
         Some(Cow::Borrowed(K::KEYWORD))
     }
 }

@@ -11,8 +11,8 @@ use auth_core::{StoreError, User};
 use crate::blocking::run_blocking;
 use crate::csrf;
 use crate::error::missing_settings;
-use crate::session::session_user_id;
 use crate::settings::AuthSettings;
+use auth_core::sessions::session_user_id;
 
 /// What Django records as the backend that logged the user in.
 const MODEL_BACKEND: &str = "django.contrib.auth.backends.ModelBackend";
@@ -43,7 +43,7 @@ pub fn login(request: &HttpRequest, user: &User) -> Result<(), AuthError> {
     let settings = settings(request)?;
     let key = settings.site().secret_key()?;
     let hash = key.session_auth_hash(&user.password);
-    let session = super::session_of(request);
+    let session = crate::http::session_of(request);
     if session.status() == SessionStatus::Purged {
         // actix-session ignores every write after a purge.
         tracing::error!("login after logout in the same request: the session cannot be written");
@@ -72,7 +72,7 @@ pub fn login(request: &HttpRequest, user: &User) -> Result<(), AuthError> {
 /// Django's `logout(request)`: the session is deleted on the server (its
 /// cookie then names nothing) and the browser is told to drop it.
 pub fn logout(request: &HttpRequest) {
-    super::session_of(request).purge();
+    crate::http::session_of(request).purge();
 }
 
 /// Django's `update_session_auth_hash(request, user)`, after `user`'s
@@ -82,7 +82,7 @@ pub fn logout(request: &HttpRequest) {
 pub fn update_session_auth_hash(request: &HttpRequest, user: &User) -> Result<(), AuthError> {
     let settings = settings(request)?;
     let key = settings.site().secret_key()?;
-    let session = super::session_of(request);
+    let session = crate::http::session_of(request);
     session.renew();
     if session_user_id(&session.entries()) == Some(user.id) {
         insert(

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
 use actix_web::cookie::time::Duration;
 use auth_core::db::DbPool;
-use auth_core::sessions::{SessionDb, SESSION_USER_ID_KEY};
+use auth_core::sessions::{session_user_id, SessionDb};
 use auth_core::{AuthStore, StoreError};
 
 use crate::blocking::run_query_raw;
@@ -36,18 +36,6 @@ impl SessionStoreError {
             SessionStoreError::Store(e) => e.is_unavailable(),
             SessionStoreError::Blocking => true,
         }
-    }
-}
-
-/// The logged-in user's id in a session state: the entry
-/// [`SESSION_USER_ID_KEY`] (`_auth_user_id`), a JSON number or, as Django
-/// writes it, a JSON string of one. `None` when absent or not an `i32`.
-pub fn session_user_id(state: &HashMap<String, String>) -> Option<i32> {
-    let raw = state.get(SESSION_USER_ID_KEY)?;
-    match serde_json::from_str::<serde_json::Value>(raw).ok()? {
-        serde_json::Value::Number(n) => n.as_i64().and_then(|n| i32::try_from(n).ok()),
-        serde_json::Value::String(s) => s.parse().ok(),
-        _ => None,
     }
 }
 
@@ -190,32 +178,6 @@ impl SessionStore for DieselSessionStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn state(value: &str) -> State {
-        HashMap::from([(SESSION_USER_ID_KEY.to_owned(), value.to_owned())])
-    }
-
-    #[test]
-    fn user_id_from_state() {
-        assert_eq!(session_user_id(&state("5")), Some(5));
-        assert_eq!(session_user_id(&state("\"5\"")), Some(5));
-        assert_eq!(session_user_id(&state("-3")), Some(-3));
-        for bad in [
-            "",
-            "x",
-            "5.5",
-            "\"five\"",
-            "null",
-            "[5]",
-            "{\"id\":5}",
-            "2147483648",
-            "\"2147483648\"",
-            "true",
-        ] {
-            assert_eq!(session_user_id(&state(bad)), None, "{bad}");
-        }
-        assert_eq!(session_user_id(&HashMap::new()), None);
-    }
 
     #[test]
     fn ttl_conversion() {

@@ -75,7 +75,7 @@ where
             if response
                 .request()
                 .extensions()
-                .contains::<super::SessionAccessed>()
+                .contains::<crate::http::SessionAccessed>()
             {
                 crate::http::patch_vary_cookie(response.headers_mut());
             }

@@ -474,7 +474,7 @@ impl Authentication for ExpiredBearer {
     async fn authenticate(
         &self,
         request: &actix_web::HttpRequest,
-        _: &AuthSettings,
+        _: &AuthenticationConfig,
     ) -> auth_actix::AuthResult {
         if !auth_actix::get_authorization_header(request).starts_with(b"Bearer ") {
             return Ok(None);
@@ -491,7 +491,7 @@ impl Authentication for ExpiredBearer {
     fn authenticate_header(
         &self,
         _: &actix_web::HttpRequest,
-        _: &AuthSettings,
+        _: &AuthenticationConfig,
     ) -> Option<std::borrow::Cow<'static, str>> {
         Some(Challenge::bearer().realm("api").to_string().into())
     }
