@@ -9,45 +9,43 @@ compile_error!(
     "auth-core needs a database backend: enable at least one of the cargo features `sqlite` (the default), `postgres` or `mysql`"
 );
 
-#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
-pub mod commands;
+/// Items that need a database backend: compiled only with one (without,
+/// the `compile_error!` above is the one error reported).
+macro_rules! with_database {
+    ($($item:item)*) => {
+        $(#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))] $item)*
+    };
+}
+
 pub mod compat;
 pub mod crypto;
 pub mod csrf;
-#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
-pub mod db;
 pub mod error;
-#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
-pub mod groups;
 pub mod hashers;
-#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
-pub mod identity;
-#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
-pub mod model_permissions;
-#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
-pub mod models;
+pub mod signing;
+pub mod throttling;
+pub mod view;
+pub use hashers::Hashers;
+
+// Not in `with_database!`: it defines `#[macro_export]` macros, which a
+// macro-expanded module may not.
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub mod permissions;
-#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
-pub mod relations;
-#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
-pub mod sessions;
-pub mod signing;
-#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
-pub mod store;
-pub mod throttling;
-#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
-pub mod token_cache;
-pub mod view;
 
-#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
-pub use db::{AnyConnection, DbPool, PoolConfig};
-pub use hashers::Hashers;
-#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
-pub use models::{NewUser, Token, User};
-#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
-pub use sessions::SessionDb;
-#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
-pub use store::{AuthStore, StoreError};
-#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
-pub use token_cache::{DigestCache, TokenCacheConfig};
+with_database! {
+    pub mod commands;
+    pub mod db;
+    pub mod groups;
+    pub mod identity;
+    pub mod model_permissions;
+    pub mod models;
+    pub mod relations;
+    pub mod sessions;
+    pub mod store;
+    pub mod token_cache;
+    pub use db::{AnyConnection, Database, DbPool, PoolConfig};
+    pub use models::{NewUser, Token, User};
+    pub use sessions::SessionDb;
+    pub use store::{AuthStore, StoreError};
+    pub use token_cache::{DigestCache, TokenCacheConfig};
+}

@@ -33,7 +33,7 @@ use sha2::{Digest, Sha256};
 
 use crate::crypto::{self, RANDOM_STRING_CHARS};
 use crate::db::schema::actix_auth_session;
-use crate::db::{self, Backend, DbPool, PooledConnection};
+use crate::db::{self, Backend, Database, DbPool, PooledConnection};
 use crate::models;
 use crate::store::{now_utc, AuthStore, StoreError};
 
@@ -205,6 +205,13 @@ impl fmt::Debug for SessionDb {
             .field("idle_connections", &state.idle_connections)
             .field("max_size", &self.pool.max_size())
             .finish()
+    }
+}
+
+impl From<&Database> for SessionDb {
+    /// The sessions of `db`.
+    fn from(db: &Database) -> Self {
+        SessionDb::new(db.pool().clone())
     }
 }
 

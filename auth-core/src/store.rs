@@ -13,7 +13,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use crate::crypto;
 use crate::db::schema::{auth_user, authtoken_token};
-use crate::db::{self, AnyConnection, DbPool, PoolConfig, PooledConnection};
+use crate::db::{self, AnyConnection, Database, DbPool, PoolConfig, PooledConnection};
 use crate::hashers::{self, Hashers, Verification};
 use crate::models::{
     self, NewUser, Token, TokenRow, User, UserRow, EMAIL_MAX_LENGTH, NAME_MAX_LENGTH,
@@ -40,7 +40,7 @@ const MAX_ATTEMPTS: usize = 10;
 /// Users and tokens over an r2d2 pool. Cheap to clone.
 #[derive(Clone)]
 pub struct AuthStore {
-    pool: DbPool,
+    db: Database,
     hashers: Arc<Hashers>,
     auto_create_token: bool,
     hooks: Arc<Vec<UserCreatedHook>>,
@@ -70,11 +70,11 @@ impl Drop for InvalidateOnDrop<'_> {
 
 impl fmt::Debug for AuthStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = self.pool.state();
+        let state = self.pool().state();
         f.debug_struct("AuthStore")
             .field("connections", &state.connections)
             .field("idle_connections", &state.idle_connections)
-            .field("max_size", &self.pool.max_size())
+            .field("max_size", &self.pool().max_size())
             .field("hashers", &self.hashers)
             .field("auto_create_token", &self.auto_create_token)
             .field("user_created_hooks", &self.hooks.len())
@@ -198,14 +198,20 @@ impl AuthStore {
     /// Errors: [`StoreError::Config`] for a bad URL or a backend not compiled
     /// in; [`StoreError::Unavailable`] when the database cannot be reached.
     pub fn connect(url: &str, config: &PoolConfig) -> Result<Self, StoreError> {
-        Ok(Self::from_pool(db::build_pool(url, config)?))
+        Ok(Self::new(Database::connect(url, config)?))
     }
 
     /// A store over an existing pool, with default hashers, no automatic
     /// tokens and no hooks.
     pub fn from_pool(pool: DbPool) -> Self {
+        Self::new(Database::from_pool(pool))
+    }
+
+    /// The users and tokens of `db`, with default hashers, no automatic
+    /// tokens and no hooks.
+    pub fn new(db: Database) -> Self {
         AuthStore {
-            pool,
+            db,
             hashers: Arc::new(Hashers::default()),
             auto_create_token: false,
             hooks: Arc::new(Vec::new()),
@@ -316,9 +322,14 @@ impl AuthStore {
         self
     }
 
+    /// The database the store is built on (for a feature's own store).
+    pub fn database(&self) -> &Database {
+        &self.db
+    }
+
     /// The pool.
     pub fn pool(&self) -> &DbPool {
-        &self.pool
+        self.db.pool()
     }
 
     /// The password hashers.
@@ -333,17 +344,18 @@ impl AuthStore {
 
     /// A connection from the pool for queries of your own.
     pub fn connection(&self) -> Result<PooledConnection, StoreError> {
-        db::get(&self.pool)
+        self.db.connection()
     }
 
-    /// Applies pending migrations; returns their names (empty when up to date).
+    /// Applies pending migrations ([`Database::migrate`]); returns their
+    /// names (empty when up to date).
     pub fn migrate(&self) -> Result<Vec<String>, StoreError> {
-        db::migrations::run_pending(&mut *self.connection()?)
+        self.db.migrate()
     }
 
     /// Names of the migrations not applied yet.
     pub fn pending_migrations(&self) -> Result<Vec<String>, StoreError> {
-        db::migrations::pending(&mut *self.connection()?)
+        self.db.pending_migrations()
     }
 
     /// Django's `get_by_natural_key`: the user whose username is exactly

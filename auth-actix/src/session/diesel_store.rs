@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
 use actix_web::cookie::time::Duration;
-use auth_core::db::DbPool;
+use auth_core::db::{Database, DbPool};
 use auth_core::sessions::{session_user_id, SessionDb};
 use auth_core::{AuthStore, StoreError};
 
@@ -50,6 +50,13 @@ fn std_ttl(ttl: &Duration) -> std::time::Duration {
 #[derive(Clone, Debug)]
 pub struct DieselSessionStore {
     db: SessionDb,
+}
+
+impl From<&Database> for DieselSessionStore {
+    /// The sessions of `db`.
+    fn from(db: &Database) -> Self {
+        DieselSessionStore::new(db.pool().clone())
+    }
 }
 
 impl From<&AuthStore> for DieselSessionStore {

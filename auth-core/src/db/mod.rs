@@ -6,6 +6,7 @@
 //! chooses among those compiled in; see [`DatabaseUrl`] for the forms.
 
 mod connection;
+mod database;
 mod error;
 pub mod migrations;
 pub(crate) mod pool;
@@ -15,6 +16,7 @@ mod url;
 
 pub(crate) use connection::on_backend;
 pub use connection::{AnyConnection, MultiBackend};
+pub use database::Database;
 pub use error::StoreError;
 pub use pool::{build_pool, get, ConnectionManager, DbPool, PoolConfig, PooledConnection};
 pub use timestamp::{NullableTimestampColumn, TimestampColumn};
