@@ -117,7 +117,17 @@ pub struct CsrfConfig {
     /// `https://*.example.com` accepts that scheme on the domain and all its
     /// subdomains. Empty by default.
     pub trusted_origins: Vec<String>,
+    /// `CSRF_USE_SESSIONS`: `false`. When `true` the secret is kept in the
+    /// session (under [`CSRF_SESSION_KEY`]) instead of a cookie, so no CSRF
+    /// cookie is sent and a client reads its token from a view (the `csrf`
+    /// view, or [`get_token`] in a page). Needs a session middleware in
+    /// front of the views, as in Django.
+    pub use_sessions: bool,
 }
+
+/// Django's `CSRF_SESSION_KEY`: the session key holding the secret with
+/// [`CsrfConfig::use_sessions`].
+pub const CSRF_SESSION_KEY: &str = "_csrftoken";
 
 impl Default for CsrfConfig {
     fn default() -> Self {
@@ -131,6 +141,7 @@ impl Default for CsrfConfig {
             cookie_samesite: Some(SameSite::Lax),
             header_name: CSRF_HEADER_NAME.to_owned(),
             trusted_origins: Vec::new(),
+            use_sessions: false,
         }
     }
 }
@@ -278,6 +289,19 @@ fn cookie_value(cookie_header: &str, name: &str) -> Option<String> {
     found
 }
 
+/// The request's stored secret (Django's `_get_secret`): the session's
+/// [`CSRF_SESSION_KEY`] with [`CsrfConfig::use_sessions`], else the cookie.
+fn stored_secret(req: &HttpRequest, config: &CsrfConfig) -> Option<String> {
+    if config.use_sessions {
+        crate::http::session_of(req)
+            .get::<String>(CSRF_SESSION_KEY)
+            .ok()
+            .flatten()
+    } else {
+        csrf_cookie(req, config)
+    }
+}
+
 /// The request's CSRF cookie value as Django's `request.COOKIES` has it:
 /// every `Cookie` header (joined with `; `) decoded as UTF-8 with replacement
 /// characters, then parsed as Django's `parse_cookie` (`;`-separated
@@ -401,7 +425,7 @@ fn check_token(
     config: &CsrfConfig,
     form_token: Option<&str>,
 ) -> Result<(), String> {
-    let cookie = csrf_cookie(req, config);
+    let cookie = stored_secret(req, config);
     let form_token = form_token.filter(|_| req.method() == Method::POST);
     let header_token = meta_header_name(&config.header_name).and_then(|name| meta(req, &name));
     core::check_token_with_header(
@@ -465,7 +489,7 @@ fn process_request(req: &HttpRequest, config: &CsrfConfig) {
     if req.extensions().contains::<CookieState>() {
         return;
     }
-    let state = match csrf_cookie(req, config).map(|value| CsrfSecret::from_cookie(&value)) {
+    let state = match stored_secret(req, config).map(|value| CsrfSecret::from_cookie(&value)) {
         None => CookieState::default(),
         Some(Ok(secret)) => CookieState {
             secret: Some(secret),
@@ -577,6 +601,17 @@ pub fn process_response(req: &HttpRequest, config: &CsrfConfig, headers: &mut He
     let Some(secret) = secret else {
         return;
     };
+    if config.use_sessions {
+        // Django's `_set_csrf_cookie` with `CSRF_USE_SESSIONS`.
+        let session = crate::http::session_of(req);
+        let stored = session.get::<String>(CSRF_SESSION_KEY).ok().flatten();
+        if stored.as_deref() != Some(secret.as_str()) {
+            if let Err(err) = session.insert(CSRF_SESSION_KEY, secret.as_str()) {
+                tracing::warn!(error = %err, "the CSRF secret could not be stored in the session");
+            }
+        }
+        return;
+    }
     match HeaderValue::from_str(&set_cookie_value(&secret, config, SystemTime::now())) {
         Ok(value) => {
             headers.append(header::SET_COOKIE, value);

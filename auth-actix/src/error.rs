@@ -258,6 +258,9 @@ pub enum ConfigError {
     /// `ALLOWED_HOSTS` is empty: no request could be served.
     #[error("ALLOWED_HOSTS is empty: name the hosts this site answers to")]
     NoAllowedHosts,
+    /// `AUTHENTICATION_BACKENDS` is empty: no session could name its user's backend.
+    #[error("AUTHENTICATION_BACKENDS is empty: list at least Django's ModelBackend")]
+    NoAuthenticationBackends,
     /// The CSRF settings are not usable.
     #[error("CSRF settings: {0}")]
     Csrf(CsrfConfigError),

@@ -38,6 +38,9 @@ use crate::parsers::{
 /// loopback names, any port. The default of [`SiteSettingsBuilder::allowed_hosts`].
 pub const DEBUG_ALLOWED_HOSTS: [&str; 3] = [".localhost", "127.0.0.1", "[::1]"];
 
+/// Django's `ModelBackend`, the backend a session's user is recorded under.
+pub const MODEL_BACKEND: &str = "django.contrib.auth.backends.ModelBackend";
+
 /// Django's site-wide settings. Cheap to clone (shared).
 #[derive(Clone)]
 pub struct SiteSettings(Arc<Inner>);
@@ -50,6 +53,7 @@ struct Inner {
     use_x_forwarded_host: bool,
     use_x_forwarded_port: bool,
     body: BodyLimits,
+    authentication_backends: Vec<String>,
 }
 
 impl Default for SiteSettings {
@@ -106,6 +110,12 @@ impl SiteSettings {
     pub fn body_limits(&self) -> &BodyLimits {
         &self.0.body
     }
+
+    /// `AUTHENTICATION_BACKENDS`: the backends a session's user may have
+    /// been logged in with; [`login`](crate::session::login) records the first.
+    pub fn authentication_backends(&self) -> &[String] {
+        &self.0.authentication_backends
+    }
 }
 
 impl fmt::Debug for SiteSettings {
@@ -118,6 +128,7 @@ impl fmt::Debug for SiteSettings {
             .field("use_x_forwarded_host", &self.0.use_x_forwarded_host)
             .field("use_x_forwarded_port", &self.0.use_x_forwarded_port)
             .field("body", &self.0.body)
+            .field("authentication_backends", &self.0.authentication_backends)
             .finish()
     }
 }
@@ -133,6 +144,7 @@ pub struct SiteSettingsBuilder {
     body_limit: usize,
     body_read_timeout: Duration,
     body_buffer_budget: usize,
+    authentication_backends: Vec<String>,
 }
 
 impl Default for SiteSettingsBuilder {
@@ -147,6 +159,7 @@ impl Default for SiteSettingsBuilder {
             body_limit: DEFAULT_BODY_LIMIT,
             body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
             body_buffer_budget: DEFAULT_BODY_BUFFER_BUDGET,
+            authentication_backends: vec![MODEL_BACKEND.to_owned()],
         }
     }
 }
@@ -234,6 +247,18 @@ impl SiteSettingsBuilder {
         self
     }
 
+    /// `AUTHENTICATION_BACKENDS` (default Django's `[ModelBackend]`): a
+    /// session whose `_auth_user_backend` is not listed is anonymous, as in
+    /// Django, and [`login`](crate::session::login) records the first one.
+    /// List what the Django site lists when sessions are shared with it.
+    pub fn authentication_backends<B: Into<String>>(
+        mut self,
+        backends: impl IntoIterator<Item = B>,
+    ) -> Self {
+        self.authentication_backends = backends.into_iter().map(Into::into).collect();
+        self
+    }
+
     /// Check and freeze: an empty secret key (or fallback), or no allowed
     /// host, is an error.
     pub fn build(self) -> Result<SiteSettings, ConfigError> {
@@ -249,6 +274,9 @@ impl SiteSettingsBuilder {
         if self.allowed_hosts.is_empty() {
             return Err(ConfigError::NoAllowedHosts);
         }
+        if self.authentication_backends.is_empty() {
+            return Err(ConfigError::NoAuthenticationBackends);
+        }
         Ok(SiteSettings(Arc::new(Inner {
             secret_key,
             secret_key_fallbacks,
@@ -261,6 +289,7 @@ impl SiteSettingsBuilder {
                 self.body_read_timeout,
                 self.body_buffer_budget,
             ),
+            authentication_backends: self.authentication_backends,
         })))
     }
 }

@@ -53,13 +53,27 @@ async fn echo(request: AuthRequest, body: web::Bytes) -> HttpResponse {
     ))
 }
 
-/// What login will write: the user id (as Django: a string) and the hash.
-async fn log_in_as(session: Session, path: web::Path<(i32, String)>) -> HttpResponse {
+/// What login will write: the user id (as Django: a string), the backend
+/// (`?backend=` to name another one, `?backend=` empty for none) and the hash.
+async fn log_in_as(
+    session: Session,
+    path: web::Path<(i32, String)>,
+    query: web::Query<std::collections::HashMap<String, String>>,
+) -> HttpResponse {
     let (id, hash) = path.into_inner();
     session.renew();
     session
         .insert(session::SESSION_USER_ID_KEY, id.to_string())
         .unwrap();
+    let backend = query
+        .get("backend")
+        .cloned()
+        .unwrap_or_else(|| "django.contrib.auth.backends.ModelBackend".to_owned());
+    if !backend.is_empty() {
+        session
+            .insert(session::SESSION_BACKEND_KEY, backend)
+            .unwrap();
+    }
     session.insert(session::SESSION_HASH_KEY, hash).unwrap();
     HttpResponse::Ok().finish()
 }
@@ -395,6 +409,47 @@ async fn a_password_change_ends_the_session() {
     // No CSRF check for what is now an anonymous request.
     let reply = send!(&app, with_cookies(TestRequest::post().uri("/"), &session));
     assert_eq!(reply.status, 200);
+}
+
+#[actix_web::test]
+async fn sessions_of_a_backend_the_site_does_not_list_are_anonymous() {
+    let f = fixture();
+    let app = app!(f, settings(&f.store));
+    for backend in ["", "django.contrib.auth.backends.RemoteUserBackend"] {
+        let uri = format!("/as/{}/{}?backend={backend}", f.alice.id, hash_of(&f.alice));
+        let reply = send!(&app, TestRequest::post().uri(&uri));
+        let session = format!("sessionid={}", cookie_value(&reply, "sessionid").unwrap());
+        let reply = send!(&app, with_cookies(TestRequest::get().uri("/"), &session));
+        assert!(
+            reply.body.contains(r#""user":"AnonymousUser""#),
+            "{backend:?}: {}",
+            reply.body
+        );
+    }
+    // Listed, it is the user's.
+    let site = SiteSettings::builder()
+        .secret_key(SECRET)
+        .authentication_backends([
+            "django.contrib.auth.backends.ModelBackend",
+            "django.contrib.auth.backends.RemoteUserBackend",
+        ])
+        .build()
+        .unwrap();
+    let listed = AuthSettings::builder()
+        .store(f.store.clone())
+        .site(site)
+        .build()
+        .unwrap();
+    let app = app!(f, listed);
+    let uri = format!(
+        "/as/{}/{}?backend=django.contrib.auth.backends.RemoteUserBackend",
+        f.alice.id,
+        hash_of(&f.alice)
+    );
+    let reply = send!(&app, TestRequest::post().uri(&uri));
+    let session = format!("sessionid={}", cookie_value(&reply, "sessionid").unwrap());
+    let reply = send!(&app, with_cookies(TestRequest::get().uri("/"), &session));
+    assert!(reply.body.contains(r#""user":"alice""#), "{}", reply.body);
 }
 
 #[actix_web::test]

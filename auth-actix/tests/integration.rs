@@ -6,6 +6,7 @@ mod common;
 
 mod csrf;
 mod http_classes;
+mod http_django_sessions;
 mod http_login;
 mod http_model_permissions;
 mod http_obtain_auth_token;

@@ -4,7 +4,7 @@ use actix_session::Session;
 use actix_web::HttpRequest;
 use auth_core::error::AuthError;
 use auth_core::identity::Authenticated;
-use auth_core::sessions::SESSION_HASH_KEY;
+use auth_core::sessions::{SESSION_BACKEND_KEY, SESSION_HASH_KEY};
 use auth_core::User;
 
 use super::AuthenticationConfig;
@@ -67,6 +67,14 @@ impl Authentication for SessionAuthentication {
         let Some(user_id) = session_user_id(&session.entries()) else {
             return Ok(None);
         };
+        // Django's `get_user`: the session names the backend that logged the
+        // user in; one the site does not list (or none) is anonymous.
+        let backend = session.get::<String>(SESSION_BACKEND_KEY).ok().flatten();
+        if !backend
+            .is_some_and(|backend| config.site().authentication_backends().contains(&backend))
+        {
+            return Ok(None);
+        }
         let Some(user) = Box::pin(session_user(&session, user_id, config)).await? else {
             return Ok(None);
         };

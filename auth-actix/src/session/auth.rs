@@ -14,9 +14,6 @@ use crate::error::missing_settings;
 use crate::settings::AuthSettings;
 use auth_core::sessions::session_user_id;
 
-/// What Django records as the backend that logged the user in.
-const MODEL_BACKEND: &str = "django.contrib.auth.backends.ModelBackend";
-
 fn settings(request: &HttpRequest) -> Result<&AuthSettings, AuthError> {
     AuthSettings::from_request(request).ok_or_else(|| missing_settings().error().clone())
 }
@@ -63,7 +60,8 @@ pub fn login(request: &HttpRequest, user: &User) -> Result<(), AuthError> {
     }
     session.renew();
     insert(&session, SESSION_USER_ID_KEY, user.id.to_string())?;
-    insert(&session, SESSION_BACKEND_KEY, MODEL_BACKEND.to_owned())?;
+    let backend = settings.site().authentication_backends()[0].clone();
+    insert(&session, SESSION_BACKEND_KEY, backend)?;
     insert(&session, SESSION_HASH_KEY, hash)?;
     csrf::rotate_token(request, settings.csrf());
     Ok(())

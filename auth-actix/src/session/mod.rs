@@ -89,6 +89,7 @@
 
 mod auth;
 mod diesel_store;
+mod django;
 mod fail_closed;
 
 pub use actix_session::config::{
@@ -104,6 +105,7 @@ pub use auth::{change_password, login, logout, update_session_auth_hash};
 pub use auth_core::sessions::session_user_id;
 pub use auth_core::sessions::{SESSION_BACKEND_KEY, SESSION_HASH_KEY, SESSION_USER_ID_KEY};
 pub use diesel_store::{DieselSessionStore, SessionStoreError};
+pub use django::{DjangoSessionMiddleware, DjangoSessions};
 pub use fail_closed::FailClosed;
 
 use actix_session::config::SessionMiddlewareBuilder;

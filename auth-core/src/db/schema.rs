@@ -127,10 +127,26 @@ diesel::joinable!(auth_user_groups -> auth_user (user_id));
 diesel::joinable!(auth_user_groups -> auth_group (group_id));
 diesel::joinable!(auth_user_user_permissions -> auth_user (user_id));
 diesel::joinable!(auth_user_user_permissions -> auth_permission (permission_id));
+diesel::table! {
+    /// Django's `django_session` (the `db` session engine), shared with a
+    /// Django site: see [`crate::sessions::django`].
+    django_session (session_key) {
+        /// 32 characters from `[a-z0-9]` when Django or we made it.
+        #[max_length = 40]
+        session_key -> Varchar,
+        /// `signing.dumps` of the session's JSON object, salted
+        /// `django.contrib.sessions.SessionStore`, compressed.
+        session_data -> Text,
+        /// The session is valid while `expire_date` is in the future (UTC).
+        expire_date -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     auth_user,
     authtoken_token,
     actix_auth_session,
+    django_session,
     django_content_type,
     auth_permission,
     auth_group,

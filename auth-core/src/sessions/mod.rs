@@ -23,6 +23,8 @@
 //! Every method is synchronous and checks a connection out of the pool only
 //! for its query: a web server calls them from a blocking thread pool.
 
+pub mod django;
+
 use std::fmt;
 use std::time::Duration;
 

@@ -1,0 +1,16 @@
+"""The interoperability project with Django's sessions, for the session checks.
+
+``SECRET_KEY``, ``SECRET_KEY_FALLBACKS`` (comma-separated) and ``SESSION_ENGINE`` (``db`` or
+``signed_cookies``) come from the environment, as the server under test reads them.
+"""
+
+import os
+
+from .settings import *  # noqa: F401,F403
+from .settings import INSTALLED_APPS
+
+INSTALLED_APPS = INSTALLED_APPS + ["django.contrib.sessions"]
+
+SECRET_KEY = os.environ.get("SECRET_KEY", "interop-checks-only-not-a-secret")
+SECRET_KEY_FALLBACKS = [k for k in os.environ.get("SECRET_KEY_FALLBACKS", "").split(",") if k]
+SESSION_ENGINE = "django.contrib.sessions.backends." + os.environ.get("SESSION_ENGINE", "db")
