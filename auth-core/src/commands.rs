@@ -22,7 +22,7 @@
 //! | `createsuperuser <username>` (or `--username U`) `[--password-stdin] [--email E] [--noinput]` | same, staff and superuser | `Superuser created successfully.` |
 //! | `changepassword <username>` | sets a new password | `Password changed successfully for user '<u>'` |
 //! | `create-token [-r\|--reset] <username>` (alias `drf_create_token`) | DRF's `drf_create_token` | `Generated token <key> for user <u>` |
-//! | `clearsessions` | deletes expired rows of the session table (Django's `clearsessions`) | nothing |
+//! | `clearsessions` | deletes expired rows of both session tables, `actix_auth_session` and Django's `django_session` (Django's `clearsessions`) | nothing |
 //! | `grant <username> <app_label>.<codename>` | grants a permission to a user (Django's `user.user_permissions.add`) | `Granted <permission> to user '<u>'.` |
 //! | `grant-group <group> <app_label>.<codename>` | grants a permission to a group, creating the group if missing | `Granted <permission> to group '<g>'.` |
 //! | `join-group <username> <group>` | adds a user to a group (Django's `user.groups.add`) | `Added user '<u>' to group '<g>'.` |
@@ -328,7 +328,7 @@ const CORE_COMMANDS: &[Command] = &[
         name: "clearsessions",
         aliases: &[],
         args: "",
-        help: "Delete expired sessions from the actix_auth_session table.",
+        help: "Delete expired sessions from the actix_auth_session and django_session tables.",
         options: &[],
         max_positional: 0,
         handler: clearsessions,
@@ -761,6 +761,7 @@ fn clearsessions(
 ) -> Result<(), Failure> {
     let store = ctx.store.open()?;
     SessionDb::from(&store).clear_expired()?;
+    crate::sessions::django::DjangoSessionDb::new(store.database().clone()).clear_expired()?;
     Ok(())
 }
 

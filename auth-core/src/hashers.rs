@@ -40,6 +40,13 @@ use sha2::Digest as _;
 /// Default PBKDF2-SHA256 iteration count: Django 6.1's `PBKDF2PasswordHasher.iterations`.
 pub const DEFAULT_PBKDF2_ITERATIONS: u32 = 1_500_000;
 
+/// Django 5.2's `PBKDF2PasswordHasher.iterations`. Sharing users with a
+/// Django 5.2 site, use this count: Django re-hashes a password whose count
+/// differs from its own at every login there, and so does this library, so
+/// two different counts re-hash the password at each login on the other
+/// side, which changes the session auth hash and ends the user's sessions.
+pub const DJANGO_52_PBKDF2_ITERATIONS: u32 = 1_000_000;
+
 /// Stored PBKDF2 iteration counts above this (or above the configured count, if higher) are
 /// treated as corrupt. Django's default grows about 20% a year; this is 66 times today's.
 pub const MAX_PBKDF2_ITERATIONS: u32 = 100_000_000;

@@ -587,6 +587,10 @@ fn clearsessions_deletes_only_expired_sessions() {
         actix_auth_session.count().get_result::<i64>(conn).unwrap()
     };
     assert_eq!(count(&mut store.connection().unwrap()), 2);
+    let django = auth_core::sessions::django::DjangoSessionDb::new(store.database().clone());
+    let django_live = django.create("x", Duration::from_secs(3600)).unwrap();
+    let django_expired = django.create("x", Duration::ZERO).unwrap();
+    std::thread::sleep(Duration::from_millis(5));
 
     let out = cmd(&store, &["clearsessions"], "");
     assert_eq!(
@@ -596,6 +600,15 @@ fn clearsessions_deletes_only_expired_sessions() {
     assert_eq!(count(&mut store.connection().unwrap()), 1);
     assert!(sessions.load(live.as_str()).unwrap().is_some());
     assert!(!sessions.delete(expired.as_str()).unwrap());
+    assert!(django.load(&django_live).unwrap().is_some());
+    assert!(
+        !django.delete(&django_expired).unwrap(),
+        "Django's expired row is gone"
+    );
+    assert!(
+        django.delete(&django_live).unwrap(),
+        "Django's live row stays"
+    );
 
     let out = cmd(&store, &["clearsessions", "extra"], "");
     assert_eq!(out.code, 2);

@@ -19,7 +19,9 @@ use std::time::Duration;
 
 use actix_web::cookie::Key;
 use actix_web::dev::Server;
-use auth_actix::auth_core::{NewUser, PoolConfig, TokenCacheConfig};
+use auth_actix::auth_core::hashers::DEFAULT_PBKDF2_ITERATIONS;
+use auth_actix::auth_core::signing::{Algorithm, SecretKey};
+use auth_actix::auth_core::{Hashers, NewUser, PoolConfig, TokenCacheConfig};
 use auth_actix::settings::AuthSettingsBuilder;
 use auth_actix::site::SiteSettings;
 use auth_actix::{AuthStore, StoreError};
@@ -27,12 +29,33 @@ use auth_actix::{AuthStore, StoreError};
 /// The address a server binds when `BIND_ADDR` is unset.
 pub const DEFAULT_BIND_ADDR: &str = "127.0.0.1:8000";
 
-/// The shortest `SECRET_KEY` accepted, in bytes (the cookie key is derived from it).
-pub const MIN_SECRET_KEY_LEN: usize = 32;
+/// Below this length (or with fewer than 5 distinct characters) a
+/// `SECRET_KEY` is weak: Django's `security.W009`, a warning here too.
+pub const WEAK_SECRET_KEY_LEN: usize = 50;
+
+/// The salt of the session cookie's key.
+const COOKIE_KEY_SALT: &str = "examples.config.Secret.cookie_key";
 
 /// A value in the environment that cannot be used; the message names the variable.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EnvError(String);
+
+impl EnvError {
+    /// An error with `message` (which names the variable, never a secret).
+    pub fn new(message: impl Into<String>) -> Self {
+        EnvError(message.into())
+    }
+}
+
+/// A `0`/`1` flag from the environment (unset: `false`), as Django's
+/// boolean settings are written in environment-driven settings files.
+pub fn flag(name: &str) -> Result<bool, EnvError> {
+    match var(name).as_deref().map(str::trim) {
+        None | Some("0") => Ok(false),
+        Some("1") => Ok(true),
+        Some(other) => Err(EnvError(format!("{name} must be 0 or 1, not {other:?}"))),
+    }
+}
 
 impl fmt::Display for EnvError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -94,14 +117,27 @@ fn parse_workers(value: &str) -> Result<usize, EnvError> {
 pub struct Secret(String);
 
 impl Secret {
-    /// `secret`, if it is long enough (at least [`MIN_SECRET_KEY_LEN`] bytes).
+    /// `secret`: any key Django accepts (not empty), so that a Django site's
+    /// `SECRET_KEY` works here as it is. A weak one (Django's
+    /// `security.W009`) is accepted with a warning.
     pub fn new(secret: &str) -> Result<Self, EnvError> {
-        if secret.len() < MIN_SECRET_KEY_LEN {
-            return Err(EnvError(format!(
-                "SECRET_KEY must be at least {MIN_SECRET_KEY_LEN} bytes of random text (it is {}); \
-                 make one with e.g. `openssl rand -hex 32`",
-                secret.len()
-            )));
+        if secret.is_empty() {
+            return Err(EnvError("The SECRET_KEY setting must not be empty.".into()));
+        }
+        let distinct = secret
+            .chars()
+            .collect::<std::collections::BTreeSet<_>>()
+            .len();
+        if secret.chars().count() < WEAK_SECRET_KEY_LEN
+            || distinct < 5
+            || secret.starts_with("django-insecure-")
+        {
+            tracing::warn!(
+                "Your SECRET_KEY has less than {WEAK_SECRET_KEY_LEN} characters, less than 5 \
+                 unique characters, or it's prefixed with 'django-insecure-' indicating that it \
+                 was generated automatically by Django. Please generate a long and random value, \
+                 otherwise many of Django's security-critical features will be vulnerable to attack."
+            );
         }
         Ok(Secret(secret.to_owned()))
     }
@@ -114,9 +150,12 @@ impl Secret {
         Ok(Secret(hex))
     }
 
-    /// The key that encrypts and authenticates the session cookie.
+    /// The key that encrypts and authenticates actix-session's cookie:
+    /// derived from the secret with Django's `salted_hmac` (SHA-256), so a
+    /// key of any length gives a full-strength one.
     pub fn cookie_key(&self) -> Key {
-        Key::derive_from(self.0.as_bytes())
+        let secret = SecretKey::new(self.0.as_str()).unwrap_or_else(|| unreachable!("never empty"));
+        Key::derive_from(&secret.salted_hmac(COOKIE_KEY_SALT, b"", Algorithm::Sha256))
     }
 
     /// The text, for `SiteSettingsBuilder::secret_key` (Django's `SECRET_KEY`).
@@ -133,26 +172,30 @@ impl fmt::Debug for Secret {
 
 /// `SECRET_KEY`, or a random secret (with a warning) when it is unset.
 pub fn secret_key() -> Result<Secret, EnvError> {
-    match var("SECRET_KEY") {
+    // Set but empty is Django's error, not "unset".
+    match std::env::var("SECRET_KEY").ok() {
         Some(secret) => Secret::new(&secret),
         None => {
             tracing::warn!(
                 "SECRET_KEY is not set: using a random key, so every session ends when the \
                  server restarts and nodes cannot share sessions; set SECRET_KEY (at least \
-                 {MIN_SECRET_KEY_LEN} random bytes) to keep them"
+                 {WEAK_SECRET_KEY_LEN} random characters) to keep them"
             );
             Secret::random()
         }
     }
 }
 
-/// Django's site settings: `secret` as `SECRET_KEY`, and `ALLOWED_HOSTS`,
+/// Django's site settings: `secret` as `SECRET_KEY`, `fallbacks` as
+/// `SECRET_KEY_FALLBACKS`, and `ALLOWED_HOSTS`,
 /// the hosts the app answers to, comma-separated in Django's syntax
 /// (`api.example.com`, `.example.com` for the domain and its subdomains, `*`
 /// for any); unset, the loopback names Django allows in debug mode
 /// (`.localhost`, `127.0.0.1`, `[::1]`), any port.
-pub fn site(secret: &Secret) -> Result<SiteSettings, Box<dyn Error>> {
-    let mut site = SiteSettings::builder().secret_key(secret.expose());
+pub fn site(secret: &Secret, fallbacks: &[String]) -> Result<SiteSettings, Box<dyn Error>> {
+    let mut site = SiteSettings::builder()
+        .secret_key(secret.expose())
+        .secret_key_fallbacks(fallbacks.iter().cloned());
     if let Some(value) = var("ALLOWED_HOSTS") {
         site = site.allowed_hosts(parse_allowed_hosts(&value)?);
     }
@@ -244,7 +287,27 @@ fn parse_token_cache_ttl(value: &str) -> Result<TokenCacheConfig, EnvError> {
 /// A store on `url`, migrated (safe on a database Django already migrated),
 /// with the token cache `TOKEN_CACHE_TTL` asks for.
 pub fn open_store(url: &str) -> Result<AuthStore, Box<dyn Error>> {
-    let mut store = AuthStore::connect(url, &PoolConfig::default())?;
+    open_store_with(url, pbkdf2_iterations(DEFAULT_PBKDF2_ITERATIONS)?)
+}
+
+/// `PBKDF2_ITERATIONS`: the PBKDF2 iteration count of new password hashes
+/// (and of re-hashes at login), `default` when unset.
+pub fn pbkdf2_iterations(default: u32) -> Result<u32, EnvError> {
+    match var("PBKDF2_ITERATIONS") {
+        None => Ok(default),
+        Some(value) => match value.trim().parse::<u32>() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => Err(EnvError(format!(
+                "PBKDF2_ITERATIONS must be a positive whole number, not {value:?}"
+            ))),
+        },
+    }
+}
+
+/// [`open_store`] hashing passwords with `pbkdf2_iterations` iterations.
+pub fn open_store_with(url: &str, pbkdf2_iterations: u32) -> Result<AuthStore, Box<dyn Error>> {
+    let mut store = AuthStore::connect(url, &PoolConfig::default())?
+        .with_hashers(Hashers { pbkdf2_iterations });
     if let Some(cache) = token_cache()? {
         tracing::info!(
             ttl = ?cache.ttl,
@@ -398,20 +461,19 @@ mod tests {
     }
 
     #[test]
-    fn secrets_are_long_enough_and_deterministic() {
-        let text = "x".repeat(MIN_SECRET_KEY_LEN);
+    fn any_secret_django_accepts_and_deterministic() {
+        let text = "x".repeat(WEAK_SECRET_KEY_LEN);
         let a = Secret::new(&text).unwrap();
         let b = Secret::new(&text).unwrap();
         assert_eq!(a.cookie_key().master(), b.cookie_key().master());
         assert_eq!(a.expose(), text);
-        let Err(err) = Secret::new("short") else {
-            panic!("a short SECRET_KEY is refused");
+        // A short key is Django's too (weak, with a warning), with a full cookie key.
+        let short = Secret::new("short").unwrap();
+        assert_ne!(short.cookie_key().master(), a.cookie_key().master());
+        let Err(err) = Secret::new("") else {
+            panic!("an empty SECRET_KEY is refused");
         };
-        assert!(err.to_string().contains("at least 32 bytes"), "{err}");
-        assert!(
-            !err.to_string().contains("short"),
-            "the secret is never echoed"
-        );
+        assert_eq!(err.to_string(), "The SECRET_KEY setting must not be empty.");
         let random = Secret::random().unwrap();
         assert_eq!(random.expose().len(), 128);
         assert_ne!(random.expose(), Secret::random().unwrap().expose());

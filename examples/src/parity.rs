@@ -45,6 +45,11 @@
 //! `{"csrftoken": "<masked token>"}` and sets the `csrftoken` cookie; `/login/` (a `POST`
 //! with the credentials and that token) starts a session, `{"user": "<username>"}`;
 //! `/logout/` ends it on the server.
+//!
+//! Sessions follow [`SessionOptions`]: this library's own table by default,
+//! or Django's `db` or `signed_cookies` engine (shared with a Django site on
+//! the same database and `SECRET_KEY`), with `SESSION_COOKIE_SECURE` and
+//! `CSRF_USE_SESSIONS` as Django's settings.
 
 use std::borrow::Cow;
 use std::error::Error;
@@ -53,10 +58,12 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use actix_web::body::MessageBody;
 use actix_web::cookie::Key;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::Condition;
 use actix_web::{web, App, HttpResponse};
+use auth_actix::csrf::CsrfConfig;
 use auth_actix::prelude::*;
-use auth_actix::session::FailClosed;
 use auth_actix::session::{self, DieselSessionStore};
+use auth_actix::session::{DjangoSessions, FailClosed};
 use auth_actix::views::{csrf, login, logout, obtain_auth_token};
 use auth_actix::{AuthStore, PermissionRequest, RemoteUserConfig, TrustedProxy};
 use serde::Serialize;
@@ -246,10 +253,19 @@ pub const THROTTLE_RATES: [(&str, &str); 3] =
 /// hashes, the hosts of `ALLOWED_HOSTS` (the loopback names when unset),
 /// and the throttle settings of [`config::throttling`] (rates
 /// [`THROTTLE_RATES`], then `THROTTLE_RATES`; `NUM_PROXIES`; `CACHE_URL`).
-pub fn settings(store: AuthStore, secret: &Secret) -> Result<AuthSettings, Box<dyn Error>> {
+pub fn settings(
+    store: AuthStore,
+    secret: &Secret,
+    sessions: &SessionOptions,
+) -> Result<AuthSettings, Box<dyn Error>> {
+    let csrf_config = CsrfConfig {
+        use_sessions: sessions.csrf_use_sessions,
+        ..CsrfConfig::default()
+    };
     let builder = AuthSettings::builder()
         .store(store)
-        .site(config::site(secret)?)
+        .site(config::site(secret, &sessions.secret_key_fallbacks)?)
+        .csrf(csrf_config)
         .default_authentication_classes((SessionAuthentication, BasicAuthentication))
         .default_permission_classes((IsAuthenticated,))
         .throttle_rates(THROTTLE_RATES);
@@ -291,21 +307,97 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .service(web::resource("/logout/").to(logout));
 }
 
+/// Where sessions live (`SESSION_ENGINE`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SessionEngine {
+    /// This library's table, `actix_auth_session` (unset).
+    #[default]
+    Ours,
+    /// Django's `db` engine, `django_session` (`django`).
+    Django,
+    /// Django's `signed_cookies` engine (`signed_cookies`).
+    SignedCookies,
+}
+
+/// The session settings: `SESSION_ENGINE` (unset, `django` or
+/// `signed_cookies`), `SESSION_COOKIE_SECURE=1`, `CSRF_USE_SESSIONS=1`, and
+/// `SECRET_KEY_FALLBACKS` (comma-separated), the older keys sessions and
+/// their hashes are still verified with.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SessionOptions {
+    /// `SESSION_ENGINE`.
+    pub engine: SessionEngine,
+    /// `SESSION_COOKIE_SECURE`.
+    pub cookie_secure: bool,
+    /// `CSRF_USE_SESSIONS`.
+    pub csrf_use_sessions: bool,
+    /// `SECRET_KEY_FALLBACKS`.
+    pub secret_key_fallbacks: Vec<String>,
+}
+
+impl SessionOptions {
+    /// The options the environment sets; an unknown engine or a flag other
+    /// than `0`/`1` is an error naming the variable.
+    pub fn from_env() -> Result<Self, config::EnvError> {
+        let engine = match config::var("SESSION_ENGINE").as_deref() {
+            None => SessionEngine::Ours,
+            Some("django") => SessionEngine::Django,
+            Some("signed_cookies") => SessionEngine::SignedCookies,
+            Some(other) => {
+                return Err(config::EnvError::new(format!(
+                    "SESSION_ENGINE must be `django` or `signed_cookies` (unset: this \
+                     library's own sessions), not {other:?}"
+                )))
+            }
+        };
+        Ok(SessionOptions {
+            engine,
+            cookie_secure: config::flag("SESSION_COOKIE_SECURE")?,
+            csrf_use_sessions: config::flag("CSRF_USE_SESSIONS")?,
+            secret_key_fallbacks: config::var("SECRET_KEY_FALLBACKS")
+                .map(|keys| {
+                    keys.split(',')
+                        .filter(|key| !key.is_empty())
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default(),
+        })
+    }
+}
+
 /// Everything the app needs, built once and shared by the workers.
 #[derive(Clone)]
 pub struct Parity {
     settings: AuthSettings,
     sessions: DieselSessionStore,
+    django: DjangoSessions,
+    options: SessionOptions,
     key: Key,
 }
 
 impl Parity {
-    /// The app over a migrated `store`; `secret` keys the session cookie and
-    /// the session auth hashes.
+    /// The app over a migrated `store`, with this library's sessions;
+    /// `secret` keys the session cookie and the session auth hashes.
     pub fn new(store: AuthStore, secret: &Secret) -> Result<Self, Box<dyn Error>> {
+        Self::with_sessions(store, secret, SessionOptions::default())
+    }
+
+    /// The app over a migrated `store`, its sessions as `options` say.
+    pub fn with_sessions(
+        store: AuthStore,
+        secret: &Secret,
+        options: SessionOptions,
+    ) -> Result<Self, Box<dyn Error>> {
+        let django = match options.engine {
+            SessionEngine::SignedCookies => DjangoSessions::signed_cookies(),
+            _ => DjangoSessions::db(store.database().clone()),
+        };
         Ok(Parity {
             sessions: DieselSessionStore::from(&store),
-            settings: settings(store, secret)?,
+            django: django.cookie_secure(options.cookie_secure),
+            settings: settings(store, secret, &options)?,
+            options,
             key: secret.cookie_key(),
         })
     }
@@ -327,11 +419,19 @@ impl Parity {
             InitError = (),
         >,
     > {
+        let ours = self.options.engine == SessionEngine::Ours;
         App::new()
             .app_data(self.settings.clone())
-            .wrap(session::django_defaults(self.sessions.clone(), self.key.clone()).build())
+            .wrap(Condition::new(
+                ours,
+                session::django_defaults(self.sessions.clone(), self.key.clone())
+                    .cookie_secure(self.options.cookie_secure)
+                    .build(),
+            ))
             // Outside the session middleware: a session store outage is a 503.
-            .wrap(FailClosed)
+            .wrap(Condition::new(ours, FailClosed))
+            // Django's engines answer a 503 themselves.
+            .wrap(Condition::new(!ours, self.django.clone()))
             .configure(routes)
     }
 }

@@ -614,7 +614,7 @@ impl Expected<'_> {
 
 /// Run a management command against `store` with `stdin` as its input (not a terminal);
 /// it must succeed. Returns what it printed on stdout.
-fn manage(store: &AuthStore, args: &[&str], stdin: &str) -> String {
+pub(crate) fn manage(store: &AuthStore, args: &[&str], stdin: &str) -> String {
     let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
     let mut input = stdin.as_bytes();
     let (mut out, mut err) = (Vec::new(), Vec::new());
@@ -703,14 +703,14 @@ fn our_database_works_in_django(test: &str, url: &str, dir: &Path) {
 
 /// Runs `check(test, url, dir)` on a fresh SQLite file, `dir` being its directory.
 #[cfg(feature = "sqlite")]
-fn on_sqlite(test: &str, check: fn(&str, &str, &Path)) {
+pub(crate) fn on_sqlite(test: &str, check: fn(&str, &str, &Path)) {
     let db = integration_tests::TempSqlite::new();
     check(test, &db.url(), db.dir());
 }
 
 /// Runs `check(test, url, dir)` on `backend`'s test database with a temporary `dir`; skipped
 /// (with its line) when the backend's URL is not set.
-fn on_server(backend: Backend, test: &str, check: fn(&str, &str, &Path)) {
+pub(crate) fn on_server(backend: Backend, test: &str, check: fn(&str, &str, &Path)) {
     let Some(url) = server_url(backend, test) else {
         return;
     };

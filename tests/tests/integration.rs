@@ -5,7 +5,9 @@
 #[macro_use]
 mod common;
 
+#[macro_use]
 mod django_interop;
+mod django_sessions;
 mod drf_parity_django;
 mod session_auth;
 mod sessions;

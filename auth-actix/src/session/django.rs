@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::future::{ready, Future, Ready};
 use std::pin::Pin;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_session::{SessionExt, SessionStatus};
@@ -104,13 +105,13 @@ struct Config {
 /// ```
 #[derive(Clone, Debug)]
 pub struct DjangoSessions {
-    config: Rc<Config>,
+    config: Arc<Config>,
 }
 
 impl DjangoSessions {
     fn with_engine(engine: Engine) -> Self {
         DjangoSessions {
-            config: Rc::new(Config {
+            config: Arc::new(Config {
                 engine,
                 cookie_name: SESSION_COOKIE_NAME.to_owned(),
                 cookie_age: SESSION_COOKIE_AGE,
@@ -137,7 +138,7 @@ impl DjangoSessions {
     }
 
     fn config_mut(&mut self) -> &mut Config {
-        Rc::make_mut(&mut self.config)
+        Arc::make_mut(&mut self.config)
     }
 
     /// `SESSION_COOKIE_NAME` (default `sessionid`).
@@ -209,7 +210,7 @@ where
     fn new_transform(&self, service: S) -> Self::Future {
         ready(Ok(DjangoSessionMiddleware {
             service: Rc::new(service),
-            config: Rc::clone(&self.config),
+            config: Arc::clone(&self.config),
         }))
     }
 }
@@ -218,7 +219,7 @@ where
 #[doc(hidden)]
 pub struct DjangoSessionMiddleware<S> {
     service: Rc<S>,
-    config: Rc<Config>,
+    config: Arc<Config>,
 }
 
 /// The session as loaded: its key (`None`: a new session) and its state as
@@ -248,7 +249,7 @@ where
 
     fn call(&self, request: ServiceRequest) -> Self::Future {
         let service = Rc::clone(&self.service);
-        let config = Rc::clone(&self.config);
+        let config = Arc::clone(&self.config);
         Box::pin(async move {
             let cookie = request
                 .cookie(&config.cookie_name)

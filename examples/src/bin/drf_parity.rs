@@ -16,7 +16,12 @@
 //! |---|---|
 //! | `DATABASE_URL` | `./drf_parity.sqlite3` (`sqlite:///abs/path`, `postgres://…`, `mysql://…` accepted) |
 //! | `BIND_ADDR` | `127.0.0.1:8000` |
-//! | `SECRET_KEY` | random, with a warning (key material for the session cookie, at least 32 bytes) |
+//! | `SECRET_KEY` | random, with a warning: Django's `SECRET_KEY` (any non-empty text; under 50 characters is weak and warned about), for session hashes, Django's signed sessions and the session cookie's key |
+//! | `SECRET_KEY_FALLBACKS` | none: Django's `SECRET_KEY_FALLBACKS`, comma-separated (sessions signed with one are still read) |
+//! | `SESSION_ENGINE` | unset: this library's session table; `django`: Django's `db` engine (`django_session`, shared with a Django site); `signed_cookies`: Django's `signed_cookies` engine |
+//! | `SESSION_COOKIE_SECURE` | `0`; `1` marks the session cookie `Secure` |
+//! | `PBKDF2_ITERATIONS` | the PBKDF2 iterations of new and upgraded password hashes: Django 6.1's 1,500,000, or Django 5.2's 1,000,000 with `SESSION_ENGINE` set (a count that differs from the Django site's makes each side re-hash the password at every login and so end the other side's sessions) |
+//! | `CSRF_USE_SESSIONS` | `0`; `1` keeps the CSRF secret in the session instead of the `csrftoken` cookie (Django's engines) |
 //! | `WORKERS` | the number of CPUs |
 //! | `RUST_LOG` | `info` |
 //! | `TOKEN_CACHE_TTL` | unset: no token cache; seconds (e.g. `5`): the in-process token cache, so a token revoked by another process keeps working for up to that long |
@@ -32,17 +37,25 @@
 use std::process::ExitCode;
 
 use actix_web::HttpServer;
+use auth_actix::auth_core::hashers::{DEFAULT_PBKDF2_ITERATIONS, DJANGO_52_PBKDF2_ITERATIONS};
 use auth_actix::commands::{self, StoreSource};
 use examples::config;
-use examples::parity::Parity;
+use examples::parity::{Parity, SessionEngine, SessionOptions};
 
 const PROGRAM: &str = "drf_parity";
 const DEFAULT_DATABASE: &str = "./drf_parity.sqlite3";
 
 fn serve(database: &str) -> Result<(), Box<dyn std::error::Error>> {
     let secret = config::secret_key()?;
-    let store = config::open_store(database)?;
-    let parity = Parity::new(store, &secret)?;
+    let sessions = SessionOptions::from_env()?;
+    // Sharing logins with a Django 5.2 site: its iteration count, or each side
+    // would re-hash the password at every login and end the other's sessions.
+    let iterations = match sessions.engine {
+        SessionEngine::Ours => DEFAULT_PBKDF2_ITERATIONS,
+        SessionEngine::Django | SessionEngine::SignedCookies => DJANGO_52_PBKDF2_ITERATIONS,
+    };
+    let store = config::open_store_with(database, config::pbkdf2_iterations(iterations)?)?;
+    let parity = Parity::with_sessions(store, &secret, sessions)?;
     config::serve(
         PROGRAM,
         move |addr, workers| async move {

@@ -79,7 +79,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let key = secret.cookie_key();
     let settings = AuthSettings::builder()
         .store(store)
-        .site(config::site(&secret)?)
+        .site(config::site(&secret, &[])?)
         // DRF's defaults, and Token authentication.
         .default_authentication_classes((
             SessionAuthentication,

@@ -39,7 +39,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let key = secret.cookie_key();
     let settings = AuthSettings::builder()
         .store(store)
-        .site(config::site(&secret)?)
+        .site(config::site(&secret, &[])?)
         .build()?;
     config::serve(
         "redis_sessions",
