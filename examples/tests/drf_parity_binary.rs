@@ -116,6 +116,16 @@ fn the_binary_manages_its_database_and_serves_the_views() {
     assert_eq!(empty.status.code(), Some(1));
     assert!(stderr(&empty).contains("The SECRET_KEY setting must not be empty."));
 
+    // An unknown session engine is refused before anything is served.
+    let engine = Command::new(BIN)
+        .env("DATABASE_URL", &url)
+        .env("SESSION_ENGINE", "cache")
+        .env("BIND_ADDR", "127.0.0.1:0")
+        .output()
+        .expect("run drf_parity");
+    assert_eq!(engine.status.code(), Some(1));
+    assert!(stderr(&engine).contains("SESSION_ENGINE must be `django` or `signed_cookies`"));
+
     // Serving.
     let server = start(BIN, &[("DATABASE_URL", &url)], dir.path());
     let call = |method: &str, path: &str, headers: &[(&str, &str)]| {

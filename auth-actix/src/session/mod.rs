@@ -10,7 +10,17 @@
 //! |---|---|---|---|
 //! | [`DieselSessionStore`] (default) | the `actix_auth_session` table of the application's database | yes | one or more nodes sharing the database; no extra service |
 //! | `RedisSessionStore` (cargo feature `redis`) | Redis, with Redis's own expiry | yes | several nodes, or a database you'd rather not write on every login |
+//! | [`DjangoSessions::db`] (Django's `db` engine) | Django's `django_session` table, keys stored as they are | yes | sharing logins with a Django site on the same database and `SECRET_KEY` |
+//! | [`DjangoSessions::signed_cookies`] (Django's `signed_cookies` engine) | the cookie, signed with `SECRET_KEY` | **no** | sharing logins with a Django site that uses this engine |
 //! | actix-session's `CookieSessionStore` | the cookie (signed or encrypted) | **no** | not for authentication |
+//!
+//! The first two are actix-session stores behind actix-session's
+//! `SessionMiddleware` (the cookie holds an encrypted key); the Django ones
+//! are a middleware of their own, [`DjangoSessions`], whose cookie is the
+//! bare key (or signed data) Django reads. Either way handlers see
+//! actix-session's [`Session`]. Prefer the Diesel store unless a Django site
+//! shares the logins: it stores only a SHA-256 of each key, so a copy of the
+//! table opens no session.
 //!
 //! # The Diesel store
 //!
