@@ -432,6 +432,17 @@ async fn cookie_settings_and_browser_close_expiry() {
         !cookie.contains("Max-Age") && !cookie.contains("Expires"),
         "{cookie}"
     );
+    // A huge expiry (a Django view's `set_expiry`) is a date in 9999, not a panic.
+    let value = django_row(
+        &f,
+        SECRET,
+        &f.alice,
+        vec![("_session_expiry", JsonValue::Number(i64::MAX.into()))],
+    );
+    let reply = send!(&app, with_cookie(TestRequest::post().uri("/put"), &value));
+    assert_eq!(reply.status, 200);
+    let cookie = set_cookie(&reply, "sessionid").unwrap();
+    assert!(cookie.contains("Expires=Fri, 31 Dec 9999 23:59:59 GMT"), "{cookie}");
 }
 
 #[actix_web::test]

@@ -450,9 +450,13 @@ async fn finish<B>(
     };
     let mut cookie = cookie_base(config, value);
     if !expire_at_browser_close(&data, config.expire_at_browser_close) {
-        cookie = cookie
-            .max_age(CookieDuration::seconds(age))
-            .expires(OffsetDateTime::now_utc() + CookieDuration::seconds(age));
+        // An HTTP date ends with the year 9999; a huge `_session_expiry` stops there.
+        let latest = OffsetDateTime::from_unix_timestamp(253_402_300_799)
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+        let expires = OffsetDateTime::now_utc()
+            .checked_add(CookieDuration::seconds(age))
+            .map_or(latest, |at| at.min(latest));
+        cookie = cookie.max_age(CookieDuration::seconds(age)).expires(expires);
     }
     response.response_mut().add_cookie(&cookie.finish())?;
     Ok(())
