@@ -48,7 +48,7 @@ pub fn urls(config: &mut web::ServiceConfig) {
 
 use actix_web::dev::{AppService, HttpServiceFactory, Payload};
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::http::{Method, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, Handler, HttpRequest, HttpResponse};
 use auth_core::error::{messages, AuthError};
 use auth_core::sessions::SESSION_USER_ID_KEY;
@@ -59,6 +59,7 @@ use crate::blocking::run_blocking;
 use crate::csrf::{self as csrf_check, enforce_csrf, CSRF_FORM_FIELD};
 use crate::error::{push_json_str, ApiError};
 use crate::fields::{non_field_error, Credentials};
+use crate::metadata::{FieldInfo, Metadata};
 use crate::parsers::{
     content_type, is_form_post, parse_async, read_body, request_data, RequestData,
     CREDENTIAL_PARSERS,
@@ -127,10 +128,11 @@ async fn authenticate_and<T: Send + 'static>(
 /// Implements `HttpServiceFactory` (at `$path`) and `Handler` for a view
 /// type whose handler is `$run`, and declares its spec `$spec`: the default
 /// authentication classes, no permissions, the methods `$methods` (the
-/// `Allow` header `$allow`) and its `OPTIONS` name and description.
+/// `Allow` header `$allow`) and its `OPTIONS` name, description and metadata.
 macro_rules! view {
     ($view:ident at $path:literal => $run:ident,
-     $spec:ident: $methods:expr, $allow:literal, $name:literal, $description:literal) => {
+     $spec:ident: $methods:expr, $allow:literal, $name:literal, $description:literal,
+     $metadata:expr) => {
         // DRF's `ObtainAuthToken` sets `throttle_classes = ()` and
         // `permission_classes = ()`; the session views follow it.
         static $spec: ViewCell<DefaultAuthentication, (), ()> = ViewCell::new(
@@ -138,6 +140,7 @@ macro_rules! view {
             ViewMeta {
                 name: $name,
                 description: $description,
+                metadata: $metadata,
                 config: ViewConfig::new(),
             },
         );
@@ -187,10 +190,23 @@ macro_rules! view {
 pub struct obtain_auth_token;
 
 view!(obtain_auth_token at "/api-token-auth/" => run_obtain_auth_token,
-    OBTAIN_AUTH_TOKEN: MethodSet::POST | MethodSet::OPTIONS, "POST, OPTIONS", "Obtain Auth Token", "");
+    OBTAIN_AUTH_TOKEN: MethodSet::POST, "POST, OPTIONS", "Obtain Auth Token", "",
+    Some(&OBTAIN_AUTH_TOKEN_METADATA));
 
-/// DRF's `SimpleMetadata` for `ObtainAuthToken`, with the serializer's fields.
-const OBTAIN_AUTH_TOKEN_METADATA: &str = r#"{"name":"Obtain Auth Token","description":"","renders":["application/json"],"parses":["application/x-www-form-urlencoded","multipart/form-data","application/json"],"actions":{"POST":{"username":{"type":"string","required":true,"read_only":false,"label":"Username"},"password":{"type":"string","required":true,"read_only":false,"label":"Password"},"token":{"type":"string","required":false,"read_only":true,"label":"Token"}}}}"#;
+/// What DRF's `SimpleMetadata` says of `ObtainAuthToken` beyond its name: its
+/// own renderer and parsers, and `AuthTokenSerializer`'s fields.
+const OBTAIN_AUTH_TOKEN_METADATA: Metadata = Metadata::new()
+    .renders(&["application/json"])
+    .parses(&[
+        CREDENTIAL_PARSERS[0].media_type(),
+        CREDENTIAL_PARSERS[1].media_type(),
+        CREDENTIAL_PARSERS[2].media_type(),
+    ])
+    .serializer(&[
+        FieldInfo::new("username", "string", "Username"),
+        FieldInfo::new("password", "string", "Password"),
+        FieldInfo::new("token", "string", "Token").read_only(),
+    ]);
 
 async fn run_obtain_auth_token(request: HttpRequest, payload: Payload) -> HttpResponse {
     dispatch(
@@ -198,14 +214,6 @@ async fn run_obtain_auth_token(request: HttpRequest, payload: Payload) -> HttpRe
         request,
         payload,
         |request, mut payload| async move {
-            if request.method() == Method::OPTIONS {
-                return Ok(HttpResponse::Ok()
-                    .insert_header((
-                        header::CONTENT_TYPE,
-                        HeaderValue::from_static("application/json"),
-                    ))
-                    .body(OBTAIN_AUTH_TOKEN_METADATA));
-            }
             let settings = settings_of(&request)?;
             let data = request_data(
                 &request,
@@ -280,7 +288,7 @@ pub struct login;
 
 view!(login at "/api-auth/login/" => run_login,
     LOGIN: MethodSet::POST, "POST, OPTIONS", "Login",
-    "Log in to a session with a username and a password.");
+    "Log in to a session with a username and a password.", None);
 
 async fn run_login(request: HttpRequest, payload: Payload) -> HttpResponse {
     dispatch(
@@ -322,7 +330,7 @@ async fn run_login(request: HttpRequest, payload: Payload) -> HttpResponse {
 pub struct logout;
 
 view!(logout at "/api-auth/logout/" => run_logout,
-    LOGOUT: MethodSet::POST, "POST, OPTIONS", "Logout", "End the session.");
+    LOGOUT: MethodSet::POST, "POST, OPTIONS", "Logout", "End the session.", None);
 
 async fn run_logout(request: HttpRequest, payload: Payload) -> HttpResponse {
     dispatch(
@@ -367,7 +375,7 @@ pub struct csrf;
 
 view!(csrf at "/api-auth/csrf/" => run_csrf,
     CSRF: MethodSet::GET | MethodSet::HEAD, "GET, HEAD, OPTIONS", "Csrf",
-    "A CSRF token, and its cookie.");
+    "A CSRF token, and its cookie.", None);
 
 async fn run_csrf(request: HttpRequest, payload: Payload) -> HttpResponse {
     dispatch(CSRF.get(), request, payload, |request, _| async move {

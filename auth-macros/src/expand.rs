@@ -300,7 +300,12 @@ pub(crate) fn view_meta(ident: &syn::Ident, attrs: &[Attribute], config: &Config
     let name = view_name(&ident.to_string());
     let description = view_description(&doc_lines(attrs));
     let config = config.view_config();
-    quote!(::auth_actix::__private::ViewMeta { name: #name, description: #description, config: #config })
+    quote!(::auth_actix::__private::ViewMeta {
+        name: #name,
+        description: #description,
+        metadata: ::auth_actix::__private::None,
+        config: #config,
+    })
 }
 
 /// Lint attributes also apply to the moved body.
