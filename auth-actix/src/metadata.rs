@@ -5,10 +5,11 @@
 //! `{"name":"Note List","description":"…","renders":[…],"parses":[…]}`. A
 //! view with a serializer (DRF's `GenericAPIView`) also lists, under
 //! `actions`, the fields its `POST` and `PUT` take. Describe them in a
-//! [`Metadata`] `const`, the view's [`ViewMeta::metadata`](crate::ViewMeta::metadata):
+//! [`Metadata`] `const` named by `#[api_view(.., metadata = ..)]`:
 //!
 //! ```
 //! use auth_actix::metadata::{FieldInfo, Metadata};
+//! use auth_actix::prelude::*;
 //!
 //! /// DRF's `AuthTokenSerializer`, as `SimpleMetadata` describes it.
 //! const TOKEN: Metadata = Metadata::new().serializer(&[
@@ -16,9 +17,14 @@
 //!     FieldInfo::new("password", "string", "Password"),
 //!     FieldInfo::new("token", "string", "Token").read_only(),
 //! ]);
+//!
+//! #[api_view(POST, path = "/token/", metadata = TOKEN)]
+//! async fn token() -> HttpResponse {
+//!     HttpResponse::Ok().finish()
+//! }
 //! ```
 //!
-//! `OPTIONS` then answers `{…,"actions":{"POST":{"username":
+//! `OPTIONS /token/` then answers `{…,"actions":{"POST":{"username":
 //! {"type":"string","required":true,"read_only":false,"label":"Username"},…}}}`.
 //! As in DRF's `determine_actions`, a method is listed only when the view
 //! handles it and the view's permissions would let the request's user use

@@ -180,13 +180,13 @@ impl MethodSet {
 
 /// What the macros compute about a view: name and description for `OPTIONS`
 /// responses (DRF's `get_view_name` and `get_view_description`), the rest of
-/// its `OPTIONS` answer ([`metadata`](crate::metadata)) and its attributes
+/// its `OPTIONS` answer (`#[api_view(metadata = ..)]`) and its attributes
 /// (`#[view_config(..)]`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ViewMeta {
     /// `"My View"` for `my_view`.
     pub name: &'static str,
-    /// The doc comment, dedented.
+    /// The doc comment (or `#[api_view(description = ..)]`), dedented.
     pub description: &'static str,
     /// The view's own media types and serializer fields; `None`: the
     /// settings' media types, no serializer.
