@@ -2,6 +2,10 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+// The macros write `::auth_actix::…`: this makes those paths work in the
+// crate's own views too.
+extern crate self as auth_actix;
+
 pub mod authentication;
 mod blocking;
 pub mod csrf;
