@@ -222,7 +222,7 @@ pub(crate) fn patch_vary_cookie(headers: &mut HeaderMap) {
     }
 }
 
-/// Django's `request.session`: the request's [`Session`](actix_session::Session), noted as accessed
+/// Django's `request.session`: the request's [`Session`], noted as accessed
 /// so that the response carries `Vary: Cookie`, as Django's
 /// `SessionMiddleware` adds whenever a view touched the session (a shared
 /// cache must not serve one user's answer to another). The pipeline's

@@ -16,7 +16,7 @@ use crate::error::ConfigError;
 use crate::http::app_data;
 
 /// HTTP Basic authentication against username and password (DRF's
-/// `BasicAuthentication`), with the realm from [`AuthSettings`] (default `api`).
+/// `BasicAuthentication`), with the realm from [`AuthSettings`](crate::AuthSettings) (default `api`).
 ///
 /// The password check runs Django's `ModelBackend` rules in a blocking task:
 /// an inactive user gets "Invalid username/password.", as with Django's default backend.

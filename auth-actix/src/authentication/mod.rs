@@ -226,7 +226,7 @@ impl Authentication for DynAuthentication {
 
 /// An ordered list of authentication classes: a tuple of classes (from
 /// `#[authentication_classes(..)]`), a `Vec<DynAuthentication>`, or
-/// [`DefaultAuthentication`] (the app-wide list from [`AuthSettings`]).
+/// [`DefaultAuthentication`] (the app-wide list from [`AuthSettings`](crate::AuthSettings)).
 pub trait AuthenticationList: Send + Sync + 'static {
     /// Walk the classes in order (DRF's `Request._authenticate`): the first
     /// success or failure decides; `Ok(None)` when nobody attempted.

@@ -36,7 +36,7 @@ use auth_core::sessions::session_user_id;
 ///   once Django's CSRF checks pass on an unsafe method (anything but `GET`,
 ///   `HEAD`, `OPTIONS`, `TRACE`), with the `X-CSRFToken` header, or the
 ///   `csrfmiddlewaretoken` field of a form `POST`, against the `csrftoken`
-///   cookie (settings: [`AuthSettings::csrf`]).
+///   cookie (settings: [`AuthSettings::csrf`](crate::AuthSettings::csrf)).
 /// - **Failure**: 403 `{"detail": "CSRF Failed: <Django's reason>"}`, e.g.
 ///   `CSRF Failed: CSRF token missing.`.
 ///

@@ -80,7 +80,7 @@ impl TokenStore for AuthStore {
 ///
 /// The keyword is a type parameter, so one app can use `Token` on one view
 /// and `Bearer` on another: `TokenAuthentication<Bearer>`. The token store
-/// comes from [`AuthSettings`]. Success sets `request.auth` to the token.
+/// comes from [`AuthSettings`](crate::AuthSettings). Success sets `request.auth` to the token.
 pub struct TokenAuthentication<K: Keyword = keyword::Token>(PhantomData<fn() -> K>);
 
 impl TokenAuthentication<keyword::Token> {
