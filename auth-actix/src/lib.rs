@@ -2,12 +2,17 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+// The macros write `::auth_actix::…`: this makes those paths work in the
+// crate's own views too.
+extern crate self as auth_actix;
+
 pub mod authentication;
 mod blocking;
 pub mod csrf;
 pub mod error;
 pub mod fields;
 pub mod http;
+pub mod metadata;
 mod middleware;
 pub mod parsers;
 mod pipeline;
@@ -79,9 +84,10 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::authentication::{Authentication, DefaultAuthentication};
+    pub use crate::metadata::Metadata;
     pub use crate::pipeline::{dispatch, DefaultPermissions, MethodSet, ViewCell, ViewMeta};
     pub use crate::throttling::{DefaultThrottles, Throttle};
-    pub use actix_web::dev::Payload;
+    pub use actix_web::dev::{AppService, HttpServiceFactory, Payload};
     pub use actix_web::http::Method;
     pub use actix_web::web::resource;
     pub use actix_web::{Error, FromRequest, Handler, HttpRequest, HttpResponse, Resource};
@@ -89,6 +95,10 @@ pub mod __private {
     pub use auth_core::view::ViewConfig;
     pub use core::option::Option::{None, Some};
     pub use core::result::Result::{Err, Ok};
+    pub use std::boxed::Box;
+
+    /// The future of a view registered with `#[api_view(path = ..)]`.
+    pub type ViewFuture = std::pin::Pin<Box<dyn std::future::Future<Output = HttpResponse>>>;
 
     /// The wrapper's one argument: the request and its payload, taken in a
     /// single extraction (cheaper than extracting the two separately).

@@ -18,8 +18,9 @@ use auth_core::view::ViewConfig;
 use crate::authentication::AuthenticationList;
 use crate::blocking::run_blocking;
 use crate::error::missing_settings;
-use crate::error::{push_json_str, ApiError};
+use crate::error::ApiError;
 use crate::http::{disallowed_host, finish_response};
+use crate::metadata::{options_body, Metadata};
 use crate::parsers::{stash_payload, unstash_payload};
 use crate::settings::AuthSettings;
 use crate::state::{with_state, RequestState, ViewPolicy};
@@ -178,14 +179,18 @@ impl MethodSet {
 }
 
 /// What the macros compute about a view: name and description for `OPTIONS`
-/// responses (DRF's `get_view_name` and `get_view_description`) and its
-/// attributes (`#[view_config(..)]`).
+/// responses (DRF's `get_view_name` and `get_view_description`), the rest of
+/// its `OPTIONS` answer (`#[api_view(metadata = ..)]`) and its attributes
+/// (`#[view_config(..)]`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ViewMeta {
     /// `"My View"` for `my_view`.
     pub name: &'static str,
-    /// The doc comment, dedented.
+    /// The doc comment (or `#[api_view(description = ..)]`), dedented.
     pub description: &'static str,
+    /// The view's own media types and serializer fields; `None`: the
+    /// settings' media types, no serializer.
+    pub metadata: Option<&'static Metadata>,
     /// The attributes permissions and throttles read.
     pub config: ViewConfig,
 }
@@ -195,6 +200,7 @@ impl ViewMeta {
     pub const EMPTY: ViewMeta = ViewMeta {
         name: "",
         description: "",
+        metadata: None,
         config: ViewConfig::new(),
     };
 }
@@ -478,7 +484,7 @@ where
             };
             finalize_error(response, request, settings, spec)
         }
-        MethodRoute::Options => metadata_response(&spec.meta, settings),
+        MethodRoute::Options => metadata_response(spec, &state, request, settings),
         MethodRoute::NotAllowed => spec
             .error(
                 AuthError::method_not_allowed(request.method().as_str()),
@@ -506,29 +512,49 @@ pub(crate) fn finalize_error<A: AuthenticationList, P: PermissionClasses, T: Thr
         .error_response()
 }
 
-/// DRF's `SimpleMetadata` for a view without a serializer.
-fn metadata_response(meta: &ViewMeta, settings: &AuthSettings) -> HttpResponse {
-    let mut body = String::with_capacity(256);
-    body.push_str("{\"name\":");
-    push_json_str(&mut body, meta.name);
-    body.push_str(",\"description\":");
-    push_json_str(&mut body, meta.description);
-    for (key, list) in [
-        ("renders", settings.renders()),
-        ("parses", settings.parses()),
-    ] {
-        body.push_str(",\"");
-        body.push_str(key);
-        body.push_str("\":[");
-        for (i, media_type) in list.iter().enumerate() {
-            if i > 0 {
-                body.push(',');
+/// DRF's `SimpleMetadata` for the view. A serializer's fields are listed
+/// for `POST` and `PUT` when the view handles the method and its permissions
+/// would allow it (DRF's `determine_actions`).
+fn metadata_response<A, P, T>(
+    spec: &ViewSpec<A, P, T>,
+    state: &RequestState,
+    request: &HttpRequest,
+    settings: &AuthSettings,
+) -> HttpResponse
+where
+    A: AuthenticationList,
+    P: PermissionClasses,
+    T: ThrottleList,
+{
+    let meta = &spec.meta;
+    let mut actions = Vec::new();
+    let has_serializer = meta.metadata.is_some_and(|m| m.fields().is_some());
+    if let (true, Some(methods)) = (has_serializer, &spec.methods) {
+        for (method, name) in [(Method::POST, "POST"), (Method::PUT, "PUT")] {
+            if methods.route(&method) != MethodRoute::Handler {
+                continue;
             }
-            push_json_str(&mut body, media_type);
+            let mut as_method =
+                PermissionRequest::new(name, &state.identity, request).with_view(&meta.config);
+            if let Some(loaded) = &state.loaded {
+                as_method = as_method.with_loaded(loaded);
+            }
+            if spec
+                .permissions
+                .check_permissions(&as_method, settings)
+                .is_ok()
+            {
+                actions.push(name);
+            }
         }
-        body.push(']');
     }
-    body.push('}');
+    let body = options_body(
+        meta.name,
+        meta.description,
+        meta.metadata,
+        &actions,
+        settings,
+    );
     HttpResponse::Ok()
         .insert_header((
             header::CONTENT_TYPE,

@@ -1,9 +1,10 @@
 //! Ready-made views: DRF's `obtain_auth_token`, and session `login`,
 //! `logout` and `csrf` for browser clients.
 //!
-//! Each view is a value that is both a service (registered at its usual path
-//! with `.service(view)`) and a handler (`web::resource(path).to(view)`, at
-//! any path). Every method reaches the view, so an unsupported one gets DRF's
+//! Each view is written as yours are, with `#[api_view(.., path = "/…")]`:
+//! a value that is both a service (registered at its usual path with
+//! `.service(view)`) and a handler (`web::resource(path).to(view)`, at any
+//! path). Every method reaches the view, so an unsupported one gets DRF's
 //! 405 with `Allow`, after authentication, as in DRF.
 //!
 //! ```
@@ -31,12 +32,11 @@
 //!
 //! The views run the app's `DEFAULT_AUTHENTICATION_CLASSES` first (so a bad
 //! `Authorization` header, or a logged-in session without its CSRF token,
-//! fails before any password is checked) and no permission classes. The
+//! fails before any password is checked), no permission classes and no
+//! throttles (DRF's `ObtainAuthToken` sets `permission_classes = ()` and
+//! `throttle_classes = ()`; the session views follow it). The
 //! password check and every query run on the blocking thread pool; a store
 //! that cannot be reached is a 503, never a 500.
-
-use std::future::Future;
-use std::pin::Pin;
 
 /// Every view of this module at its usual path (DRF's `rest_framework.urls`
 /// plus `obtain_auth_token` at `api-token-auth/`), for `App::configure` or a
@@ -46,31 +46,24 @@ pub fn urls(config: &mut web::ServiceConfig) {
     config.service((obtain_auth_token, csrf, login, logout));
 }
 
-use actix_web::dev::{AppService, HttpServiceFactory, Payload};
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::http::{Method, StatusCode};
-use actix_web::{web, Handler, HttpRequest, HttpResponse};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
 use auth_core::error::{messages, AuthError};
 use auth_core::sessions::SESSION_USER_ID_KEY;
 use auth_core::{AuthStore, StoreError, User};
+use auth_macros::api_view;
 
-use crate::authentication::DefaultAuthentication;
 use crate::blocking::run_blocking;
 use crate::csrf::{self as csrf_check, enforce_csrf, CSRF_FORM_FIELD};
-use crate::error::{push_json_str, ApiError};
+use crate::error::{missing_settings, push_json_str, ApiError};
 use crate::fields::{non_field_error, Credentials};
+use crate::metadata::{FieldInfo, Metadata};
 use crate::parsers::{
     content_type, is_form_post, parse_async, read_body, request_data, RequestData,
     CREDENTIAL_PARSERS,
 };
-use auth_core::view::ViewConfig;
-
-use crate::error::missing_settings;
-use crate::pipeline::{dispatch, MethodSet, ViewCell, ViewMeta};
 use crate::settings::AuthSettings;
-
-/// The future a view's handler returns.
-type ViewFuture = Pin<Box<dyn Future<Output = HttpResponse>>>;
 
 /// A compact JSON object of string members, as DRF's `JSONRenderer` writes it.
 pub(crate) fn json_response(status: StatusCode, members: &[(&str, &str)]) -> HttpResponse {
@@ -124,46 +117,6 @@ async fn authenticate_and<T: Send + 'static>(
     }
 }
 
-/// Implements `HttpServiceFactory` (at `$path`) and `Handler` for a view
-/// type whose handler is `$run`, and declares its spec `$spec`: the default
-/// authentication classes, no permissions, the methods `$methods` (the
-/// `Allow` header `$allow`) and its `OPTIONS` name and description.
-macro_rules! view {
-    ($view:ident at $path:literal => $run:ident,
-     $spec:ident: $methods:expr, $allow:literal, $name:literal, $description:literal) => {
-        // DRF's `ObtainAuthToken` sets `throttle_classes = ()` and
-        // `permission_classes = ()`; the session views follow it.
-        static $spec: ViewCell<DefaultAuthentication, (), ()> = ViewCell::new(
-            Some(MethodSet::new($methods, $allow)),
-            ViewMeta {
-                name: $name,
-                description: $description,
-                config: ViewConfig::new(),
-            },
-        );
-
-        impl $view {
-            /// The path `.service(..)` registers the view at.
-            pub const PATH: &'static str = $path;
-        }
-
-        impl Handler<(HttpRequest, web::Payload)> for $view {
-            type Output = HttpResponse;
-            type Future = ViewFuture;
-
-            fn call(&self, (request, payload): (HttpRequest, web::Payload)) -> ViewFuture {
-                Box::pin($run(request, payload.into_inner()))
-            }
-        }
-
-        impl HttpServiceFactory for $view {
-            fn register(self, config: &mut AppService) {
-                web::resource(Self::PATH).to(self).register(config)
-            }
-        }
-    };
-}
-
 // ----------------------------------------------------------------------------
 // obtain_auth_token
 
@@ -182,49 +135,49 @@ macro_rules! view {
 ///   OPTIONS`; `OPTIONS` answers DRF's metadata for the view.
 ///
 /// Registered at `/api-token-auth/` by `.service(obtain_auth_token)`.
-#[allow(non_camel_case_types)]
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct obtain_auth_token;
-
-view!(obtain_auth_token at "/api-token-auth/" => run_obtain_auth_token,
-    OBTAIN_AUTH_TOKEN: MethodSet::POST | MethodSet::OPTIONS, "POST, OPTIONS", "Obtain Auth Token", "");
-
-/// DRF's `SimpleMetadata` for `ObtainAuthToken`, with the serializer's fields.
-const OBTAIN_AUTH_TOKEN_METADATA: &str = r#"{"name":"Obtain Auth Token","description":"","renders":["application/json"],"parses":["application/x-www-form-urlencoded","multipart/form-data","application/json"],"actions":{"POST":{"username":{"type":"string","required":true,"read_only":false,"label":"Username"},"password":{"type":"string","required":true,"read_only":false,"label":"Password"},"token":{"type":"string","required":false,"read_only":true,"label":"Token"}}}}"#;
-
-async fn run_obtain_auth_token(request: HttpRequest, payload: Payload) -> HttpResponse {
-    dispatch(
-        OBTAIN_AUTH_TOKEN.get(),
-        request,
-        payload,
-        |request, mut payload| async move {
-            if request.method() == Method::OPTIONS {
-                return Ok(HttpResponse::Ok()
-                    .insert_header((
-                        header::CONTENT_TYPE,
-                        HeaderValue::from_static("application/json"),
-                    ))
-                    .body(OBTAIN_AUTH_TOKEN_METADATA));
-            }
-            let settings = settings_of(&request)?;
-            let data = request_data(
-                &request,
-                &mut payload,
-                &CREDENTIAL_PARSERS,
-                settings.site().body_limits(),
-            )
-            .await
-            .map_err(ApiError::from)?;
-            let credentials = Credentials::from_data(&data).map_err(ApiError::from)?;
-            let (_, (token, _)) = authenticate_and(settings, credentials, |store, user| {
-                store.token_get_or_create(user.id)
-            })
-            .await?;
-            Ok(json_response(StatusCode::OK, &[("token", &token.key)]))
-        },
+// DRF's `ObtainAuthToken` has no docstring: an empty description.
+#[api_view(
+    POST,
+    path = "/api-token-auth/",
+    description = "",
+    metadata = OBTAIN_AUTH_TOKEN_METADATA
+)]
+#[permission_classes()]
+#[throttle_classes()]
+pub async fn obtain_auth_token(
+    request: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let settings = settings_of(&request)?;
+    let data = request_data(
+        &request,
+        &mut payload.into_inner(),
+        &CREDENTIAL_PARSERS,
+        settings.site().body_limits(),
     )
-    .await
+    .await?;
+    let credentials = Credentials::from_data(&data)?;
+    let (_, (token, _)) = authenticate_and(settings, credentials, |store, user| {
+        store.token_get_or_create(user.id)
+    })
+    .await?;
+    Ok(json_response(StatusCode::OK, &[("token", &token.key)]))
 }
+
+/// What DRF's `SimpleMetadata` says of `ObtainAuthToken` beyond its name: its
+/// own renderer and parsers, and `AuthTokenSerializer`'s fields.
+const OBTAIN_AUTH_TOKEN_METADATA: Metadata = Metadata::new()
+    .renders(&["application/json"])
+    .parses(&[
+        CREDENTIAL_PARSERS[0].media_type(),
+        CREDENTIAL_PARSERS[1].media_type(),
+        CREDENTIAL_PARSERS[2].media_type(),
+    ])
+    .serializer(&[
+        FieldInfo::new("username", "string", "Username"),
+        FieldInfo::new("password", "string", "Password"),
+        FieldInfo::new("token", "string", "Token").read_only(),
+    ]);
 
 // ----------------------------------------------------------------------------
 // Session views
@@ -274,41 +227,34 @@ fn with_csrf_cookie(
 ///
 /// Registered at `/api-auth/login/` by `.service(login)`. Needs the session
 /// middleware and [`SiteSettingsBuilder::secret_key`](crate::site::SiteSettingsBuilder::secret_key).
-#[allow(non_camel_case_types)]
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct login;
-
-view!(login at "/api-auth/login/" => run_login,
-    LOGIN: MethodSet::POST, "POST, OPTIONS", "Login",
-    "Log in to a session with a username and a password.");
-
-async fn run_login(request: HttpRequest, payload: Payload) -> HttpResponse {
-    dispatch(
-        LOGIN.get(),
-        request,
-        payload,
-        |request, mut payload| async move {
-            let settings = settings_of(&request)?;
-            let body = read_body(&request, &mut payload, settings.site().body_limits())
-                .await
-                .map_err(ApiError::from)?;
-            let data = parse_async(content_type(&request), body, &CREDENTIAL_PARSERS).await;
-            check_csrf(&request, settings, data.as_ref().ok()).map_err(ApiError::from)?;
-            let credentials =
-                Credentials::from_data(&data.map_err(ApiError::from)?).map_err(ApiError::from)?;
-            // Configuration errors before any database work.
-            settings.site().secret_key().map_err(ApiError::from)?;
-            // Django's `user_logged_in` signal: `update_last_login`.
-            let (user, ()) = authenticate_and(settings, credentials, |store, user| {
-                store.update_last_login(user.id)
-            })
-            .await?;
-            crate::session::login(&request, &user).map_err(ApiError::from)?;
-            let response = json_response(StatusCode::OK, &[("user", &user.username)]);
-            Ok(with_csrf_cookie(&request, settings, response))
-        },
+#[api_view(
+    POST,
+    path = "/api-auth/login/",
+    description = "Log in to a session with a username and a password."
+)]
+#[permission_classes()]
+#[throttle_classes()]
+pub async fn login(request: HttpRequest, payload: web::Payload) -> Result<HttpResponse, ApiError> {
+    let settings = settings_of(&request)?;
+    let body = read_body(
+        &request,
+        &mut payload.into_inner(),
+        settings.site().body_limits(),
     )
-    .await
+    .await?;
+    let data = parse_async(content_type(&request), body, &CREDENTIAL_PARSERS).await;
+    check_csrf(&request, settings, data.as_ref().ok())?;
+    let credentials = Credentials::from_data(&data?)?;
+    // Configuration errors before any database work.
+    settings.site().secret_key()?;
+    // Django's `user_logged_in` signal: `update_last_login`.
+    let (user, ()) = authenticate_and(settings, credentials, |store, user| {
+        store.update_last_login(user.id)
+    })
+    .await?;
+    crate::session::login(&request, &user)?;
+    let response = json_response(StatusCode::OK, &[("user", &user.username)]);
+    Ok(with_csrf_cookie(&request, settings, response))
 }
 
 /// End the session: `POST`; `200 {"detail": "Successfully logged out."}`.
@@ -317,41 +263,32 @@ async fn run_login(request: HttpRequest, payload: Payload) -> HttpResponse {
 /// nothing afterwards. A logged-in session must send its CSRF token (403
 /// `CSRF Failed: <reason>` otherwise); logging out without a session needs
 /// none. Registered at `/api-auth/logout/` by `.service(logout)`.
-#[allow(non_camel_case_types)]
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct logout;
-
-view!(logout at "/api-auth/logout/" => run_logout,
-    LOGOUT: MethodSet::POST, "POST, OPTIONS", "Logout", "End the session.");
-
-async fn run_logout(request: HttpRequest, payload: Payload) -> HttpResponse {
-    dispatch(
-        LOGOUT.get(),
-        request,
-        payload,
-        |request, mut payload| async move {
-            let settings = settings_of(&request)?;
-            if crate::session::session_of(&request).contains_key(SESSION_USER_ID_KEY) {
-                let data = if is_form_post(&request) {
-                    let body = read_body(&request, &mut payload, settings.site().body_limits())
-                        .await
-                        .map_err(ApiError::from)?;
-                    parse_async(content_type(&request), body, &CREDENTIAL_PARSERS)
-                        .await
-                        .ok()
-                } else {
-                    None
-                };
-                check_csrf(&request, settings, data.as_ref()).map_err(ApiError::from)?;
-            }
-            crate::session::logout(&request);
-            Ok(json_response(
-                StatusCode::OK,
-                &[("detail", "Successfully logged out.")],
-            ))
-        },
-    )
-    .await
+#[api_view(POST, path = "/api-auth/logout/", description = "End the session.")]
+#[permission_classes()]
+#[throttle_classes()]
+pub async fn logout(request: HttpRequest, payload: web::Payload) -> Result<HttpResponse, ApiError> {
+    let settings = settings_of(&request)?;
+    if crate::session::session_of(&request).contains_key(SESSION_USER_ID_KEY) {
+        let data = if is_form_post(&request) {
+            let body = read_body(
+                &request,
+                &mut payload.into_inner(),
+                settings.site().body_limits(),
+            )
+            .await?;
+            parse_async(content_type(&request), body, &CREDENTIAL_PARSERS)
+                .await
+                .ok()
+        } else {
+            None
+        };
+        check_csrf(&request, settings, data.as_ref())?;
+    }
+    crate::session::logout(&request);
+    Ok(json_response(
+        StatusCode::OK,
+        &[("detail", "Successfully logged out.")],
+    ))
 }
 
 /// The CSRF token for a client: `GET`; `200 {"csrftoken": "<token>"}`, a
@@ -361,20 +298,17 @@ async fn run_logout(request: HttpRequest, payload: Payload) -> HttpResponse {
 /// `HttpOnly`, so that JavaScript can also read it). Send the token back in
 /// the `X-CSRFToken` header. Registered at `/api-auth/csrf/` by
 /// `.service(csrf)`.
-#[allow(non_camel_case_types)]
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct csrf;
-
-view!(csrf at "/api-auth/csrf/" => run_csrf,
-    CSRF: MethodSet::GET | MethodSet::HEAD, "GET, HEAD, OPTIONS", "Csrf",
-    "A CSRF token, and its cookie.");
-
-async fn run_csrf(request: HttpRequest, payload: Payload) -> HttpResponse {
-    dispatch(CSRF.get(), request, payload, |request, _| async move {
-        let settings = settings_of(&request)?;
-        let token = csrf_check::get_token(&request, settings.csrf());
-        let response = json_response(StatusCode::OK, &[("csrftoken", &token)]);
-        Ok::<_, actix_web::Error>(with_csrf_cookie(&request, settings, response))
-    })
-    .await
+#[api_view(
+    GET,
+    HEAD,
+    path = "/api-auth/csrf/",
+    description = "A CSRF token, and its cookie."
+)]
+#[permission_classes()]
+#[throttle_classes()]
+pub async fn csrf(request: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let settings = settings_of(&request)?;
+    let token = csrf_check::get_token(&request, settings.csrf());
+    let response = json_response(StatusCode::OK, &[("csrftoken", &token)]);
+    Ok(with_csrf_cookie(&request, settings, response))
 }

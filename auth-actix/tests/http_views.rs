@@ -7,6 +7,7 @@ use crate::common::{
 use actix_web::http::Method;
 use actix_web::test::{init_service, TestRequest};
 use actix_web::{web, App, HttpResponse};
+use auth_actix::metadata::{FieldInfo, Metadata};
 use auth_actix::prelude::*;
 use auth_actix::{ApiError, AuthError, AuthPipeline};
 use serde_json::json;
@@ -134,6 +135,47 @@ async fn class_based_view() {
         reply.status, 403,
         "authentication and permissions before the 405"
     );
+}
+
+/// A serializer's fields for `OPTIONS` (DRF's `SimpleMetadata`).
+const NOTE: Metadata = Metadata::new().serializer(&[
+    FieldInfo::new("id", "integer", "ID").read_only(),
+    FieldInfo::new("text", "string", "Text"),
+]);
+
+/// Rustdoc, not the `OPTIONS` description.
+#[api_view(GET, POST, PUT, path = "/notes/", description = "Notes.", metadata = NOTE)]
+#[authentication_classes(TokenAuthentication)]
+#[permission_classes(IsAuthenticatedOrReadOnly)]
+async fn notes(request: AuthRequest) -> HttpResponse {
+    HttpResponse::Ok().body(request.user().to_string())
+}
+
+#[actix_web::test]
+async fn a_view_at_its_path_describes_its_serializer() {
+    let app = init_service(
+        App::new()
+            .app_data(settings())
+            .service(notes)
+            .service(web::resource("/elsewhere/").to(notes)),
+    )
+    .await;
+    let options = |uri| TestRequest::default().method(Method::OPTIONS).uri(uri);
+    let head = r#"{"name":"Notes","description":"Notes.","renders":["application/json"],"parses":["application/json","application/x-www-form-urlencoded","multipart/form-data"]"#;
+    // Anonymous users may not write: no `actions` (DRF's `determine_actions`).
+    for uri in [notes::PATH, "/elsewhere/"] {
+        let reply = send!(&app, options(uri));
+        assert_eq!(reply.summary(), (200, None, format!("{head}}}").as_str()));
+        assert_eq!(reply.header("allow"), Some("GET, POST, PUT, OPTIONS"));
+    }
+    let fields = r#"{"id":{"type":"integer","required":false,"read_only":true,"label":"ID"},"text":{"type":"string","required":true,"read_only":false,"label":"Text"}}"#;
+    let reply = send!(&app, token(options("/notes/"), "member-key"));
+    assert_eq!(
+        reply.body,
+        format!(r#"{head},"actions":{{"POST":{fields},"PUT":{fields}}}}}"#)
+    );
+    let reply = send!(&app, token(TestRequest::get().uri("/notes/"), "member-key"));
+    assert_eq!(reply.summary(), (200, None, "member"));
 }
 
 async fn scoped_notes(request: AuthRequest) -> HttpResponse {

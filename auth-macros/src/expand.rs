@@ -3,10 +3,12 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{Attribute, FnArg, Item, ItemFn, ItemImpl, TypePath};
+use syn::{Attribute, FnArg, Item, ItemFn, ItemImpl, LitStr, TypePath, Visibility};
 
 use crate::format::{view_description, view_name};
-use crate::parse::{attribute_args, parse_args, Args, Kind, MethodName, PermExpr, METHODS};
+use crate::parse::{
+    attribute_args, parse_args, ApiViewArgs, Args, Kind, MethodName, PermExpr, METHODS,
+};
 use crate::validate::{self, ViewConfigSpec};
 
 /// Entry point of all our attributes.
@@ -61,6 +63,12 @@ fn without_our_attributes(attrs: &[Attribute], item: TokenStream) -> TokenStream
 #[derive(Default)]
 pub(crate) struct Config {
     pub(crate) methods: Option<Vec<MethodName>>,
+    /// `#[api_view(path = "/…")]`.
+    pub(crate) path: Option<LitStr>,
+    /// `#[api_view(description = "…")]`.
+    pub(crate) description: Option<LitStr>,
+    /// `#[api_view(metadata = CONST)]`.
+    pub(crate) metadata: Option<syn::Path>,
     pub(crate) authentication: Option<Vec<TypePath>>,
     pub(crate) permissions: Option<Vec<PermExpr>>,
     pub(crate) throttles: Option<Vec<TypePath>>,
@@ -80,11 +88,21 @@ impl Config {
             }
         };
         match (kind, args) {
-            (Kind::ApiView, Args::Methods(methods)) => {
+            (Kind::ApiView, Args::ApiView(args)) => {
+                let ApiViewArgs {
+                    methods,
+                    path,
+                    description,
+                    metadata,
+                } = args;
                 validate::unique_methods(&methods)?;
+                if let Some(path) = &path {
+                    validate::view_path(path)?;
+                }
                 if self.methods.replace(methods).is_some() {
                     return Err(twice());
                 }
+                (self.path, self.description, self.metadata) = (path, description, metadata);
             }
             (Kind::Authentication, Args::Classes(classes)) => {
                 validate::unique_classes(&classes)?;
@@ -295,12 +313,30 @@ pub(crate) fn doc_lines(attrs: &[Attribute]) -> Vec<String> {
         .collect()
 }
 
-/// `ViewMeta { name, description, config }`.
+/// `ViewMeta { name, description, metadata, config }`: the description is
+/// `description = "…"` if given, else the doc comment.
 pub(crate) fn view_meta(ident: &syn::Ident, attrs: &[Attribute], config: &Config) -> TokenStream {
     let name = view_name(&ident.to_string());
-    let description = view_description(&doc_lines(attrs));
+    let description = match &config.description {
+        Some(text) => view_description(&[text.value()]),
+        None => view_description(&doc_lines(attrs)),
+    };
+    let metadata = match &config.metadata {
+        // Spanned on the user's path: a `const` of another type is one
+        // "expected `&Metadata`" error there.
+        Some(path) => quote_spanned! {path.span()=> {
+            const __AUTH_ACTIX_METADATA: &::auth_actix::__private::Metadata = &#path;
+            ::auth_actix::__private::Some(__AUTH_ACTIX_METADATA)
+        }},
+        None => quote!(::auth_actix::__private::None),
+    };
     let config = config.view_config();
-    quote!(::auth_actix::__private::ViewMeta { name: #name, description: #description, config: #config })
+    quote!(::auth_actix::__private::ViewMeta {
+        name: #name,
+        description: #description,
+        metadata: #metadata,
+        config: #config,
+    })
 }
 
 /// Lint attributes also apply to the moved body.
@@ -350,6 +386,9 @@ fn handler_closure(body: TokenStream) -> TokenStream {
 fn view_function(kind: Kind, args: TokenStream, mut function: ItemFn) -> syn::Result<TokenStream> {
     let config = Config::collect(kind, args, &mut function.attrs)?;
     validate::view_signature(kind, &function.sig)?;
+    if config.path.is_some() {
+        validate::no_route_attribute(&function.attrs)?;
+    }
 
     let types = ListTypes::of(&config);
     let methods = config.method_set();
@@ -381,10 +420,76 @@ fn view_function(kind: Kind, args: TokenStream, mut function: ItemFn) -> syn::Re
             #inner_sig #block
         },
     );
-    Ok(quote! {
-        #(#attrs)*
-        #vis #wrapper
+    Ok(match &config.path {
+        None => quote! {
+            #(#attrs)*
+            #vis #wrapper
+        },
+        Some(path) => view_service(&attrs, &vis, name, path, &wrapper),
     })
+}
+
+/// `path = "/…"`: as actix-web's `#[get("/…")]`, a unit struct named after
+/// the function that registers the view at `path` (`.service(view)`); it is
+/// also the handler (`web::resource(other).to(view)`). The doc comment,
+/// `cfg`, lint and `deprecated` attributes go on the struct, the others on
+/// the function that runs the view.
+fn view_service(
+    attrs: &[Attribute],
+    vis: &Visibility,
+    name: &syn::Ident,
+    path: &LitStr,
+    wrapper: &TokenStream,
+) -> TokenStream {
+    let on_struct = |attr: &&Attribute| {
+        ["doc", "cfg", "deprecated"]
+            .iter()
+            .any(|ident| attr.path().is_ident(ident))
+    };
+    let struct_attrs = attrs.iter().filter(on_struct).chain(lint_attributes(attrs));
+    let fn_attrs = attrs.iter().filter(|attr| !on_struct(attr));
+    let cfgs: Vec<&Attribute> = attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("cfg"))
+        .collect();
+    quote! {
+        #(#struct_attrs)*
+        #[allow(non_camel_case_types)]
+        #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+        #vis struct #name;
+
+        #(#cfgs)*
+        impl #name {
+            /// The path `.service(..)` registers the view at.
+            #[allow(dead_code)]
+            pub const PATH: &'static str = #path;
+        }
+
+        #(#cfgs)*
+        impl ::auth_actix::__private::Handler<(::auth_actix::__private::ViewRequest,)> for #name {
+            type Output = ::auth_actix::__private::HttpResponse;
+            type Future = ::auth_actix::__private::ViewFuture;
+
+            fn call(
+                &self,
+                (__auth_actix_request,): (::auth_actix::__private::ViewRequest,),
+            ) -> ::auth_actix::__private::ViewFuture {
+                #(#fn_attrs)*
+                #wrapper
+                ::auth_actix::__private::Box::pin(#name(__auth_actix_request))
+            }
+        }
+
+        #(#cfgs)*
+        impl ::auth_actix::__private::HttpServiceFactory for #name {
+            fn register(self, __auth_actix_config: &mut ::auth_actix::__private::AppService) {
+                ::auth_actix::__private::HttpServiceFactory::register(
+                    ::auth_actix::__private::resource(Self::PATH).to(self),
+                    __auth_actix_config,
+                )
+            }
+        }
+    }
 }
 
 /// A class-based view: the `impl` block's `get`, `post`, … are its handlers
@@ -394,10 +499,26 @@ fn class_view(kind: Kind, args: TokenStream, mut block: ItemImpl) -> syn::Result
     if let Some(method) = config.methods.as_ref().and_then(|methods| methods.first()) {
         return Err(syn::Error::new(
             method.span,
-            "on an `impl` block the methods are its handlers (`async fn get`, `post`, …): write `#[api_view]` without arguments",
+            "on an `impl` block the methods are its handlers (`async fn get`, `post`, …): write `#[api_view]` without methods",
         ));
     }
     let self_ty = validate::class_view_type(&block)?;
+    let type_name = match &*block.self_ty {
+        syn::Type::Path(path) => path.path.segments.last().map(|s| s.ident.clone()),
+        _ => None,
+    };
+    if let Some(path) = &config.path {
+        let shown = type_name
+            .as_ref()
+            .map_or("View".to_owned(), ToString::to_string);
+        return Err(syn::Error::new(
+            path.span(),
+            format!(
+                "`path` is for function views: register a class-based view with `.service({shown}::resource({:?}))`",
+                path.value()
+            ),
+        ));
+    }
     let handlers = validate::class_view_handlers(kind, &block)?;
 
     let mut handled: Vec<&str> = handlers.iter().map(|(method, _)| *method).collect();
@@ -408,10 +529,6 @@ fn class_view(kind: Kind, args: TokenStream, mut block: ItemImpl) -> syn::Result
     }
     let methods = method_set(&handled);
     let types = ListTypes::of(&config);
-    let type_name = match &*block.self_ty {
-        syn::Type::Path(path) => path.path.segments.last().map(|s| s.ident.clone()),
-        _ => None,
-    };
     let meta = match type_name {
         Some(ident) => view_meta(&ident, &block.attrs, &config),
         None => view_meta(&format_ident!("View"), &block.attrs, &config),

@@ -23,6 +23,13 @@ use parse::Kind;
 ///
 /// On an `impl` block it makes a class-based view (DRF's `APIView`): each
 /// `async fn get/post/put/patch/delete/head/options/trace` is a handler.
+///
+/// Options follow the methods: `path = "/notes/"` makes a function view a
+/// unit struct registered at that path by `.service(view)` (and still a
+/// handler for `web::resource(..).to(view)`), `description = "…"` replaces
+/// the doc comment in `OPTIONS` answers, and `metadata = CONST` names an
+/// `auth_actix::metadata::Metadata` (the view's media types and serializer
+/// fields for `OPTIONS`): `#[api_view(GET, POST, path = "/notes/")]`.
 #[proc_macro_attribute]
 pub fn api_view(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::attribute(Kind::ApiView, args.into(), item.into()).into()

@@ -106,10 +106,23 @@ pub(crate) enum ConfigValue {
 /// The arguments of `#[view_config(..)]`, in the order written.
 pub(crate) type ConfigEntries = Vec<(Ident, ConfigValue)>;
 
+/// The arguments of `#[api_view(..)]`: HTTP methods, then options written
+/// `key = value`.
+#[derive(Clone, Default)]
+pub(crate) struct ApiViewArgs {
+    pub(crate) methods: Vec<MethodName>,
+    /// `path = "/notes/"`: the function view becomes a service at that path.
+    pub(crate) path: Option<LitStr>,
+    /// `description = "…"`: the `OPTIONS` description, instead of the doc comment.
+    pub(crate) description: Option<LitStr>,
+    /// `metadata = NOTES`: a `const` of type `auth_actix::metadata::Metadata`.
+    pub(crate) metadata: Option<syn::Path>,
+}
+
 /// The arguments of one of our attributes.
 #[derive(Clone)]
 pub(crate) enum Args {
-    Methods(Vec<MethodName>),
+    ApiView(ApiViewArgs),
     Classes(Vec<PermExpr>),
     Config(ConfigEntries),
 }
@@ -117,7 +130,7 @@ pub(crate) enum Args {
 /// Parse an attribute's arguments for `kind`.
 pub(crate) fn parse_args(kind: Kind, tokens: TokenStream) -> syn::Result<Args> {
     match kind {
-        Kind::ApiView => parse_methods.parse2(tokens).map(Args::Methods),
+        Kind::ApiView => parse_api_view.parse2(tokens).map(Args::ApiView),
         Kind::Authentication | Kind::Permission | Kind::Throttle => {
             (|input: ParseStream| parse_class_list(input, kind))
                 .parse2(tokens)
@@ -171,8 +184,11 @@ pub(crate) fn attribute_args(kind: Kind, attr: &Attribute) -> syn::Result<Args> 
     }
 }
 
-fn parse_methods(input: ParseStream) -> syn::Result<Vec<MethodName>> {
-    let mut methods = Vec::new();
+/// The options `#[api_view(..)]` takes besides the methods.
+const API_VIEW_OPTIONS: &str = "`path = \"/…\"`, `description = \"…\"` and `metadata = CONST`";
+
+fn parse_api_view(input: ParseStream) -> syn::Result<ApiViewArgs> {
+    let mut args = ApiViewArgs::default();
     while !input.is_empty() {
         if input.peek(syn::LitStr) {
             let lit: syn::LitStr = input.parse()?;
@@ -191,30 +207,96 @@ fn parse_methods(input: ParseStream) -> syn::Result<Vec<MethodName>> {
             )
         })?;
         if input.peek(Token![=]) {
-            return Err(syn::Error::new(
-                ident.span(),
-                format!("unknown argument `{ident}`: `#[api_view(..)]` takes only HTTP methods, e.g. `#[api_view(GET, POST)]`"),
-            ));
+            input.parse::<Token![=]>()?;
+            parse_option(input, ident, &mut args)?;
+        } else {
+            args.methods.push(method_name(&ident)?);
         }
-        let text = ident.to_string();
-        let Some(name) = METHODS.iter().find(|m| **m == text) else {
-            let upper = text.to_uppercase();
-            let message = if METHODS.contains(&upper.as_str()) {
-                format!("write HTTP methods in upper case: `{upper}`")
-            } else {
-                format!("unknown HTTP method `{text}`: use GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS or TRACE")
-            };
-            return Err(syn::Error::new(ident.span(), message));
-        };
-        methods.push(MethodName {
-            name,
-            span: ident.span(),
-        });
         if !input.is_empty() {
             input.parse::<Token![,]>()?;
         }
     }
-    Ok(methods)
+    Ok(args)
+}
+
+/// `ident` as one of [`METHODS`].
+fn method_name(ident: &Ident) -> syn::Result<MethodName> {
+    let text = ident.to_string();
+    let Some(name) = METHODS.iter().find(|m| **m == text) else {
+        let upper = text.to_uppercase();
+        let message = if METHODS.contains(&upper.as_str()) {
+            format!("write HTTP methods in upper case: `{upper}`")
+        } else {
+            format!("unknown HTTP method `{text}`: use GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS or TRACE")
+        };
+        return Err(syn::Error::new(ident.span(), message));
+    };
+    Ok(MethodName {
+        name,
+        span: ident.span(),
+    })
+}
+
+/// A `key = …` argument whose key is known (`given`: whether it came
+/// before; `None`: unknown, `unknown` says so) and not given twice.
+pub(crate) fn key_once(
+    key: &Ident,
+    given: Option<bool>,
+    unknown: impl FnOnce() -> String,
+) -> syn::Result<()> {
+    match given {
+        None => Err(syn::Error::new(key.span(), unknown())),
+        Some(true) => Err(syn::Error::new(key.span(), format!("`{key}` given twice"))),
+        Some(false) => Ok(()),
+    }
+}
+
+/// The value of `key = …` in `#[api_view(..)]`, once per key.
+fn parse_option(input: ParseStream, key: Ident, args: &mut ApiViewArgs) -> syn::Result<()> {
+    let name = key.to_string();
+    let given = match name.as_str() {
+        "path" => Some(args.path.is_some()),
+        "description" => Some(args.description.is_some()),
+        "metadata" => Some(args.metadata.is_some()),
+        _ => None,
+    };
+    key_once(&key, given, || {
+        format!("unknown argument `{name}`: `#[api_view(..)]` takes HTTP methods and {API_VIEW_OPTIONS}, e.g. `#[api_view(GET, POST, path = \"/notes/\")]`")
+    })?;
+    let text = |example: &str| {
+        input.parse::<LitStr>().map_err(|err| {
+            syn::Error::new(
+                err.span(),
+                format!("`{name}` takes a string literal, e.g. `{name} = {example}`"),
+            )
+        })
+    };
+    match name.as_str() {
+        "path" => args.path = Some(text("\"/notes/\"")?),
+        "description" => args.description = Some(text("\"Notes, newest first.\"")?),
+        _ => args.metadata = Some(parse_const_path(input)?),
+    }
+    Ok(())
+}
+
+/// The path of the `const` named by `metadata = …`, and nothing after it.
+fn parse_const_path(input: ParseStream) -> syn::Result<syn::Path> {
+    let expected = "`metadata` names a `const` of type `auth_actix::metadata::Metadata`, e.g. `metadata = NOTE_METADATA`";
+    if !(input.peek(Ident)
+        || input.peek(Token![::])
+        || input.peek(Token![crate])
+        || input.peek(Token![self])
+        || input.peek(Token![super]))
+    {
+        return Err(input.error(expected));
+    }
+    let path = syn::Path::parse_mod_style(input)?;
+    if !input.is_empty() && !input.peek(Token![,]) {
+        return Err(input.error(format!(
+            "{expected}: define the value in a `const` and name it here"
+        )));
+    }
+    Ok(path)
 }
 
 fn parse_class_list(input: ParseStream, kind: Kind) -> syn::Result<Vec<PermExpr>> {
@@ -337,7 +419,21 @@ mod tests {
     fn describe(args: &Args) -> Vec<String> {
         match args {
             Args::Classes(list) => list.iter().map(PermExpr::text).collect(),
-            Args::Methods(list) => list.iter().map(|m| m.name.to_owned()).collect(),
+            Args::ApiView(args) => {
+                let mut out: Vec<String> = args.methods.iter().map(|m| m.name.to_owned()).collect();
+                out.extend(args.path.iter().map(|p| format!("path={}", p.value())));
+                out.extend(
+                    args.description
+                        .iter()
+                        .map(|d| format!("description={}", d.value())),
+                );
+                out.extend(
+                    args.metadata
+                        .iter()
+                        .map(|m| format!("metadata={}", quote!(#m).to_string().replace(' ', ""))),
+                );
+                out
+            }
             Args::Config(entries) => entries.iter().map(|(key, _)| key.to_string()).collect(),
         }
     }
@@ -383,7 +479,15 @@ mod tests {
         assert!(error(Kind::ApiView, quote!(get)).contains("upper case: `GET`"));
         assert!(error(Kind::ApiView, quote!(FETCH)).contains("unknown HTTP method `FETCH`"));
         assert!(error(Kind::ApiView, quote!("GET")).contains("without quotes"));
-        assert!(error(Kind::ApiView, quote!(path = "/x")).contains("unknown argument `path`"));
+        assert!(error(Kind::ApiView, quote!(route = "/x")).contains("unknown argument `route`"));
+        assert!(
+            error(Kind::ApiView, quote!(path = "/x", path = "/y")).contains("`path` given twice")
+        );
+        assert!(error(Kind::ApiView, quote!(path = 3)).contains("`path` takes a string literal"));
+        assert!(error(Kind::ApiView, quote!(path)).contains("unknown HTTP method `path`"));
+        assert!(error(Kind::ApiView, quote!(description = x)).contains("string literal"));
+        assert!(error(Kind::ApiView, quote!(metadata = "x")).contains("names a `const`"));
+        assert!(error(Kind::ApiView, quote!(metadata = f())).contains("in a `const`"));
     }
 
     #[test]
@@ -410,6 +514,23 @@ mod tests {
         assert_eq!(
             error(Kind::ApiView, quote!(GET, POST,)),
             r#"parsed: ["GET", "POST"]"#
+        );
+    }
+
+    #[test]
+    fn options_in_any_order() {
+        assert_eq!(
+            error(
+                Kind::ApiView,
+                quote!(
+                    metadata = crate::m::M,
+                    GET,
+                    description = "D",
+                    path = "/p/",
+                    POST
+                )
+            ),
+            r#"parsed: ["GET", "POST", "path=/p/", "description=D", "metadata=crate::m::M"]"#
         );
     }
 }

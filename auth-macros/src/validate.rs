@@ -2,9 +2,11 @@
 
 use std::collections::HashSet;
 
-use syn::{FnArg, ImplItemFn, ItemImpl, LitStr, Signature, TypePath};
+use syn::{Attribute, FnArg, ImplItemFn, ItemImpl, LitStr, Meta, Signature, TypePath};
 
-use crate::parse::{handler_name, ConfigEntries, ConfigValue, Kind, MethodName, PermExpr, METHODS};
+use crate::parse::{
+    handler_name, key_once, ConfigEntries, ConfigValue, Kind, MethodName, PermExpr, METHODS,
+};
 
 /// actix-web extracts at most this many arguments.
 const MAX_EXTRACTORS: usize = 16;
@@ -41,6 +43,47 @@ pub(crate) fn view_signature(kind: Kind, sig: &Signature) -> syn::Result<()> {
             &sig.inputs,
             format!("a view takes at most {MAX_EXTRACTORS} extractor arguments, as actix-web handlers do"),
         ));
+    }
+    Ok(())
+}
+
+/// `path = "/…"`: actix-web's resource path, which starts with `/`.
+pub(crate) fn view_path(path: &LitStr) -> syn::Result<()> {
+    let value = path.value();
+    if value.starts_with('/') {
+        return Ok(());
+    }
+    Err(syn::Error::new(
+        path.span(),
+        format!("a view's path starts with `/`: `path = \"/{value}\"`"),
+    ))
+}
+
+/// actix-web's route attributes, which would register the view a second time.
+const ROUTE_ATTRIBUTES: [&str; 11] = [
+    "get", "post", "put", "patch", "delete", "head", "options", "trace", "connect", "route",
+    "routes",
+];
+
+/// A view with `path = …` registers itself: no actix-web route attribute
+/// (`#[get("/x")]`, which expects a function) may stay below ours.
+pub(crate) fn no_route_attribute(attrs: &[Attribute]) -> syn::Result<()> {
+    for attr in attrs {
+        let Meta::List(list) = &attr.meta else {
+            continue;
+        };
+        let Some(last) = list.path.segments.last() else {
+            continue;
+        };
+        if ROUTE_ATTRIBUTES.iter().any(|name| last.ident == name) {
+            return Err(syn::Error::new_spanned(
+                attr,
+                format!(
+                    "with `path` the view registers itself: remove `#[{}(..)]`, or remove `path` and keep actix-web's route",
+                    last.ident
+                ),
+            ));
+        }
     }
     Ok(())
 }
@@ -100,20 +143,15 @@ pub(crate) fn view_config(entries: ConfigEntries) -> syn::Result<ViewConfigSpec>
     let mut spec = ViewConfigSpec::default();
     for (key, value) in entries {
         let name = key.to_string();
-        let already = match name.as_str() {
-            "throttle_scope" => spec.throttle_scope.is_some(),
-            "required_scopes" => spec.required_scopes.is_some(),
-            "model" => spec.model.is_some(),
-            _ => {
-                return Err(syn::Error::new(
-                    key.span(),
-                    format!("unknown view attribute `{name}`: #[view_config] takes {CONFIG_KEYS}"),
-                ))
-            }
+        let given = match name.as_str() {
+            "throttle_scope" => Some(spec.throttle_scope.is_some()),
+            "required_scopes" => Some(spec.required_scopes.is_some()),
+            "model" => Some(spec.model.is_some()),
+            _ => None,
         };
-        if already {
-            return Err(syn::Error::new(key.span(), format!("`{name}` given twice")));
-        }
+        key_once(&key, given, || {
+            format!("unknown view attribute `{name}`: #[view_config] takes {CONFIG_KEYS}")
+        })?;
         match (name.as_str(), value) {
             ("required_scopes", ConfigValue::List(scopes, _)) => {
                 let mut seen = HashSet::new();

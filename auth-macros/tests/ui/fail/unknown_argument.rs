@@ -1,6 +1,6 @@
 use auth_actix::prelude::*;
 
-#[api_view(path = "/notes")]
+#[api_view(route = "/notes")]
 async fn view() -> HttpResponse {
     HttpResponse::Ok().finish()
 }

@@ -1,0 +1,8 @@
+use auth_actix::prelude::*;
+
+#[api_view(GET, path = NOTES)]
+async fn view() -> HttpResponse {
+    HttpResponse::Ok().finish()
+}
+
+fn main() {}
