@@ -442,7 +442,10 @@ async fn cookie_settings_and_browser_close_expiry() {
     let reply = send!(&app, with_cookie(TestRequest::post().uri("/put"), &value));
     assert_eq!(reply.status, 200);
     let cookie = set_cookie(&reply, "sessionid").unwrap();
-    assert!(cookie.contains("Expires=Fri, 31 Dec 9999 23:59:59 GMT"), "{cookie}");
+    assert!(
+        cookie.contains("Expires=Fri, 31 Dec 9999 23:59:59 GMT"),
+        "{cookie}"
+    );
 }
 
 #[actix_web::test]

@@ -43,6 +43,7 @@ with_database! {
     pub mod sessions;
     pub mod store;
     pub mod token_cache;
+    pub mod tokens;
     pub use db::{AnyConnection, Database, DbPool, PoolConfig};
     pub use models::{NewUser, Token, User};
     pub use sessions::SessionDb;

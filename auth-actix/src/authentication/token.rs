@@ -9,7 +9,7 @@ use actix_web::HttpRequest;
 use auth_core::error::{messages, AuthError};
 use auth_core::identity::{Auth, Authenticated};
 use auth_core::models::User;
-use auth_core::{AuthStore, StoreError};
+pub use auth_core::tokens::TokenStore;
 
 use super::parse::split_credentials;
 use super::AuthenticationConfig;
@@ -40,39 +40,6 @@ pub mod keyword {
 
     impl Keyword for Bearer {
         const KEYWORD: &'static str = "Bearer";
-    }
-}
-
-/// Where tokens are looked up (DRF's token `model`); the default is the
-/// [`AuthStore`]'s `authtoken_token` table.
-pub trait TokenStore: Send + Sync + 'static {
-    /// The token's user and the value for `request.auth`, by exact key.
-    /// Called inside a blocking task (it may query a database).
-    fn lookup(&self, key: &str) -> Result<Option<(User, Auth)>, StoreError>;
-
-    /// An answer from memory, called on the async worker before
-    /// [`lookup`](TokenStore::lookup): `Some` is used as is, without the hop
-    /// to the blocking pool; `None` (the default) means "ask `lookup`". It
-    /// must not block. The [`AuthStore`] answers from its token cache
-    /// ([`AuthStore::with_token_cache`]) when it has one.
-    fn cached(&self, key: &str) -> Option<(User, Auth)> {
-        let _ = key;
-        None
-    }
-}
-
-impl TokenStore for AuthStore {
-    /// The query, caching what it finds: [`TokenAuthentication`] has already
-    /// asked [`cached`](TokenStore::cached).
-    fn lookup(&self, key: &str) -> Result<Option<(User, Auth)>, StoreError> {
-        Ok(self
-            .token_with_user_queried(key)?
-            .map(|(token, user)| (user, Auth::Token(token))))
-    }
-
-    fn cached(&self, key: &str) -> Option<(User, Auth)> {
-        self.cached_token_with_user(key)
-            .map(|(token, user)| (user, Auth::Token(token)))
     }
 }
 

@@ -456,7 +456,9 @@ async fn finish<B>(
         let expires = OffsetDateTime::now_utc()
             .checked_add(CookieDuration::seconds(age))
             .map_or(latest, |at| at.min(latest));
-        cookie = cookie.max_age(CookieDuration::seconds(age)).expires(expires);
+        cookie = cookie
+            .max_age(CookieDuration::seconds(age))
+            .expires(expires);
     }
     response.response_mut().add_cookie(&cookie.finish())?;
     Ok(())
