@@ -6,8 +6,9 @@
 //! - **Test databases** ([`db`]): [`TempSqlite`], [`TestDb`] (a fresh database per test, dropped
 //!   afterwards, on any backend), [`connect`] to a shared server database, stores with fast
 //!   password hashing ([`fast_hashers`]), [`unique_name`]s for shared servers, [`per_backend!`].
-//! - **HTTP** (feature `actix`): [`Reply`] is what came back from an app in process;
-//!   [`server`] runs an app on a real socket and speaks raw HTTP/1.1 to it.
+//! - **HTTP** (feature `actix`): [`TestApp`] drives an app in process or a real
+//!   server with a cookie jar, CSRF handling, `login` and `token`; [`Reply`] is what
+//!   came back; [`server`] runs an app on a real socket and speaks raw HTTP/1.1 to it.
 //!
 //! The kit is a development dependency only. auth-core's tests use it without the `actix`
 //! feature, so they never build the web layer; auth-actix's integration tests use it with the
@@ -34,7 +35,7 @@ pub use env::{
 };
 
 #[cfg(feature = "actix")]
-pub use app::Reply;
+pub use app::{Reply, TestApp};
 
 /// A Redis session store at `url` whose keys all start with `prefix`: nodes given the same
 /// prefix share sessions, and a [`unique_name`] in it keeps parallel runs apart.

@@ -1,7 +1,16 @@
-//! auth-testkit's own tests (the kit has no test binary): the small functions.
+//! auth-testkit's own tests (the kit has no test binary): the small functions, and `TestApp`'s
+//! cookie jar, CSRF handling, login and token against the real views in process and over a
+//! socket.
 
-use auth_core::NewUser;
-use auth_testkit::{redact, unique_name, Backend, TempSqlite, TestDb};
+use actix_web::cookie::{time, Cookie, Key};
+use actix_web::{web, App, HttpRequest, HttpResponse};
+use auth_actix::prelude::*;
+use auth_actix::session::{self, DieselSessionStore, FailClosed};
+use auth_actix::site::SiteSettings;
+use auth_actix::views;
+use auth_core::{AuthStore, NewUser};
+use auth_testkit::{redact, unique_name, Backend, TempSqlite, TestApp, TestDb};
+use serde_json::json;
 
 #[test]
 fn redact_hides_only_the_password() {
@@ -56,4 +65,272 @@ fn a_sqlite_test_db_is_fresh_and_removed_afterwards() {
     drop(store);
     drop(db);
     assert!(!std::path::Path::new(&file).exists());
+}
+
+// ---------------------------------------------------------------------------------------------
+// TestApp
+
+/// Sets `kept` for an hour, `session` for the browser session, `token` as the CSRF cookie.
+async fn set_cookies() -> HttpResponse {
+    HttpResponse::Ok()
+        .cookie(
+            Cookie::build("kept", "1")
+                .max_age(time::Duration::hours(1))
+                .finish(),
+        )
+        .cookie(Cookie::new("session", "abc=="))
+        .cookie(Cookie::new("csrftoken", "secret-from-cookie"))
+        .finish()
+}
+
+/// Deletes `kept` as Django does (`Max-Age=0` and an `Expires` in 1970).
+async fn delete_kept() -> HttpResponse {
+    let mut gone = Cookie::new("kept", "");
+    gone.make_removal();
+    HttpResponse::Ok().cookie(gone).finish()
+}
+
+/// Expires `session` with a date in the past only (no `Max-Age`).
+async fn expire_session() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((
+            "Set-Cookie",
+            "session=old; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/",
+        ))
+        .finish()
+}
+
+/// The request's cookie and CSRF headers as JSON.
+async fn echo(request: HttpRequest) -> HttpResponse {
+    let header = |name: &str| {
+        request
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    HttpResponse::Ok().json(json!({
+        "cookie": header("cookie"),
+        "csrf": header("x-csrftoken"),
+        "origin": header("origin"),
+        "referer": header("referer"),
+        "host": header("host"),
+    }))
+}
+
+async fn jar_app() -> TestApp {
+    TestApp::new(
+        App::new()
+            .route("/set", web::get().to(set_cookies))
+            .route("/delete", web::get().to(delete_kept))
+            .route("/expire", web::get().to(expire_session))
+            .default_service(web::to(echo)),
+    )
+    .await
+}
+
+#[actix_web::test]
+async fn the_jar_keeps_cookies_and_drops_deleted_ones() {
+    let app = jar_app().await;
+    assert_eq!(app.get("/echo").await.json()["cookie"], json!(null));
+    assert_eq!(app.get("/set").await.status, 200);
+    assert_eq!(
+        app.get("/echo").await.json()["cookie"],
+        "csrftoken=secret-from-cookie; kept=1; session=abc=="
+    );
+    app.get("/delete").await;
+    assert_eq!(app.cookie("kept"), None);
+    assert_eq!(
+        app.get("/echo").await.json()["cookie"],
+        "csrftoken=secret-from-cookie; session=abc=="
+    );
+    app.get("/expire").await;
+    assert_eq!(app.cookie("session"), None);
+    assert_eq!(
+        app.get("/echo").await.json()["cookie"],
+        "csrftoken=secret-from-cookie"
+    );
+    app.set_cookie("planted", "x");
+    app.remove_cookie("csrftoken");
+    assert_eq!(app.get("/echo").await.json()["cookie"], "planted=x");
+    // A request's own Cookie header wins over the jar.
+    let reply = app.get("/echo").header("Cookie", "mine=1").await;
+    assert_eq!(reply.json()["cookie"], "mine=1");
+}
+
+#[actix_web::test]
+async fn csrf_headers_go_on_unsafe_methods_when_asked() {
+    let app = jar_app().await;
+    app.get("/set").await;
+    let sent = json!({
+        "cookie": "csrftoken=secret-from-cookie; kept=1; session=abc==",
+        "csrf": "secret-from-cookie",
+        "origin": "http://localhost",
+        "referer": "http://localhost/",
+        "host": "localhost",
+    });
+    let bare = json!({
+        "cookie": sent["cookie"],
+        "csrf": null,
+        "origin": null,
+        "referer": null,
+        "host": "localhost",
+    });
+    // Off by default, on for one request, never on a safe method.
+    assert_eq!(app.post("/echo").await.json(), bare);
+    assert_eq!(app.post("/echo").csrf(true).await.json(), sent);
+    assert_eq!(app.delete("/echo").csrf(true).await.json(), sent);
+    assert_eq!(app.get("/echo").csrf(true).await.json(), bare);
+    // On for the app, off for one request.
+    let app = app.with_csrf().with_host("api.localhost");
+    let mine = app.put("/echo").await.json();
+    assert_eq!(
+        (
+            &mine["csrf"],
+            &mine["origin"],
+            &mine["referer"],
+            &mine["host"]
+        ),
+        (
+            &json!("secret-from-cookie"),
+            &json!("http://api.localhost"),
+            &json!("http://api.localhost/"),
+            &json!("api.localhost")
+        )
+    );
+    assert_eq!(
+        app.patch("/echo").csrf(false).await.json()["csrf"],
+        json!(null)
+    );
+    // A request's own header wins.
+    let own = app.post("/echo").header("X-CSRFToken", "mine").await.json();
+    assert_eq!(own["csrf"], "mine");
+}
+
+#[actix_web::test]
+async fn bodies_and_credentials_are_sent_as_given() {
+    async fn body(request: HttpRequest, bytes: web::Bytes) -> HttpResponse {
+        let header = |name: &str| {
+            request
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        HttpResponse::Ok()
+            .insert_header(("X-Method", request.method().as_str()))
+            .body(format!(
+                "{}|{}|{}",
+                header("content-type"),
+                header("authorization"),
+                String::from_utf8_lossy(&bytes)
+            ))
+    }
+    let app = TestApp::new(App::new().default_service(web::to(body))).await;
+    let reply = app.post("/").json(&json!({"a": "b"})).await;
+    assert_eq!(reply.text(), r#"application/json||{"a":"b"}"#);
+    let reply = app
+        .put("/")
+        .form(&[("user name", "zoë&co"), ("x", "1+1")])
+        .await;
+    assert_eq!(
+        reply.text(),
+        "application/x-www-form-urlencoded||user+name=zo%C3%AB%26co&x=1%2B1"
+    );
+    assert_eq!(reply.header("x-method"), Some("PUT"));
+    let reply = app.options("/").basic("alice", "pw").await;
+    assert_eq!(reply.text(), "|Basic YWxpY2U6cHc=|");
+    assert_eq!(reply.header("X-Method"), Some("OPTIONS"));
+    let reply = app.head("/").authorization("Token abc").await;
+    assert_eq!(
+        (reply.status, reply.header("x-method")),
+        (200, Some("HEAD"))
+    );
+}
+
+const SECRET: &str = "testkit-secret-key-0123456789-0123456789-0123456789";
+
+#[api_view(GET, POST)]
+#[authentication_classes(SessionAuthentication, TokenAuthentication)]
+#[permission_classes(IsAuthenticated)]
+async fn whoami(request: AuthRequest) -> HttpResponse {
+    HttpResponse::Ok().body(request.user().to_string())
+}
+
+/// The session views, `obtain_auth_token` and `whoami` over `$store`, with Django's session
+/// middleware on the same database (a macro: the app's type cannot be written).
+macro_rules! views_app {
+    ($store:expr) => {{
+        let store: AuthStore = $store;
+        let settings = AuthSettings::builder()
+            .store(store.clone())
+            .site(SiteSettings::builder().secret_key(SECRET).build().unwrap())
+            .build()
+            .unwrap();
+        App::new()
+            .app_data(settings)
+            .wrap(
+                session::django_defaults(DieselSessionStore::from(&store), Key::from(&[3; 64]))
+                    .build(),
+            )
+            .wrap(FailClosed)
+            .configure(views::urls)
+            .route("/whoami/", web::to(whoami))
+    }};
+}
+
+fn store_with_alice(db: &TestDb) -> AuthStore {
+    let store = db.migrated();
+    store
+        .create_user(NewUser::new("alice", Some("pw".into())))
+        .unwrap();
+    store
+}
+
+/// What every transport must do with the real views: a browser's login, CSRF on the session's
+/// unsafe requests, logout, and a token for an API client.
+async fn browser_and_api_client(browser: &TestApp, client: &TestApp) {
+    assert_eq!(browser.get("/whoami/").await.status, 403);
+    assert_eq!(browser.login("alice", "wrong").await.status, 400);
+    let reply = browser.login("alice", "pw").await;
+    assert_eq!((reply.status, reply.text()), (200, r#"{"user":"alice"}"#));
+    assert!(browser.cookie("sessionid").is_some());
+    assert_eq!(browser.get("/whoami/").await.text(), "alice");
+    let refused = browser.post("/whoami/").await;
+    assert_eq!(refused.status, 403);
+    assert!(refused.text().contains("CSRF Failed"), "{}", refused.text());
+    assert_eq!(browser.post("/whoami/").csrf(true).await.text(), "alice");
+    assert_eq!(browser.logout().await.status, 200);
+    assert_eq!(browser.cookie("sessionid"), None);
+    assert_eq!(browser.get("/whoami/").await.status, 403);
+
+    let key = client.token("alice", "pw").await;
+    assert_eq!(key.len(), 40);
+    assert_eq!(client.token("alice", "pw").await, key);
+    let reply = client
+        .get("/whoami/")
+        .authorization(&format!("Token {key}"))
+        .await;
+    assert_eq!((reply.status, reply.text()), (200, "alice"));
+    assert_eq!(client.get("/whoami/").await.status, 403);
+}
+
+#[actix_web::test]
+async fn login_and_token_through_the_views_in_process() {
+    let db = TestDb::new(Backend::Sqlite).unwrap();
+    let store = store_with_alice(&db);
+    let browser = TestApp::new(views_app!(store.clone())).await;
+    let client = TestApp::new(views_app!(store)).await;
+    browser_and_api_client(&browser, &client).await;
+}
+
+#[actix_web::test]
+async fn login_and_token_through_the_views_over_a_socket() {
+    let db = TestDb::new(Backend::Sqlite).unwrap();
+    let store = store_with_alice(&db);
+    let served = store.clone();
+    let browser = TestApp::serve(move || views_app!(served.clone()), 1);
+    let client = TestApp::at(browser.addr().expect("a server"));
+    browser_and_api_client(&browser, &client).await;
 }
