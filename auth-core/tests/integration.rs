@@ -1,6 +1,6 @@
 //! auth-core's integration tests, as one test binary (one link instead of
 //! one per file): each file of this folder is a module, sharing `common`
-//! and auth-testkit's macros (`per_backend!`).
+//! and auth-testkit's macros (`per_backend!`, `token_store_tests!`).
 
 #[macro_use]
 extern crate auth_testkit;
@@ -8,6 +8,7 @@ extern crate auth_testkit;
 mod common;
 
 mod commands;
+mod conformance;
 mod groups;
 mod properties;
 mod sessions;

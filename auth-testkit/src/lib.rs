@@ -9,6 +9,8 @@
 //! - **HTTP** (feature `actix`): [`TestApp`] drives an app in process or a real
 //!   server with a cookie jar, CSRF handling, `login` and `token`; [`Reply`] is what
 //!   came back; [`server`] runs an app on a real socket and speaks raw HTTP/1.1 to it.
+//! - **Store conformance** ([`conformance`]): [`session_store_tests!`] (feature `actix`) for any
+//!   actix-session `SessionStore`, [`token_store_tests!`] for DRF's authtoken store.
 //!
 //! The kit is a development dependency only. auth-core's tests use it without the `actix`
 //! feature, so they never build the web layer; auth-actix's integration tests use it with the
@@ -17,6 +19,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod conformance;
 pub mod db;
 pub mod env;
 
@@ -36,6 +39,13 @@ pub use env::{
 
 #[cfg(feature = "actix")]
 pub use app::{Reply, TestApp};
+
+/// Runs `future` to completion on a new actix system (the runtime `#[actix_web::test]` gives a
+/// test): what the conformance tests run in, and a plain `#[test]` can use too.
+#[cfg(feature = "actix")]
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    actix_web::rt::System::new().block_on(future)
+}
 
 /// A Redis session store at `url` whose keys all start with `prefix`: nodes given the same
 /// prefix share sessions, and a [`unique_name`] in it keeps parallel runs apart.

@@ -1,6 +1,6 @@
 //! tests's integration tests, as one test binary (one link instead of
 //! one per file): each file of this folder is a module, sharing `common`
-//! and auth-testkit's macros (`per_backend!`).
+//! and auth-testkit's macros (`per_backend!`, `session_store_tests!`).
 
 #[macro_use]
 extern crate auth_testkit;
@@ -10,6 +10,7 @@ mod common {
     pub use auth_testkit::{username, TestDb, DJANGO_TABLES};
 }
 
+mod conformance;
 mod django_interop;
 mod drf_parity_django;
 mod session_auth;

@@ -1,15 +1,24 @@
-//! auth-testkit's own tests (the kit has no test binary): the small functions, and `TestApp`'s
-//! cookie jar, CSRF handling, login and token against the real views in process and over a
-//! socket.
+//! auth-testkit's own tests (the kit has no test binary): the small functions, `TestApp`'s cookie
+//! jar, CSRF handling, login and token against the real views in process and over a socket,
+//! and the conformance suites themselves: a correct in-memory store passes them, and each
+//! suite fails a store with the defect it is there to catch.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use actix_session::storage::{LoadError, SaveError, SessionKey, UpdateError};
 use actix_web::cookie::{time, Cookie, Key};
 use actix_web::{web, App, HttpRequest, HttpResponse};
 use auth_actix::prelude::*;
-use auth_actix::session::{self, DieselSessionStore, FailClosed};
+use auth_actix::session::{self, DieselSessionStore, FailClosed, SessionStore};
 use auth_actix::site::SiteSettings;
 use auth_actix::views;
 use auth_core::{AuthStore, NewUser};
-use auth_testkit::{redact, unique_name, Backend, TempSqlite, TestApp, TestDb};
+use auth_testkit::conformance::{sessions, tokens};
+use auth_testkit::{block_on, redact, unique_name, Backend, TempSqlite, TestApp, TestDb};
 use serde_json::json;
 
 #[test]
@@ -333,4 +342,372 @@ async fn login_and_token_through_the_views_over_a_socket() {
     let browser = TestApp::serve(move || views_app!(served.clone()), 1);
     let client = TestApp::at(browser.addr().expect("a server"));
     browser_and_api_client(&browser, &client).await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The conformance suites
+
+/// What a flawed in-memory session store gets wrong.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum SessionFlaw {
+    Correct,
+    /// Keys from a counter.
+    CountedKeys,
+    /// `update` of an unknown key writes under that key.
+    Revives,
+    /// `update` merges the new state into the old.
+    Merges,
+    /// Sessions never expire.
+    NoExpiry,
+    /// `update_ttl` of an unknown key creates an empty session.
+    UpdateTtlCreates,
+    /// `delete` of an unknown key is an error.
+    StrictDelete,
+    /// Keys are compared case-insensitively, and an empty key is an error.
+    LooseKeys,
+}
+
+/// actix-session's `SessionStore` in memory, correct unless given a flaw.
+#[derive(Clone)]
+struct MemorySessions {
+    flaw: SessionFlaw,
+    rows: Rc<RefCell<HashMap<String, (sessions::State, Instant)>>>,
+    counter: Rc<RefCell<u64>>,
+}
+
+impl MemorySessions {
+    fn new(flaw: SessionFlaw) -> Self {
+        MemorySessions {
+            flaw,
+            rows: Rc::default(),
+            counter: Rc::default(),
+        }
+    }
+
+    fn name(&self, key: &str) -> String {
+        if self.flaw == SessionFlaw::LooseKeys {
+            key.to_lowercase()
+        } else {
+            key.to_owned()
+        }
+    }
+
+    fn deadline(&self, ttl: &time::Duration) -> Instant {
+        let ttl = Duration::try_from(*ttl).unwrap_or_default();
+        if self.flaw == SessionFlaw::NoExpiry {
+            Instant::now() + Duration::from_secs(86_400)
+        } else {
+            Instant::now() + ttl
+        }
+    }
+
+    fn live(&self, key: &str) -> Option<sessions::State> {
+        let rows = self.rows.borrow();
+        let (state, until) = rows.get(&self.name(key))?;
+        (Instant::now() < *until).then(|| state.clone())
+    }
+}
+
+impl SessionStore for MemorySessions {
+    async fn load(&self, key: &SessionKey) -> Result<Option<sessions::State>, LoadError> {
+        if self.flaw == SessionFlaw::LooseKeys && key.as_ref().is_empty() {
+            return Err(LoadError::Other(anyhow::anyhow!("empty key")));
+        }
+        Ok(self.live(key.as_ref()))
+    }
+
+    async fn save(
+        &self,
+        state: sessions::State,
+        ttl: &time::Duration,
+    ) -> Result<SessionKey, SaveError> {
+        let key = if self.flaw == SessionFlaw::CountedKeys {
+            let mut counter = self.counter.borrow_mut();
+            *counter += 1;
+            format!("{:064}", *counter)
+        } else {
+            auth_core::crypto::random_string(
+                64,
+                b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
+            )
+        };
+        let until = self.deadline(ttl);
+        self.rows
+            .borrow_mut()
+            .insert(self.name(&key), (state, until));
+        Ok(key.try_into().expect("a short key"))
+    }
+
+    async fn update(
+        &self,
+        key: SessionKey,
+        state: sessions::State,
+        ttl: &time::Duration,
+    ) -> Result<SessionKey, UpdateError> {
+        let until = self.deadline(ttl);
+        let Some(mut old) = self.live(key.as_ref()) else {
+            if self.flaw == SessionFlaw::Revives {
+                self.rows
+                    .borrow_mut()
+                    .insert(self.name(key.as_ref()), (state, until));
+            }
+            return Ok(key);
+        };
+        let state = if self.flaw == SessionFlaw::Merges {
+            old.extend(state);
+            old
+        } else {
+            state
+        };
+        self.rows
+            .borrow_mut()
+            .insert(self.name(key.as_ref()), (state, until));
+        Ok(key)
+    }
+
+    async fn update_ttl(&self, key: &SessionKey, ttl: &time::Duration) -> anyhow::Result<()> {
+        let until = self.deadline(ttl);
+        let name = self.name(key.as_ref());
+        let mut rows = self.rows.borrow_mut();
+        match rows.get_mut(&name) {
+            Some(row) => row.1 = until,
+            None if self.flaw == SessionFlaw::UpdateTtlCreates => {
+                rows.insert(name, (sessions::State::new(), until));
+            }
+            None => {}
+        }
+        Ok(())
+    }
+
+    async fn delete(&self, key: &SessionKey) -> anyhow::Result<()> {
+        let removed = self.rows.borrow_mut().remove(&self.name(key.as_ref()));
+        if removed.is_none() && self.flaw == SessionFlaw::StrictDelete {
+            anyhow::bail!("no such session");
+        }
+        Ok(())
+    }
+}
+
+session_store_tests!(memory_sessions, |_suite| async {
+    Some((MemorySessions::new(SessionFlaw::Correct), ()))
+});
+
+/// Whether the conformance test `$test` fails (panics) on a store with `$flaw`.
+macro_rules! fails_on {
+    ($flaw:expr, $test:ident) => {
+        catch_unwind(AssertUnwindSafe(|| {
+            let store = MemorySessions::new($flaw);
+            block_on(sessions::$test(&store))
+        }))
+        .is_err()
+    };
+}
+
+#[test]
+fn the_session_suite_catches_each_flaw() {
+    use SessionFlaw::*;
+    let caught = [
+        (
+            CountedKeys,
+            fails_on!(CountedKeys, keys_are_long_random_and_distinct),
+        ),
+        (
+            Revives,
+            fails_on!(Revives, updating_an_unknown_key_never_revives_it),
+        ),
+        (
+            Merges,
+            fails_on!(Merges, update_replaces_the_state_under_the_same_key),
+        ),
+        (NoExpiry, fails_on!(NoExpiry, ttls_are_respected)),
+        (
+            UpdateTtlCreates,
+            fails_on!(
+                UpdateTtlCreates,
+                update_ttl_of_an_unknown_key_creates_nothing
+            ),
+        ),
+        (
+            StrictDelete,
+            fails_on!(StrictDelete, delete_ends_only_that_session),
+        ),
+        (
+            LooseKeys,
+            fails_on!(LooseKeys, unknown_and_tampered_keys_load_as_none),
+        ),
+        (Correct, !fails_on!(Correct, save_then_load_round_trips)),
+    ];
+    for (flaw, caught) in caught {
+        assert!(caught, "the suite missed {flaw:?}");
+    }
+}
+
+/// What a flawed in-memory token store gets wrong.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum TokenFlaw {
+    Correct,
+    /// Every get_or_create makes a new key.
+    NotIdempotent,
+    /// Keys from a counter.
+    CountedKeys,
+    /// The old key keeps working after regenerate.
+    OldKeyLives,
+    /// delete keeps the key working.
+    DeleteForgets,
+    /// Lookups ignore case and trailing spaces (as MySQL compares).
+    LooseLookup,
+    /// Deleting a user leaves their token.
+    Orphans,
+}
+
+/// DRF's authtoken store in memory, correct unless given a flaw.
+struct MemoryTokens {
+    flaw: TokenFlaw,
+    users: RefCell<Vec<i32>>,
+    /// Live keys by user, and keys a flawed store still answers.
+    keys: RefCell<HashMap<String, i32>>,
+    counter: RefCell<u64>,
+}
+
+impl MemoryTokens {
+    fn new(flaw: TokenFlaw) -> Self {
+        MemoryTokens {
+            flaw,
+            users: RefCell::default(),
+            keys: RefCell::default(),
+            counter: RefCell::default(),
+        }
+    }
+
+    fn new_key(&self) -> String {
+        if self.flaw == TokenFlaw::CountedKeys {
+            let mut counter = self.counter.borrow_mut();
+            *counter += 1;
+            format!("{:040x}", *counter)
+        } else {
+            auth_core::crypto::generate_token_key()
+        }
+    }
+
+    fn key_of(&self, user: i32) -> Option<String> {
+        let keys = self.keys.borrow();
+        let mut found: Vec<&String> = keys
+            .iter()
+            .filter(|(_, u)| **u == user)
+            .map(|(k, _)| k)
+            .collect();
+        found.sort();
+        found.last().map(|k| (*k).clone())
+    }
+
+    fn exists(&self, user: i32) -> Result<(), String> {
+        if self.users.borrow().contains(&user) {
+            Ok(())
+        } else {
+            Err(format!("no user {user}"))
+        }
+    }
+}
+
+impl tokens::AuthTokenStore for MemoryTokens {
+    type Error = String;
+
+    fn create_user(&self, _username: &str) -> Result<i32, String> {
+        let mut users = self.users.borrow_mut();
+        let id = i32::try_from(users.len()).unwrap() + 1;
+        users.push(id);
+        Ok(id)
+    }
+
+    fn delete_user(&self, user_id: i32) -> Result<bool, String> {
+        let mut users = self.users.borrow_mut();
+        let before = users.len();
+        users.retain(|u| *u != user_id);
+        if self.flaw != TokenFlaw::Orphans {
+            self.keys.borrow_mut().retain(|_, u| *u != user_id);
+        }
+        Ok(users.len() < before)
+    }
+
+    fn get_or_create(&self, user_id: i32) -> Result<(String, bool), String> {
+        self.exists(user_id)?;
+        if self.flaw != TokenFlaw::NotIdempotent {
+            if let Some(key) = self.key_of(user_id) {
+                return Ok((key, false));
+            }
+        }
+        let key = self.new_key();
+        self.keys.borrow_mut().insert(key.clone(), user_id);
+        Ok((key, true))
+    }
+
+    fn regenerate(&self, user_id: i32) -> Result<String, String> {
+        self.exists(user_id)?;
+        if self.flaw != TokenFlaw::OldKeyLives {
+            self.keys.borrow_mut().retain(|_, u| *u != user_id);
+        }
+        // An ever-larger key, so that key_of returns the newest one.
+        let key = loop {
+            let key = self.new_key();
+            if self.key_of(user_id).is_none_or(|old| key > old) {
+                break key;
+            }
+        };
+        self.keys.borrow_mut().insert(key.clone(), user_id);
+        Ok(key)
+    }
+
+    fn delete(&self, user_id: i32) -> Result<bool, String> {
+        if self.flaw == TokenFlaw::DeleteForgets {
+            return Ok(self.key_of(user_id).is_some());
+        }
+        let mut keys = self.keys.borrow_mut();
+        let before = keys.len();
+        keys.retain(|_, u| *u != user_id);
+        Ok(keys.len() < before)
+    }
+
+    fn authenticate(&self, key: &str) -> Result<Option<i32>, String> {
+        let keys = self.keys.borrow();
+        if self.flaw == TokenFlaw::LooseLookup {
+            let wanted = key.trim_end().to_lowercase();
+            return Ok(keys
+                .iter()
+                .find(|(k, _)| k.to_lowercase() == wanted)
+                .map(|(_, u)| *u));
+        }
+        Ok(keys.get(key).copied())
+    }
+}
+
+token_store_tests!(memory_tokens, |_suite| Some((
+    MemoryTokens::new(TokenFlaw::Correct),
+    ()
+)));
+
+/// One test of the token suite.
+type TokenTest = fn(&MemoryTokens);
+
+#[test]
+fn the_token_suite_catches_each_flaw() {
+    use TokenFlaw::*;
+    let cases: [(TokenFlaw, TokenTest); 7] = [
+        (NotIdempotent, tokens::get_or_create_is_idempotent),
+        (
+            CountedKeys,
+            tokens::keys_are_random_40_character_lowercase_hex,
+        ),
+        (
+            OldKeyLives,
+            tokens::regenerate_changes_the_key_and_the_old_one_stops_authenticating,
+        ),
+        (DeleteForgets, tokens::delete_removes_the_token),
+        (LooseLookup, tokens::lookup_is_exact_and_case_sensitive),
+        (Orphans, tokens::a_deleted_users_token_is_gone),
+        (Correct, tokens::get_or_create_is_idempotent),
+    ];
+    for (flaw, test) in cases {
+        let failed = catch_unwind(AssertUnwindSafe(|| test(&MemoryTokens::new(flaw)))).is_err();
+        assert_eq!(failed, flaw != Correct, "{flaw:?}");
+    }
 }
