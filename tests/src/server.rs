@@ -1,25 +1,23 @@
-//! A real `drf_parity` server in this process (an actix `HttpServer` on `127.0.0.1:0` in its own
-//! thread), a plain HTTP/1.1 client over a socket, and a capture of everything the process logs.
+//! A real `drf_parity` server in this process (auth-testkit's [`Server`](auth_testkit::server::Server)
+//! with `drf_parity`'s app), the kit's plain HTTP/1.1 client over a socket, a browser's Django
+//! cookies, and a capture of everything the process logs.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::sync::{mpsc, Arc, Mutex, OnceLock};
-use std::thread::JoinHandle;
-use std::time::Duration;
+use std::io::Write;
+use std::ops::Deref;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use actix_web::body::MessageBody;
 use actix_web::cookie::{Cookie, CookieJar};
-use actix_web::dev::{ServerHandle, ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::{App, HttpServer};
+use actix_web::App;
 use examples::config::Secret;
 use examples::parity::Parity;
 
-/// A running server; stopped when dropped.
-pub struct Server {
-    addr: SocketAddr,
-    handle: ServerHandle,
-    thread: Option<JoinHandle<std::io::Result<()>>>,
-}
+use auth_testkit::server::AppFactory;
+
+pub use auth_testkit::server::{basic, exchange, http, parse_response, Response};
+
+/// A running server; stopped when dropped. Derefs to the kit's server (`addr`, `send`).
+pub struct Server(auth_testkit::server::Server);
 
 impl Server {
     /// Serves `parity`'s app with `workers` workers on an ephemeral loopback port.
@@ -31,177 +29,18 @@ impl Server {
     pub fn serve<F, T, B>(app: F, workers: usize) -> Server
     where
         F: Fn() -> App<T> + Send + Clone + 'static,
-        T: ServiceFactory<
-                ServiceRequest,
-                Config = (),
-                Response = ServiceResponse<B>,
-                Error = actix_web::Error,
-                InitError = (),
-            > + 'static,
+        T: AppFactory<B>,
         B: MessageBody + 'static,
     {
-        let (sender, receiver) = mpsc::channel();
-        let thread = std::thread::spawn(move || {
-            actix_web::rt::System::new().block_on(async move {
-                let server = HttpServer::new(app)
-                    .workers(workers)
-                    .disable_signals()
-                    .bind("127.0.0.1:0")?;
-                let addr = server.addrs()[0];
-                let server = server.run();
-                sender
-                    .send((addr, server.handle()))
-                    .expect("the test waits for the address");
-                server.await
-            })
-        });
-        let (addr, handle) = receiver
-            .recv_timeout(Duration::from_secs(30))
-            .expect("the server starts");
-        Server {
-            addr,
-            handle,
-            thread: Some(thread),
-        }
-    }
-
-    /// `127.0.0.1:<port>`.
-    pub fn addr(&self) -> String {
-        self.addr.to_string()
-    }
-
-    /// One exchange on a new connection (see [`http`]).
-    pub fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Response {
-        http(&self.addr(), method, path, headers, body)
+        Server(auth_testkit::server::Server::serve(app, workers))
     }
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let stop = self.handle.stop(false);
-        actix_web::rt::System::new().block_on(stop);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
+impl Deref for Server {
+    type Target = auth_testkit::server::Server;
 
-/// What came back.
-#[derive(Debug, Clone)]
-pub struct Response {
-    /// The status code.
-    pub status: u16,
-    /// The status line and the headers, as received, each line ending in CRLF.
-    pub head: String,
-    /// The body.
-    pub body: String,
-}
-
-impl Response {
-    /// The first value of header `name` (case-insensitive).
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.head.split("\r\n").skip(1).find_map(|line| {
-            let (n, value) = line.split_once(':')?;
-            n.trim().eq_ignore_ascii_case(name).then(|| value.trim())
-        })
-    }
-
-    /// The value of the cookie `name` this response sets, if it does.
-    pub fn cookie(&self, name: &str) -> Option<String> {
-        self.cookies()
-            .into_iter()
-            .find_map(|(n, value)| (n == name).then_some(value))
-    }
-
-    /// Whether the head has the header line `name: value` (compared case-insensitively).
-    pub fn has_header(&self, name: &str, value: &str) -> bool {
-        self.head
-            .to_ascii_lowercase()
-            .contains(&format!("\r\n{name}: {value}\r\n").to_ascii_lowercase())
-    }
-
-    /// The `name=value` pairs of the `Set-Cookie` headers.
-    pub fn cookies(&self) -> Vec<(String, String)> {
-        self.head
-            .split("\r\n")
-            .filter_map(|line| {
-                let (name, value) = line.split_once(':')?;
-                if !name.eq_ignore_ascii_case("set-cookie") {
-                    return None;
-                }
-                let pair = value.trim().split(';').next()?;
-                let (name, value) = pair.split_once('=')?;
-                Some((name.to_owned(), value.to_owned()))
-            })
-            .collect()
-    }
-
-    /// `(status, body)`, for assertions.
-    pub fn summary(&self) -> (u16, &str) {
-        (self.status, self.body.as_str())
-    }
-}
-
-/// One HTTP/1.1 exchange on a new connection (`Connection: close`), read to the end.
-///
-/// Panics with a clear message when the server drops the connection without a full answer.
-pub fn http(
-    addr: &str,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &str,
-) -> Response {
-    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
-    for (name, value) in headers {
-        request.push_str(&format!("{name}: {value}\r\n"));
-    }
-    request.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
-    exchange(addr, request.as_bytes(), &format!("{method} {path}"))
-}
-
-/// Send `request` exactly as given (head and body) on a new connection, and read the answer to
-/// the end of the connection; `what` names the request in panic messages.
-pub fn exchange(addr: &str, request: &[u8], what: &str) -> Response {
-    let mut stream = TcpStream::connect(addr).expect("connect to the server");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(60)))
-        .expect("a read timeout");
-    stream.write_all(request).expect("send the request");
-    let mut raw = Vec::new();
-    if let Err(err) = stream.read_to_end(&mut raw) {
-        panic!("{what}: the connection failed before the whole answer came: {err}");
-    }
-    parse_response(&raw, what)
-}
-
-/// An HTTP/1.1 response read to the end of its connection; `what` names the request in panic
-/// messages.
-pub fn parse_response(raw: &[u8], what: &str) -> Response {
-    let response = String::from_utf8_lossy(raw).into_owned();
-    let Some((head, body)) = response.split_once("\r\n\r\n") else {
-        panic!("{what}: the connection was dropped without an HTTP answer: {response:?}");
-    };
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("no status in {head:?}"));
-    if let Some(length) = head.split("\r\n").find_map(|line| {
-        let (name, value) = line.split_once(':')?;
-        name.eq_ignore_ascii_case("content-length")
-            .then(|| value.trim().parse::<usize>().ok())?
-    }) {
-        assert_eq!(
-            body.len(),
-            length,
-            "{what}: the body was cut short: {response:?}"
-        );
-    }
-    Response {
-        status,
-        head: format!("{head}\r\n"),
-        body: body.to_owned(),
+    fn deref(&self) -> &Self::Target {
+        &self.0
     }
 }
 
@@ -271,14 +110,6 @@ impl Browser {
             .value()
             .to_owned()
     }
-}
-
-/// `Basic <base64(username:password)>`.
-pub fn basic(username: &str, password: &str) -> String {
-    use base64::Engine;
-    let encoded =
-        base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"));
-    format!("Basic {encoded}")
 }
 
 /// Everything this process logs, through `tracing` (and the `log` records it receives), at every

@@ -1,10 +1,16 @@
 //! tests's integration tests, as one test binary (one link instead of
-//! one per file): each file of this folder is a module, sharing `common`.
+//! one per file): each file of this folder is a module, sharing `common`
+//! and auth-testkit's macros (`per_backend!`, `session_store_tests!`).
 
-#[path = "../../auth-core/tests/common/mod.rs"]
 #[macro_use]
-mod common;
+extern crate auth_testkit;
 
+/// The test databases of every backend (auth-testkit's).
+mod common {
+    pub use auth_testkit::{username, TestDb, DJANGO_TABLES};
+}
+
+mod conformance;
 #[macro_use]
 mod django_interop;
 mod django_sessions;
@@ -12,4 +18,5 @@ mod drf_parity_django;
 mod session_auth;
 mod sessions;
 mod spoofing;
+mod testkit;
 mod throttling;

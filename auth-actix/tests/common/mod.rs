@@ -1,34 +1,16 @@
-//! Shared helpers for the HTTP tests: users, in-memory stores, a request runner.
+//! What the HTTP tests share: users, in-memory stores, a request runner. Stores and
+//! [`Reply`] come from auth-testkit.
 #![allow(dead_code)]
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
-use actix_web::body::MessageBody;
-use actix_web::dev::ServiceResponse;
 use actix_web::http::header::{HeaderValue, AUTHORIZATION};
 use actix_web::test::TestRequest;
-use auth_actix::auth_core::{Hashers, PoolConfig};
 use auth_actix::{Auth, AuthSettings, AuthStore, StoreError, Token, TokenStore, User};
 
-/// A migrated store in a temporary directory (kept alive by the returned
-/// guard), with cheap password hashing for tests.
-pub fn sqlite_store() -> (AuthStore, tempfile::TempDir) {
-    let (store, dir) = broken_store();
-    let store = store.with_hashers(Hashers {
-        pbkdf2_iterations: 1_000,
-    });
-    store.migrate().expect("migrate");
-    (store, dir)
-}
-
-/// A store over an SQLite database without tables: every query fails.
-pub fn broken_store() -> (AuthStore, tempfile::TempDir) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("db.sqlite3").display());
-    let store = AuthStore::connect(&url, &PoolConfig::default()).expect("open SQLite");
-    (store, dir)
-}
+pub use auth_testkit::app::{cookie_value, detail, read, read_response, set_cookie, Reply};
+pub use auth_testkit::{broken_store, sqlite_store};
 
 /// A user row, as the store would return it.
 pub fn user(id: i32, username: &str, is_staff: bool, is_active: bool) -> User {
@@ -90,31 +72,6 @@ impl TokenStore for BrokenTokens {
     }
 }
 
-/// What a test looks at in a response.
-#[derive(Debug)]
-pub struct Reply {
-    pub status: u16,
-    pub headers: actix_web::http::header::HeaderMap,
-    pub body: String,
-}
-
-impl Reply {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .get(name)
-            .map(|v| v.to_str().unwrap_or("<non-ascii>"))
-    }
-
-    /// Status, `WWW-Authenticate` and body in one comparable value.
-    pub fn summary(&self) -> (u16, Option<&str>, &str) {
-        (
-            self.status,
-            self.header("www-authenticate"),
-            self.body.as_str(),
-        )
-    }
-}
-
 /// Django's session middleware for a test app (DRF's default classes start
 /// with Session, which needs it): actix-session over a Diesel store in one
 /// temporary SQLite database shared by the tests of a binary.
@@ -165,11 +122,6 @@ macro_rules! send {
     };
 }
 
-/// Read a whole response.
-pub async fn read<B: MessageBody + 'static>(response: ServiceResponse<B>) -> Reply {
-    read_response(response.map_into_boxed_body().into_parts().1).await
-}
-
 /// Send a request through an app; an error the app returns (as middleware
 /// does) is read as the response actix-web would send for it.
 #[macro_export]
@@ -182,48 +134,12 @@ macro_rules! send_or_error {
     };
 }
 
-/// Read a whole `HttpResponse`.
-pub async fn read_response(response: actix_web::HttpResponse) -> Reply {
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let body = actix_web::body::to_bytes(response.into_body())
-        .await
-        .unwrap_or_default();
-    Reply {
-        status,
-        headers,
-        body: String::from_utf8_lossy(&body).into_owned(),
-    }
-}
-
 /// A request with a raw `Authorization` header.
 pub fn with_auth(req: TestRequest, value: &[u8]) -> TestRequest {
     req.insert_header((
         AUTHORIZATION,
         HeaderValue::from_bytes(value).expect("valid header bytes"),
     ))
-}
-
-/// The `Set-Cookie` header of a response for the cookie `name`, whole.
-pub fn set_cookie(reply: &Reply, name: &str) -> Option<String> {
-    reply
-        .headers
-        .get_all("set-cookie")
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with(&format!("{name}=")))
-        .map(str::to_owned)
-}
-
-/// The value of the cookie `name` set by a response.
-pub fn cookie_value(reply: &Reply, name: &str) -> Option<String> {
-    let header = set_cookie(reply, name)?;
-    let value = header.split(';').next()?.split_once('=')?.1.to_owned();
-    Some(value)
-}
-
-/// `{"detail":"<text>"}`.
-pub fn detail(text: &str) -> String {
-    format!("{{\"detail\":{}}}", serde_json::to_string(text).unwrap())
 }
 
 /// DRF's answer to `Authorization: Basic` without credentials under its default classes

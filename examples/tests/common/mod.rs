@@ -6,11 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-// The HTTP client of the workspace tests (which depend on this crate, so it cannot depend on
-// theirs).
-#[path = "../../../tests/src/server.rs"]
-mod server;
-pub use server::{basic, http};
+pub use auth_testkit::server::{basic, http};
+pub use auth_testkit::skipped;
 
 /// A key long enough for `SECRET_KEY`.
 pub const SECRET_KEY: &str = "a test key that is long enough to derive cookie keys from";
@@ -87,14 +84,7 @@ pub fn start(bin: &str, env: &[(&str, &str)], dir: &Path) -> Server {
 
 /// A temporary directory and the `sqlite:///` URL of a database in it.
 pub fn temp_database() -> (tempfile::TempDir, String) {
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let url = format!("sqlite://{}", dir.path().join("db.sqlite3").display());
-    (dir, url)
-}
-
-/// Print a `SKIPPED: ...` line on the real stderr: the test harness captures
-/// `eprintln!` of passing tests, which would hide it from `cargo test`.
-pub fn skipped(line: &str) {
-    use std::io::Write as _;
-    let _ = writeln!(std::io::stderr(), "{line}");
+    let db = auth_testkit::TempSqlite::new();
+    let url = db.url();
+    (db.into_dir(), url)
 }
