@@ -170,7 +170,8 @@ fn migrate_reports_what_it_applied() {
         "Running migrations:\n  Applying 2026-11-26-000001_create_auth_user... OK\n  \
          Applying 2026-11-26-000002_create_authtoken_token... OK\n  \
          Applying 2026-11-26-000003_create_actix_auth_session... OK\n  \
-         Applying 2026-12-04-000001_create_django_permissions... OK\n"
+         Applying 2026-12-04-000001_create_django_permissions... OK\n  \
+         Applying 2026-12-04-000002_create_django_session... OK\n"
     );
     let out = run_with(source, &["migrate"], "");
     assert_eq!(out.code, 0);

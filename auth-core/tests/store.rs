@@ -51,11 +51,12 @@ fn fixture(db: &TestDb) -> &'static str {
     }
 }
 
-const MIGRATIONS: [&str; 4] = [
+const MIGRATIONS: [&str; 5] = [
     "2026-11-26-000001_create_auth_user",
     "2026-11-26-000002_create_authtoken_token",
     "2026-11-26-000003_create_actix_auth_session",
     "2026-12-04-000001_create_django_permissions",
+    "2026-12-04-000002_create_django_session",
 ];
 
 fn dt(y: i32, m: u32, d: u32, h: u32, mi: u32, s: u32, micro: u32) -> NaiveDateTime {
