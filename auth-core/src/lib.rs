@@ -26,10 +26,12 @@ pub mod identity;
 pub mod model_permissions;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub mod models;
+pub mod parsers;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub mod permissions;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub mod relations;
+pub mod serializers;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub mod sessions;
 pub mod signing;

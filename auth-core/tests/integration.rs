@@ -4,8 +4,10 @@
 #[macro_use]
 mod common;
 
+mod body_strategies;
 mod commands;
 mod groups;
+mod parsers;
 mod properties;
 mod sessions;
 mod store;
