@@ -31,6 +31,7 @@ pub mod parsers;
 pub mod permissions;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub mod relations;
+pub mod render;
 pub mod serializers;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 pub mod sessions;

@@ -9,5 +9,6 @@ mod commands;
 mod groups;
 mod parsers;
 mod properties;
+mod render;
 mod sessions;
 mod store;

@@ -13,8 +13,10 @@
 //! let data = parse(Some("application/json"), br#"{"username": true}"#, &CREDENTIAL_PARSERS).unwrap();
 //! let err = Credentials::from_data(&data).unwrap_err();
 //! assert_eq!(err.status(), 400);
-//! let auth_core::error::ErrorDetail::Map(fields) = err.detail() else { panic!() };
-//! assert_eq!((fields[0].0.as_ref(), fields[1].0.as_ref()), ("username", "password"));
+//! assert_eq!(
+//!     auth_core::render::detail_body(err.detail()),
+//!     r#"{"username":["Not a valid string."],"password":["This field is required."]}"#
+//! );
 //! ```
 
 use std::borrow::Cow;
