@@ -195,6 +195,12 @@ pub enum ConfigError {
     /// `ALLOWED_HOSTS` is empty: no request could be served.
     #[error("ALLOWED_HOSTS is empty: name the hosts this site answers to")]
     NoAllowedHosts,
+    /// `TIME_ZONE` names no zone of the IANA tz database (Django's
+    /// `Incorrect timezone setting`).
+    #[error(
+        "Incorrect timezone setting: {0} (TIME_ZONE names an IANA time zone, such as \"UTC\" or \"Europe/Paris\"; names are case-sensitive)"
+    )]
+    UnknownTimeZone(String),
     /// The CSRF settings are not usable.
     #[error("CSRF settings: {0}")]
     Csrf(CsrfConfigError),
