@@ -47,8 +47,6 @@
 //! the method is not upper-cased, so only exactly `GET`, `HEAD`, `OPTIONS`
 //! and `TRACE` are safe (actix-web does not treat `get` as `GET` either).
 
-mod urlsplit;
-
 use std::future::{ready, Future, Ready};
 use std::pin::Pin;
 use std::rc::Rc;
@@ -62,13 +60,13 @@ use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue, HttpDate
 use actix_web::http::Method;
 use actix_web::{HttpMessage, HttpRequest};
 use auth_core::compat::py_strip;
+use auth_core::compat::urlsplit::urlsplit;
 use auth_core::csrf as core;
 
 pub use auth_core::csrf::{
-    CsrfSecret, CSRF_COOKIE_AGE, CSRF_COOKIE_NAME, CSRF_FORM_FIELD, CSRF_HEADER_NAME,
+    form_token_from_urlencoded, CsrfSecret, CSRF_COOKIE_AGE, CSRF_COOKIE_NAME, CSRF_FORM_FIELD,
+    CSRF_HEADER_NAME,
 };
-
-use urlsplit::urlsplit;
 
 use crate::http::{get_host, get_port, is_secure, meta, patch_vary_cookie};
 use crate::site::SiteSettings;
@@ -330,20 +328,6 @@ pub fn is_safe_method(method: &Method) -> bool {
 }
 
 pub use crate::parsers::is_form_media_type;
-
-/// The `csrfmiddlewaretoken` field of an `application/x-www-form-urlencoded`
-/// body as Django's `QueryDict(body).get(...)` reads it: the body as UTF-8
-/// (latin-1 if it is not), `&`-separated pairs, `+` and `%xx` decoded, the
-/// last of several fields winning. `None` when absent, or when the body has
-/// more than 1000 fields (Django rejects those). (For a multipart body,
-/// take the field from your multipart parser.)
-pub fn form_token_from_urlencoded(body: &[u8]) -> Option<String> {
-    crate::parsers::parse_urlencoded(body, crate::parsers::Charset::Utf8)?
-        .into_iter()
-        .rev()
-        .find(|(name, _)| name == CSRF_FORM_FIELD)
-        .map(|(_, value)| value)
-}
 
 /// Django's `_origin_verified`.
 fn origin_verified(

@@ -9,6 +9,8 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use auth_core::error::{AuthError, ErrorDetail, ErrorKind};
+use auth_core::render::detail_body;
+pub(crate) use auth_core::render::push_json_str;
 
 /// An [`AuthError`] ready to be rendered, with what the view knows: the first
 /// authentication class's `WWW-Authenticate` value and the body hook.
@@ -159,71 +161,6 @@ pub fn default_body(error: &AuthError) -> serde_json::Value {
     }
 }
 
-/// The rendered body of a detail: `{"detail":"…"}` for a message, else the structure.
-pub(crate) fn detail_body(detail: &ErrorDetail) -> String {
-    let mut out = String::with_capacity(64);
-    match detail {
-        ErrorDetail::Text(text) => {
-            out.push_str("{\"detail\":");
-            push_json_str(&mut out, text);
-            out.push('}');
-        }
-        other => push_detail(&mut out, other),
-    }
-    out
-}
-
-fn push_detail(out: &mut String, detail: &ErrorDetail) {
-    match detail {
-        ErrorDetail::Text(text) => push_json_str(out, text),
-        ErrorDetail::List(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                push_detail(out, item);
-            }
-            out.push(']');
-        }
-        ErrorDetail::Map(fields) => {
-            out.push('{');
-            for (i, (key, item)) in fields.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                push_json_str(out, key);
-                out.push(':');
-                push_detail(out, item);
-            }
-            out.push('}');
-        }
-    }
-}
-
-/// A JSON string as DRF's `JSONRenderer` writes it: Python's `json.dumps`
-/// with `ensure_ascii=False` (non-ASCII as is, control characters escaped),
-/// then U+2028 and U+2029 escaped.
-pub(crate) fn push_json_str(out: &mut String, text: &str) {
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{08}' => out.push_str("\\b"),
-            '\u{0c}' => out.push_str("\\f"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
-
 /// A JSON value rendered compactly with DRF's escaping rules.
 pub(crate) fn value_to_json(value: &serde_json::Value) -> String {
     let compact = value.to_string();
@@ -261,6 +198,12 @@ pub enum ConfigError {
     /// `AUTHENTICATION_BACKENDS` is empty: no session could name its user's backend.
     #[error("AUTHENTICATION_BACKENDS is empty: list at least Django's ModelBackend")]
     NoAuthenticationBackends,
+    /// `TIME_ZONE` names no zone of the IANA tz database (Django's
+    /// `Incorrect timezone setting`).
+    #[error(
+        "Incorrect timezone setting: {0} (TIME_ZONE names an IANA time zone, such as \"UTC\" or \"Europe/Paris\"; names are case-sensitive)"
+    )]
+    UnknownTimeZone(String),
     /// The CSRF settings are not usable.
     #[error("CSRF settings: {0}")]
     Csrf(CsrfConfigError),
@@ -361,21 +304,7 @@ mod tests {
     }
 
     #[test]
-    fn json_is_compact_with_drfs_escaping() {
-        let mut out = String::new();
-        push_json_str(&mut out, "é \"q\" \\ \n\t\u{1} \u{7f} \u{2028}\u{2029} 😀");
-        assert_eq!(
-            out,
-            "\"é \\\"q\\\" \\\\ \\n\\t\\u0001 \u{7f} \\u2028\\u2029 😀\""
-        );
-        let detail = ErrorDetail::Map(vec![
-            (
-                Cow::Borrowed("z"),
-                ErrorDetail::List(vec!["a".into(), "b".into()]),
-            ),
-            (Cow::Borrowed("a"), "c".into()),
-        ]);
-        assert_eq!(detail_body(&detail), r#"{"z":["a","b"],"a":"c"}"#);
+    fn hook_values_are_compact_with_drfs_escaping() {
         assert_eq!(
             value_to_json(&serde_json::json!({"d": "x\u{2028}"})),
             r#"{"d":"x\u2028"}"#

@@ -10,7 +10,6 @@ pub mod authentication;
 mod blocking;
 pub mod csrf;
 pub mod error;
-pub mod fields;
 pub mod http;
 pub mod metadata;
 mod middleware;
@@ -42,6 +41,9 @@ pub use auth_core::permissions::{
     Needs, Not, Or, Permission, PermissionList, PermissionRequest, Preloaded, ReadOnly,
     SAFE_METHODS,
 };
+/// DRF's serializer fields (`CharField`, the credentials of
+/// `AuthTokenSerializer`): `auth_core::serializers::fields`, here too.
+pub use auth_core::serializers::fields;
 pub use auth_core::view::ViewConfig;
 pub use auth_core::{AuthStore, StoreError, Token, User};
 pub use auth_macros::{

@@ -1,5 +1,6 @@
 //! `SiteSettings`: Django's site-wide settings (`SECRET_KEY`,
-//! `ALLOWED_HOSTS`, the proxy headers, the request body limits), apart from
+//! `ALLOWED_HOSTS`, the proxy headers, the request body limits, `TIME_ZONE`
+//! and `USE_TZ`), apart from
 //! DRF's `REST_FRAMEWORK` ([`AuthSettings`](crate::AuthSettings)) and `CSRF_*`
 //! ([`CsrfConfig`](crate::csrf::CsrfConfig)), as Django keeps them apart.
 //!
@@ -27,6 +28,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use auth_core::error::AuthError;
+use auth_core::render::TimeZone;
 use auth_core::signing::SecretKey;
 
 use crate::error::{misconfigured, ConfigError};
@@ -54,11 +56,13 @@ struct Inner {
     use_x_forwarded_port: bool,
     body: BodyLimits,
     authentication_backends: Vec<String>,
+    time_zone: TimeZone,
+    use_tz: bool,
 }
 
 impl Default for SiteSettings {
     /// Django's defaults with `DEBUG` on: no secret key, the loopback hosts,
-    /// no proxy header trusted, 2.5 MB bodies.
+    /// no proxy header trusted, 2.5 MB bodies, datetimes in UTC.
     fn default() -> Self {
         SiteSettings::builder()
             .build()
@@ -116,6 +120,24 @@ impl SiteSettings {
     pub fn authentication_backends(&self) -> &[String] {
         &self.0.authentication_backends
     }
+
+    /// `TIME_ZONE`.
+    pub fn time_zone(&self) -> TimeZone {
+        self.0.time_zone
+    }
+
+    /// `USE_TZ`.
+    pub fn use_tz(&self) -> bool {
+        self.0.use_tz
+    }
+
+    /// The zone DRF's `DateTimeField` renders datetimes in (its
+    /// `default_timezone()`): `TIME_ZONE` when `USE_TZ` is on, `None` when it
+    /// is off (naive UTC). The argument of
+    /// [`auth_core::render::datetime_to_representation`].
+    pub fn default_timezone(&self) -> Option<TimeZone> {
+        self.0.use_tz.then_some(self.0.time_zone)
+    }
 }
 
 impl fmt::Debug for SiteSettings {
@@ -129,6 +151,8 @@ impl fmt::Debug for SiteSettings {
             .field("use_x_forwarded_port", &self.0.use_x_forwarded_port)
             .field("body", &self.0.body)
             .field("authentication_backends", &self.0.authentication_backends)
+            .field("time_zone", &self.0.time_zone)
+            .field("use_tz", &self.0.use_tz)
             .finish()
     }
 }
@@ -145,6 +169,8 @@ pub struct SiteSettingsBuilder {
     body_read_timeout: Duration,
     body_buffer_budget: usize,
     authentication_backends: Vec<String>,
+    time_zone: String,
+    use_tz: bool,
 }
 
 impl Default for SiteSettingsBuilder {
@@ -160,6 +186,8 @@ impl Default for SiteSettingsBuilder {
             body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
             body_buffer_budget: DEFAULT_BODY_BUFFER_BUDGET,
             authentication_backends: vec![MODEL_BACKEND.to_owned()],
+            time_zone: TimeZone::UTC.name().to_owned(),
+            use_tz: true,
         }
     }
 }
@@ -259,8 +287,24 @@ impl SiteSettingsBuilder {
         self
     }
 
-    /// Check and freeze: an empty secret key (or fallback), or no allowed
-    /// host, is an error.
+    /// `TIME_ZONE`: the IANA name of the zone datetimes are rendered in
+    /// (`"UTC"`, the default of a new Django project; `"Europe/Paris"`).
+    /// A name the tz database does not have (names are case-sensitive) is an
+    /// error at [`build`](Self::build), as Django refuses it at start-up.
+    pub fn time_zone(mut self, name: impl Into<String>) -> Self {
+        self.time_zone = name.into();
+        self
+    }
+
+    /// `USE_TZ` (on, the default of a new Django project): datetimes are
+    /// rendered in `TIME_ZONE` with their offset; off, as naive UTC times.
+    pub fn use_tz(mut self, on: bool) -> Self {
+        self.use_tz = on;
+        self
+    }
+
+    /// Check and freeze: an empty secret key (or fallback), no allowed
+    /// host, no authentication backend, or an unknown time zone is an error.
     pub fn build(self) -> Result<SiteSettings, ConfigError> {
         let secret_key = match self.secret_key {
             None => None,
@@ -277,6 +321,8 @@ impl SiteSettingsBuilder {
         if self.authentication_backends.is_empty() {
             return Err(ConfigError::NoAuthenticationBackends);
         }
+        let time_zone = TimeZone::from_name(&self.time_zone)
+            .ok_or(ConfigError::UnknownTimeZone(self.time_zone))?;
         Ok(SiteSettings(Arc::new(Inner {
             secret_key,
             secret_key_fallbacks,
@@ -290,6 +336,8 @@ impl SiteSettingsBuilder {
                 self.body_buffer_budget,
             ),
             authentication_backends: self.authentication_backends,
+            time_zone,
+            use_tz: self.use_tz,
         })))
     }
 }
@@ -305,6 +353,23 @@ mod tests {
         assert_eq!(site.allowed_hosts(), [".localhost", "127.0.0.1", "[::1]"]);
         assert!(!site.use_x_forwarded_proto() && !site.use_x_forwarded_host());
         assert!(!site.use_x_forwarded_port());
+        assert_eq!((site.time_zone(), site.use_tz()), (TimeZone::UTC, true));
+        assert_eq!(site.default_timezone(), Some(TimeZone::UTC));
+        let paris = SiteSettings::builder()
+            .time_zone("Europe/Paris")
+            .use_tz(false)
+            .build()
+            .unwrap();
+        assert_eq!(paris.time_zone().name(), "Europe/Paris");
+        assert_eq!(paris.default_timezone(), None);
+        let err = SiteSettings::builder()
+            .time_zone("europe/paris")
+            .build()
+            .unwrap_err();
+        assert_eq!(err, ConfigError::UnknownTimeZone("europe/paris".into()));
+        assert!(err
+            .to_string()
+            .starts_with("Incorrect timezone setting: europe/paris"));
         assert_eq!(
             SiteSettings::builder().secret_key("").build().unwrap_err(),
             ConfigError::EmptySecretKey

@@ -1,5 +1,5 @@
 //! `obtain_auth_token` over HTTP against a real SQLite store: every request of
-//! `fixtures/drf_parsers_cases.json` gets DRF 3.18's status, body and `Allow`
+//! `auth-core/tests/fixtures/drf_parsers_cases.json` gets DRF 3.18's status, body and `Allow`
 //! header; the same key comes back on every login, concurrent first logins
 //! make one token; oversized bodies are 413, a broken database 503.
 
@@ -99,8 +99,10 @@ fn post_json(uri: &str, body: Value) -> TestRequest {
 async fn every_request_gets_drfs_answer() {
     let (store, _dir) = store();
     let app = token_app!(settings(&store));
-    let fixture: Value =
-        serde_json::from_str(include_str!("fixtures/drf_parsers_cases.json")).expect("fixture");
+    let fixture: Value = serde_json::from_str(include_str!(
+        "../../auth-core/tests/fixtures/drf_parsers_cases.json"
+    ))
+    .expect("fixture");
     let cases = fixture["views"].as_array().expect("view cases");
     assert!(cases.len() > 80);
     let mut failures = Vec::new();

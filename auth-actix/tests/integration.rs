@@ -4,6 +4,9 @@
 #[macro_use]
 mod common;
 
+/// The body strategies of auth-core's property tests.
+#[path = "../../auth-core/tests/body_strategies.rs"]
+mod body_strategies;
 mod csrf;
 mod http_classes;
 mod http_django_sessions;
@@ -17,6 +20,5 @@ mod http_throttling;
 mod http_token;
 mod http_token_cache;
 mod http_views;
-mod parsers;
 mod pool_exhausted;
 mod properties;

@@ -18,6 +18,7 @@
 //! ```
 
 use crate::crypto::{constant_time_eq, random_string, RANDOM_STRING_CHARS};
+use crate::parsers::{parse_urlencoded, Charset};
 use std::fmt;
 
 /// Length of the secret kept in the cookie.
@@ -364,6 +365,20 @@ pub fn is_same_domain(host: &str, pattern: &str) -> bool {
         Some(domain) if host.ends_with(&pattern) || host == domain => true,
         _ => pattern == host,
     }
+}
+
+/// The `csrfmiddlewaretoken` field of an `application/x-www-form-urlencoded`
+/// body as Django's `QueryDict(body).get(...)` reads it: the body as UTF-8
+/// (latin-1 if it is not), `&`-separated pairs, `+` and `%xx` decoded, the
+/// last of several fields winning. `None` when absent, or when the body has
+/// more than 1000 fields (Django rejects those). (For a multipart body,
+/// take the field from your multipart parser.)
+pub fn form_token_from_urlencoded(body: &[u8]) -> Option<String> {
+    parse_urlencoded(body, Charset::Utf8)?
+        .into_iter()
+        .rev()
+        .find(|(name, _)| name == CSRF_FORM_FIELD)
+        .map(|(_, value)| value)
 }
 
 #[cfg(test)]

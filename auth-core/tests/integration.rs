@@ -7,9 +7,12 @@ extern crate auth_testkit;
 
 mod common;
 
+mod body_strategies;
 mod commands;
 mod conformance;
 mod groups;
+mod parsers;
 mod properties;
+mod render;
 mod sessions;
 mod store;

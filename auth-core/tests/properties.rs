@@ -1,16 +1,28 @@
 //! Property tests over the parsers of `auth-core` that see request bytes: CSRF
-//! cookies and tokens, encoded password hashes, session auth hashes and keys.
+//! cookies and tokens, encoded password hashes, session auth hashes and keys,
+//! and form, JSON and multipart bodies.
 //!
 //! Case counts are kept moderate; `PROPTEST_CASES=10000 cargo test -p
 //! auth-core --test properties` runs more.
 
 use auth_core::csrf::{
-    check_token, check_token_format, does_token_match, unmask_cipher_token, CsrfSecret,
-    InvalidTokenFormat, CSRF_ALLOWED_CHARS,
+    check_token, check_token_format, does_token_match, form_token_from_urlencoded,
+    unmask_cipher_token, CsrfSecret, InvalidTokenFormat, CSRF_ALLOWED_CHARS,
 };
 use auth_core::hashers::{is_password_usable, Hashers, Verification};
+use auth_core::parsers::{parse, Parser, RequestData, Value, CREDENTIAL_PARSERS, MAX_JSON_DEPTH};
+
+use crate::body_strategies::{body, content_type};
 use auth_core::sessions::{is_well_formed_key, SecretKey};
 use proptest::prelude::*;
+
+/// The case count: `PROPTEST_CASES` when set, else `default`.
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
 
 /// 32 characters of Django's CSRF alphabet.
 const SECRET_RE: &str = "[a-zA-Z0-9]{32}";
@@ -259,5 +271,180 @@ proptest! {
     fn session_keys_are_checked_before_any_query(key in prop_oneof!["[a-zA-Z0-9]{64}", "\\PC{0,70}"]) {
         let expected = key.len() == 64 && key.bytes().all(|b| b.is_ascii_alphanumeric());
         prop_assert_eq!(is_well_formed_key(&key), expected);
+    }
+}
+
+// ----------------------------------------------------------------------------
+// Bodies.
+
+/// Every byte `%xx`-escaped: what a browser may send for any text.
+fn percent_encode(text: &str) -> String {
+    text.bytes().map(|b| format!("%{b:02X}")).collect()
+}
+
+/// Field names and values, as a form or multipart body would hold them.
+fn fields(value: &'static str) -> impl Strategy<Value = Vec<(String, String)>> {
+    prop::collection::vec(("[a-zA-Z0-9_]{1,12}", value), 0..6)
+}
+
+fn as_fields(pairs: &[(String, String)]) -> RequestData {
+    RequestData::Fields(
+        pairs
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::Str(v.as_str().into())))
+            .collect(),
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(cases(512)))]
+
+    /// A form made of any fields, every byte escaped, parses back to them.
+    #[test]
+    fn form_round_trip(pairs in fields("\\PC{0,16}")) {
+        let body = pairs
+            .iter()
+            .map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let parsed = parse(Some("application/x-www-form-urlencoded"), body.as_bytes(), &CREDENTIAL_PARSERS);
+        prop_assert_eq!(parsed.unwrap(), as_fields(&pairs));
+        // The CSRF field is read the same way.
+        let token = pairs.iter().rev().find(|(k, _)| k == "csrfmiddlewaretoken").map(|(_, v)| v.clone());
+        prop_assert_eq!(form_token_from_urlencoded(body.as_bytes()), token);
+    }
+
+    /// A JSON object of any strings parses back to them.
+    #[test]
+    fn json_round_trip(map in prop::collection::btree_map("\\PC{0,12}", "\\PC{0,16}", 0..6), number in any::<i64>()) {
+        let mut object: serde_json::Map<String, serde_json::Value> =
+            map.iter().map(|(k, v)| (k.clone(), serde_json::Value::from(v.as_str()))).collect();
+        object.insert("n".repeat(13), serde_json::Value::from(number));
+        let body = serde_json::to_vec(&object).unwrap();
+        let parsed = parse(Some("application/json"), &body, &CREDENTIAL_PARSERS).unwrap();
+        for (k, v) in &map {
+            prop_assert_eq!(parsed.get_str(k), Some(v.as_str()));
+        }
+        prop_assert_eq!(parsed.get(&"n".repeat(13)), Some(&Value::Int(number.to_string())));
+    }
+
+    /// Nesting up to the limit parses; deeper is DRF's 400, never a crash.
+    #[test]
+    fn json_nesting_is_limited(depth in 1usize..(2 * MAX_JSON_DEPTH), object in any::<bool>()) {
+        let (open, close) = if object { ("{\"a\":", "}") } else { ("[", "]") };
+        let body = format!("{}1{}", open.repeat(depth), close.repeat(depth));
+        let parsed = parse(Some("application/json"), body.as_bytes(), &[Parser::Json]);
+        if depth <= MAX_JSON_DEPTH {
+            prop_assert!(parsed.is_ok());
+        } else {
+            let err = parsed.unwrap_err();
+            prop_assert_eq!(err.status(), 400);
+            prop_assert!(err.to_string().starts_with("JSON parse error - "));
+        }
+    }
+
+    /// A multipart body of any text fields (and a file) parses back to them.
+    #[test]
+    fn multipart_round_trip(
+        pairs in fields("[^\r]{0,16}"),
+        boundary in "[a-zA-Z0-9'()+_,./:=?-]{1,40}",
+        file in any::<bool>(),
+        closed in any::<bool>(),
+    ) {
+        let mut body = String::from("preamble\r\n");
+        for (k, v) in &pairs {
+            body.push_str(&format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"));
+        }
+        if file {
+            body.push_str(&format!("--{boundary}\r\nContent-Disposition: form-data; name=\"upload\"; filename=\"a.txt\"\r\nContent-Type: text/plain\r\n\r\nfile data\r\n"));
+        }
+        if closed {
+            body.push_str(&format!("--{boundary}--\r\n"));
+        }
+        let content_type = format!("multipart/form-data; boundary=\"{boundary}\"");
+        let parsed = parse(Some(&content_type), body.as_bytes(), &CREDENTIAL_PARSERS);
+        // Values that contain the separator end early: only check the others.
+        if pairs.iter().all(|(_, v)| !v.contains("--")) {
+            let mut expected: Vec<(String, Value)> = pairs
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::Str(v.as_str().into())))
+                .collect();
+            if file {
+                expected.push(("upload".to_owned(), Value::File));
+            } else if !closed {
+                // Django's: with no closing boundary, the last part runs
+                // to the end of the body, line break included.
+                if let Some((_, Value::Str(last))) = expected.last_mut() {
+                    *last = format!("{}\r\n", last.as_str()).into();
+                }
+            }
+            prop_assert_eq!(parsed.unwrap(), RequestData::Fields(expected));
+        } else {
+            prop_assert!(parsed.is_ok());
+        }
+    }
+
+    /// Django's `boundary_re.fullmatch`: a boundary of 1 to 201 printable ASCII characters,
+    /// the last not a space, is taken; any other (longer, non-ASCII, control characters, a
+    /// trailing space) is `Invalid boundary in multipart`, whatever the body; a `Content-Type`
+    /// over 256 characters is DRF's 415 before any of that.
+    #[test]
+    fn multipart_boundaries_are_djangos(
+        boundary in "[ -~\u{7f}\u{80}é]{0,40}|[!-~]{150,260}",
+        dashes in 0usize..600,
+    ) {
+        // Quoted, so that `;` and spaces stay in the value; `"` and `\` are escaped.
+        let quoted = boundary.replace('\\', "\\\\").replace('"', "\\\"");
+        let content_type = format!("multipart/form-data; boundary=\"{quoted}\"");
+        let body = format!("{}x--{boundary}\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nb\r\n--{boundary}--\r\n", "-".repeat(dashes));
+        let parsed = parse(Some(&content_type), body.as_bytes(), &CREDENTIAL_PARSERS);
+        let django = (1..=201).contains(&boundary.len())
+            && boundary.bytes().all(|b| (b' '..=b'~').contains(&b))
+            && !boundary.ends_with(' ');
+        if content_type.chars().count() > 256 {
+            // DRF 3.18.3's `max_media_type_length`.
+            prop_assert_eq!(
+                parsed.unwrap_err().to_string(),
+                format!("Unsupported media type \"{content_type}\" in request.")
+            );
+        } else if !content_type.is_ascii() {
+            prop_assert!(parsed.unwrap_err().to_string().starts_with("Multipart form parse error - Invalid non-ASCII Content-Type"));
+        } else if django {
+            let data = parsed.unwrap();
+            prop_assert_eq!(data.get_str("a"), Some("b"));
+        } else {
+            prop_assert_eq!(
+                parsed.unwrap_err().to_string(),
+                format!("Multipart form parse error - Invalid boundary in multipart: {boundary}")
+            );
+        }
+    }
+
+    /// Any body with any content type: data, or DRF's 400 or 415 with its message.
+    #[test]
+    fn any_body_parses_or_is_drfs_error(content_type in content_type(), body in body()) {
+        match parse(content_type.as_deref(), &body, &CREDENTIAL_PARSERS) {
+            Ok(data) => {
+                if body.is_empty() {
+                    prop_assert_eq!(data, RequestData::empty());
+                }
+            }
+            Err(err) => {
+                let message = err.to_string();
+                match err.status() {
+                    400 => prop_assert!(
+                        message.starts_with("JSON parse error - ")
+                            || message.starts_with("Multipart form parse error - ")
+                            || message.starts_with("Too many fields"),
+                        "{}", message
+                    ),
+                    415 => prop_assert_eq!(
+                        message,
+                        format!("Unsupported media type \"{}\" in request.", content_type.as_deref().unwrap_or(""))
+                    ),
+                    status => prop_assert!(false, "status {} for {}", status, message),
+                }
+            }
+        }
     }
 }

@@ -3,8 +3,8 @@
 //! The first byte picks the charset.
 #![no_main]
 
-use auth_actix::csrf::form_token_from_urlencoded;
-use auth_actix::parsers::{parse, RequestData, Value, CREDENTIAL_PARSERS};
+use auth_core::csrf::form_token_from_urlencoded;
+use auth_core::parsers::{parse, RequestData, Value, CREDENTIAL_PARSERS};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -2,7 +2,7 @@
 //! reads as an object of strings gives the same strings.
 #![no_main]
 
-use auth_actix::parsers::{parse, Parser, RequestData};
+use auth_core::parsers::{parse, Parser, RequestData};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -3,7 +3,7 @@
 //! `multipart/form-data;`, 0xff, the body.
 #![no_main]
 
-use auth_actix::parsers::{parse, RequestData, CREDENTIAL_PARSERS};
+use auth_core::parsers::{parse, RequestData, CREDENTIAL_PARSERS};
 use drf_actix_fuzz::fields;
 use libfuzzer_sys::fuzz_target;
 

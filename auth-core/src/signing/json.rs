@@ -16,7 +16,6 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::io;
 
 use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
@@ -40,14 +39,7 @@ use crate::compat;
 /// [`SigningError::Unserializable`] when `serde_json` cannot write the value
 /// (a map whose keys are not strings or numbers, a failing `Serialize`).
 pub fn to_json<T: Serialize + ?Sized>(obj: &T) -> Result<String, SigningError> {
-    let mut out = Vec::new();
-    obj.serialize(&mut serde_json::Serializer::with_formatter(
-        &mut out,
-        PythonFormatter,
-    ))
-    .map_err(|err| SigningError::Unserializable(err.to_string()))?;
-    // Everything outside ' '..='~' was escaped, so the output is ASCII.
-    String::from_utf8(out).map_err(|err| SigningError::Unserializable(err.to_string()))
+    compat::json::dumps(obj, compat::json::non_ascii).map_err(SigningError::Unserializable)
 }
 
 /// Django's `JSONSerializer().loads(data)`: the bytes are read as latin-1
@@ -59,84 +51,6 @@ pub fn to_json<T: Serialize + ?Sized>(obj: &T) -> Result<String, SigningError> {
 pub fn from_json<T: DeserializeOwned>(data: &[u8]) -> Result<T, SigningError> {
     serde_json::from_str(&compat::latin1(data))
         .map_err(|err| SigningError::Malformed(format!("JSONDecodeError: {err}")))
-}
-
-/// Python's `repr(float)`: the shortest digits that read back as `x`, in
-/// positional notation for magnitudes from `1e-4` up to `1e16` and in
-/// exponent notation (`1e+16`, `2.5e-07`) otherwise.
-pub(crate) fn py_float_repr(x: f64) -> String {
-    if x.is_nan() {
-        return "nan".to_owned();
-    }
-    if x.is_infinite() {
-        return if x > 0.0 { "inf" } else { "-inf" }.to_owned();
-    }
-    // Rust's `{:e}` gives the same shortest digits, as `d.ddde±x`.
-    let scientific = format!("{:e}", x.abs());
-    let (mantissa, exponent) = scientific
-        .split_once('e')
-        .unwrap_or((scientific.as_str(), "0"));
-    let exponent: i32 = exponent.parse().unwrap_or(0);
-    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
-    let sign = if x.is_sign_negative() { "-" } else { "" };
-    // Where the decimal point falls within `digits`.
-    let point = exponent + 1;
-    let n = digits.len() as i32;
-    if !(-4 < point && point <= 16) {
-        let (first, rest) = digits.split_at(1);
-        let fraction = if rest.is_empty() {
-            String::new()
-        } else {
-            format!(".{rest}")
-        };
-        let exp_sign = if exponent < 0 { '-' } else { '+' };
-        return format!("{sign}{first}{fraction}e{exp_sign}{:02}", exponent.abs());
-    }
-    if point <= 0 {
-        format!(
-            "{sign}0.{}{digits}",
-            "0".repeat(point.unsigned_abs() as usize)
-        )
-    } else if point >= n {
-        format!("{sign}{digits}{}.0", "0".repeat((point - n) as usize))
-    } else {
-        let (whole, fraction) = digits.split_at(point as usize);
-        format!("{sign}{whole}.{fraction}")
-    }
-}
-
-/// `serde_json`'s compact output with Python's `ensure_ascii` escapes and
-/// float `repr`.
-struct PythonFormatter;
-
-impl serde_json::ser::Formatter for PythonFormatter {
-    fn write_f64<W: ?Sized + io::Write>(&mut self, writer: &mut W, value: f64) -> io::Result<()> {
-        writer.write_all(py_float_repr(value).as_bytes())
-    }
-
-    fn write_f32<W: ?Sized + io::Write>(&mut self, writer: &mut W, value: f32) -> io::Result<()> {
-        self.write_f64(writer, f64::from(value))
-    }
-
-    fn write_string_fragment<W: ?Sized + io::Write>(
-        &mut self,
-        writer: &mut W,
-        fragment: &str,
-    ) -> io::Result<()> {
-        let mut start = 0;
-        for (i, c) in fragment.char_indices() {
-            if (' '..='~').contains(&c) {
-                continue;
-            }
-            writer.write_all(&fragment.as_bytes()[start..i])?;
-            let mut units = [0u16; 2];
-            for unit in c.encode_utf16(&mut units) {
-                write!(writer, "\\u{unit:04x}")?;
-            }
-            start = i + c.len_utf8();
-        }
-        writer.write_all(&fragment.as_bytes()[start..])
-    }
 }
 
 /// A JSON value as Python's `json` module holds it: objects keep their

@@ -10,8 +10,9 @@ use miniz_oxide::inflate::TINFLStatus;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::json::{from_json, py_float_repr, to_json};
+use super::json::{from_json, to_json};
 use super::{b62_decode, b62_encode, b64_decode, b64_encode, Algorithm, SecretKey};
+use crate::compat::py_float_repr;
 use crate::crypto;
 
 /// The default salt of [`Signer`]: Django's `'%s.%s' % (module, class name)`.

@@ -8,8 +8,8 @@ use std::time::Duration;
 use proptest::prelude::*;
 use serde_json::Value;
 
-use super::json::py_float_repr;
 use super::*;
+use crate::compat::py_float_repr;
 
 const VECTORS: &str = include_str!("../../tests/fixtures/django_signing_vectors.json");
 const SAMPLES: &str = include_str!("../../tests/fixtures/rust_signing_samples.json");

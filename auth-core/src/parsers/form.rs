@@ -1,13 +1,13 @@
 //! Form bodies: Django's `QueryDict` for `application/x-www-form-urlencoded`
 //! and Django's `MultiPartParser` for `multipart/form-data` (text fields).
 
-use auth_core::error::AuthError;
+use crate::error::AuthError;
 
 use super::{
     too_many_fields, Charset, MediaType, PyString, RequestData, Value, MAX_FORM_FIELDS,
     MAX_FORM_FILES,
 };
-use auth_core::compat::latin1;
+use crate::compat::latin1;
 
 /// Bytes as text in `charset`; UTF-8 with replacement characters.
 pub(super) fn decode(bytes: &[u8], charset: Charset) -> String {

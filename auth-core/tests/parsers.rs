@@ -4,8 +4,8 @@
 //! value of the same Python type, and JSON numbers become the strings
 //! Python's `str(float)` writes.
 
-use auth_actix::fields::py_float_repr;
-use auth_actix::parsers::{parse, Parser, RequestData};
+use auth_core::compat::py_float_repr;
+use auth_core::parsers::{parse, Parser, RequestData};
 use serde_json::Value;
 
 fn fixture() -> Value {
@@ -17,6 +17,16 @@ pub fn latin1_bytes(text: &str) -> Vec<u8> {
     text.chars()
         .map(|c| u8::try_from(u32::from(c)).expect("latin-1"))
         .collect()
+}
+
+/// Fails with every mismatch with DRF, one a line.
+pub fn assert_no_mismatches(failures: &[String]) {
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -41,12 +51,7 @@ fn json_bodies_parse_as_drf_parses_them() {
             failures.push(format!("{:?}: got {got:?}, DRF {want:?}", case["body"]));
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} mismatches:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert_no_mismatches(&failures);
 }
 
 #[test]

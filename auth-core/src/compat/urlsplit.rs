@@ -1,10 +1,20 @@
-//! Python's `urllib.parse.urlsplit` and `SplitResult.geturl`, as Django's CSRF
-//! checks use them (CPython 3.11.4 and later, 3.12, 3.13).
+//! Python's `urllib.parse.urlsplit` and `SplitResult.geturl` (CPython 3.11.4
+//! and later, 3.12, 3.13), for every check that reads a URL as Django does.
 //!
-//! Which parts Django reads: the scheme and the network location of `Origin`
+//! Django's CSRF checks read the scheme and the network location of `Origin`
 //! and `Referer` and of the trusted origins, whether parsing raised
 //! `ValueError` (a malformed referer, an unverified origin), and the
-//! reassembled URL in the bad-referer reason.
+//! reassembled URL in the bad-referer reason; a redirect URI check reads the
+//! same parts.
+//!
+//! ```
+//! use auth_core::compat::urlsplit::{urlsplit, InvalidUrl};
+//!
+//! let url = urlsplit("HTTPS://example.com:8000/a?b#c").unwrap();
+//! assert_eq!((url.scheme.as_str(), url.netloc.as_str()), ("https", "example.com:8000"));
+//! assert_eq!(url.geturl(), "https://example.com:8000/a?b#c");
+//! assert_eq!(urlsplit("http://[::1"), Err(InvalidUrl));
+//! ```
 
 use std::net::Ipv6Addr;
 
@@ -52,20 +62,25 @@ const USES_NETLOC: &[&str] = &[
 
 /// Python's `ValueError` from `urlsplit`: the URL cannot be split.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct InvalidUrl;
+pub struct InvalidUrl;
 
 /// Python's `SplitResult`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct SplitUrl {
+pub struct SplitUrl {
+    /// The scheme, lower-cased (empty when there is none).
     pub scheme: String,
+    /// The network location (`user@host:port`), as written.
     pub netloc: String,
+    /// The path.
     pub path: String,
+    /// The query, without its `?`.
     pub query: String,
+    /// The fragment, without its `#`.
     pub fragment: String,
 }
 
 /// `urlsplit(url)` with Python's defaults (`scheme=''`, `allow_fragments=True`).
-pub(crate) fn urlsplit(url: &str) -> Result<SplitUrl, InvalidUrl> {
+pub fn urlsplit(url: &str) -> Result<SplitUrl, InvalidUrl> {
     let url: String = url
         .trim_start_matches(is_c0_control_or_space)
         .chars()
@@ -115,7 +130,7 @@ pub(crate) fn urlsplit(url: &str) -> Result<SplitUrl, InvalidUrl> {
 impl SplitUrl {
     /// `SplitResult.geturl()`, i.e. `urlunsplit`: empty query and fragment are
     /// dropped with their `?` and `#`.
-    pub(crate) fn geturl(&self) -> String {
+    pub fn geturl(&self) -> String {
         let netloc = if !self.netloc.is_empty() {
             Some(self.netloc.as_str())
         } else if !self.scheme.is_empty()
