@@ -538,12 +538,11 @@ pub fn set_cookie_value(secret: &CsrfSecret, config: &CsrfConfig, now: SystemTim
     }
     if let Some(age) = config.cookie_age {
         // An HTTP date ends with the year 9999 (and `HttpDate` panics after it).
-        const LATEST: u64 = 253_402_300_799; // 9999-12-31T23:59:59Z
         let secs = now
             .duration_since(SystemTime::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs())
             .saturating_add(age)
-            .min(LATEST);
+            .min(crate::http::LATEST_HTTP_DATE);
         let expires = SystemTime::UNIX_EPOCH + Duration::from_secs(secs);
         cookie.push_str(&format!("; expires={}", HttpDate::from(expires)));
     }

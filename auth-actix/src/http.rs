@@ -61,6 +61,10 @@ pub(crate) fn disallowed_host(request: &HttpRequest, site: &SiteSettings) -> Opt
     )
 }
 
+/// The last second an HTTP date can name (9999-12-31T23:59:59Z), in seconds
+/// since the Unix epoch: where a cookie's `Expires` stops.
+pub(crate) const LATEST_HTTP_DATE: u64 = 253_402_300_799;
+
 /// Marks a request whose session was read or written: its response gets
 /// `Vary: Cookie` (Django's `SessionMiddleware`).
 #[derive(Clone, Copy)]

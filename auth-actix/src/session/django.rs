@@ -451,7 +451,7 @@ async fn finish<B>(
     let mut cookie = cookie_base(config, value);
     if !expire_at_browser_close(&data, config.expire_at_browser_close) {
         // An HTTP date ends with the year 9999; a huge `_session_expiry` stops there.
-        let latest = OffsetDateTime::from_unix_timestamp(253_402_300_799)
+        let latest = OffsetDateTime::from_unix_timestamp(crate::http::LATEST_HTTP_DATE as i64)
             .unwrap_or(OffsetDateTime::UNIX_EPOCH);
         let expires = OffsetDateTime::now_utc()
             .checked_add(CookieDuration::seconds(age))

@@ -43,7 +43,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use crate::crypto;
@@ -184,19 +184,10 @@ impl fmt::Debug for DjangoSessionDb {
     }
 }
 
-/// The latest `expire_date` every backend stores.
-fn latest_expiry() -> NaiveDateTime {
-    NaiveDate::from_ymd_opt(9999, 12, 31)
-        .and_then(|d| d.and_hms_opt(23, 59, 59))
-        .unwrap_or(NaiveDateTime::MAX)
-}
-
-/// Django's `get_expiry_date`: now plus `age`.
+/// Django's `get_expiry_date`: now plus `age` (at most the last second a
+/// `datetime(6)` column holds, on every backend).
 fn expire_date(now: NaiveDateTime, age: Duration) -> NaiveDateTime {
-    TimeDelta::from_std(age)
-        .ok()
-        .and_then(|age| now.checked_add_signed(age))
-        .map_or(latest_expiry(), |t| t.min(latest_expiry()))
+    super::capped_expiry(now, age, super::last_datetime())
 }
 
 impl DjangoSessionDb {
@@ -298,6 +289,7 @@ impl DjangoSessionDb {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeDelta;
 
     #[test]
     fn keys_are_djangos() {
@@ -362,6 +354,6 @@ mod tests {
     fn expiry_is_capped() {
         let now = now_utc();
         assert_eq!(expire_date(now, Duration::from_secs(10)), now + TimeDelta::seconds(10));
-        assert_eq!(expire_date(now, Duration::MAX), latest_expiry());
+        assert_eq!(expire_date(now, Duration::MAX), super::super::last_datetime());
     }
 }

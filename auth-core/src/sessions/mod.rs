@@ -166,19 +166,29 @@ struct NewSessionRow<'a> {
 /// UTC (later values arrive as NULL); the other backends take any date up to
 /// 9999.
 fn latest_expiry(backend: Backend) -> NaiveDateTime {
-    let (date, time) = match backend {
-        Backend::Mysql => (NaiveDate::from_ymd_opt(2038, 1, 19), (3, 14, 7)),
-        Backend::Sqlite | Backend::Postgres => {
-            (NaiveDate::from_ymd_opt(9999, 12, 31), (23, 59, 59))
-        }
-    };
-    date.and_then(|d| d.and_hms_opt(time.0, time.1, time.2))
+    match backend {
+        Backend::Mysql => NaiveDate::from_ymd_opt(2038, 1, 19)
+            .and_then(|d| d.and_hms_opt(3, 14, 7))
+            .unwrap_or(NaiveDateTime::MAX),
+        Backend::Sqlite | Backend::Postgres => last_datetime(),
+    }
+}
+
+/// 9999-12-31 23:59:59, the last second a `datetime` column of every
+/// backend stores.
+pub(super) fn last_datetime() -> NaiveDateTime {
+    NaiveDate::from_ymd_opt(9999, 12, 31)
+        .and_then(|d| d.and_hms_opt(23, 59, 59))
         .unwrap_or(NaiveDateTime::MAX)
 }
 
 /// `now + ttl`, clamped to what `backend` can store.
 fn expiry(backend: Backend, now: NaiveDateTime, ttl: Duration) -> NaiveDateTime {
-    let latest = latest_expiry(backend);
+    capped_expiry(now, ttl, latest_expiry(backend))
+}
+
+/// `now + ttl`, at most `latest`.
+pub(super) fn capped_expiry(now: NaiveDateTime, ttl: Duration, latest: NaiveDateTime) -> NaiveDateTime {
     TimeDelta::from_std(ttl)
         .ok()
         .and_then(|ttl| now.checked_add_signed(ttl))
