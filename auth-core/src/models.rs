@@ -219,24 +219,9 @@ pub fn validate_username(username: &str) -> Result<(), Vec<String>> {
     }
 }
 
-/// Whether `c` matches Python's `[\w.@+-]` for a `str` pattern: `\w` is
-/// `str.isalnum()` (general category L[ultmo], or any Numeric_Type) or `_`.
+/// Whether `c` matches Python's `[\w.@+-]` for a `str` pattern.
 fn is_username_char(c: char) -> bool {
-    use icu_properties::props::{GeneralCategory, NumericType};
-    use icu_properties::CodePointMapData;
-
-    if c.is_ascii() {
-        return c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '@' | '+' | '-');
-    }
-    let letter = matches!(
-        CodePointMapData::<GeneralCategory>::new().get(c),
-        GeneralCategory::UppercaseLetter
-            | GeneralCategory::LowercaseLetter
-            | GeneralCategory::TitlecaseLetter
-            | GeneralCategory::ModifierLetter
-            | GeneralCategory::OtherLetter
-    );
-    letter || CodePointMapData::<NumericType>::new().get(c) != NumericType::None
+    matches!(c, '_' | '.' | '@' | '+' | '-') || crate::compat::py_isalnum(c)
 }
 
 /// Django's `AbstractBaseUser.normalize_username`: Unicode NFKC, so that

@@ -53,7 +53,7 @@
 use std::fmt::{self, Write as _};
 use std::str::FromStr;
 
-use chrono::{DateTime, Datelike, Offset, Timelike, Utc};
+use chrono::{DateTime, Datelike, NaiveDateTime, Offset, Timelike, Utc};
 use serde::Serialize;
 
 use crate::compat::json;
@@ -203,6 +203,13 @@ impl TimeZone {
     /// The zone's IANA name.
     pub fn name(&self) -> &'static str {
         self.0.name()
+    }
+
+    /// The wall-clock time in this zone at the instant `value`: what
+    /// Python's `datetime.now()` returns in a Django process, whose `TZ`
+    /// environment variable Django sets to `TIME_ZONE`.
+    pub fn local(&self, value: &DateTime<Utc>) -> NaiveDateTime {
+        value.with_timezone(&self.0).naive_local()
     }
 }
 

@@ -7,6 +7,7 @@ extern crate auth_testkit;
 
 mod common;
 
+mod accounts;
 mod body_strategies;
 mod commands;
 mod conformance;

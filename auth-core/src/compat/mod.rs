@@ -11,6 +11,43 @@ pub fn py_isspace(c: char) -> bool {
     c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
 }
 
+/// Python's `str.isalnum()` for one character, which is also what a `str`
+/// pattern's `\w` matches (besides `_`): general category L[ultmo], or any
+/// Numeric_Type (decimal, digit or numeric).
+pub fn py_isalnum(c: char) -> bool {
+    use icu_properties::props::{GeneralCategory, NumericType};
+    use icu_properties::CodePointMapData;
+
+    if c.is_ascii() {
+        return c.is_ascii_alphanumeric();
+    }
+    let letter = matches!(
+        CodePointMapData::<GeneralCategory>::new().get(c),
+        GeneralCategory::UppercaseLetter
+            | GeneralCategory::LowercaseLetter
+            | GeneralCategory::TitlecaseLetter
+            | GeneralCategory::ModifierLetter
+            | GeneralCategory::OtherLetter
+    );
+    letter || CodePointMapData::<NumericType>::new().get(c) != NumericType::None
+}
+
+/// Python's `str.isdigit()`: not empty, and every character has a digit
+/// value (Numeric_Type Decimal or Digit: `٣`, `²` and `①` are digits, `½` and
+/// `Ⅻ` are not). Neither `char::is_ascii_digit` nor `char::is_numeric` is
+/// this.
+pub fn py_isdigit(s: &str) -> bool {
+    use icu_properties::props::NumericType;
+    use icu_properties::CodePointMapData;
+
+    let numeric = CodePointMapData::<NumericType>::new();
+    !s.is_empty()
+        && s.chars().all(|c| {
+            c.is_ascii_digit()
+                || matches!(numeric.get(c), NumericType::Decimal | NumericType::Digit)
+        })
+}
+
 /// Python's `str.strip()`.
 pub fn py_strip(s: &str) -> &str {
     s.trim_matches(py_isspace)
