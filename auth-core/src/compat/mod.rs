@@ -12,7 +12,7 @@ pub fn py_isspace(c: char) -> bool {
 }
 
 /// Python's `str.isalnum()` for one character, which is also what a `str`
-/// pattern's `\w` matches (besides `_`): general category L[ultmo], or any
+/// pattern's `\w` matches (besides `_`): general category `L[ultmo]`, or any
 /// Numeric_Type (decimal, digit or numeric).
 pub fn py_isalnum(c: char) -> bool {
     use icu_properties::props::{GeneralCategory, NumericType};
