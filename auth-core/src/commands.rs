@@ -22,6 +22,7 @@
 //! | `createsuperuser <username>` (or `--username U`) `[--password-stdin] [--email E] [--noinput]` | same, staff and superuser | `Superuser created successfully.` |
 //! | `changepassword <username>` | sets a new password | `Password changed successfully for user '<u>'` |
 //! | `create-token [-r\|--reset] <username>` (alias `drf_create_token`) | DRF's `drf_create_token` | `Generated token <key> for user <u>` |
+//! | `purge-tokens` (with a token family: `knox`) | deletes the expired tokens of every token family compiled in | `Deleted <n> expired knox tokens.`, one line per family |
 //! | `clearsessions` | deletes expired rows of both session tables, `actix_auth_session` and Django's `django_session` (Django's `clearsessions`) | nothing |
 //! | `grant <username> <app_label>.<codename>` | grants a permission to a user (Django's `user.user_permissions.add`) | `Granted <permission> to user '<u>'.` |
 //! | `grant-group <group> <app_label>.<codename>` | grants a permission to a group, creating the group if missing | `Granted <permission> to group '<g>'.` |
@@ -261,7 +262,26 @@ const SUPERUSER_OPTIONS: &[Opt] = &[
 /// The commands of every feature compiled in, in the order `help` lists
 /// them: the core's, then each family's (a family adds its slice here,
 /// behind its feature). Names and aliases are unique across all of them.
-const COMMAND_SETS: &[&[Command]] = &[CORE_COMMANDS];
+const COMMAND_SETS: &[&[Command]] = &[
+    CORE_COMMANDS,
+    #[cfg(feature = "knox")]
+    TOKEN_COMMANDS,
+];
+
+/// The commands of the families with expiring tokens (compiled in with any
+/// of them; a family adds its feature to the `cfg` and its purge to
+/// [`TOKEN_PURGES`](crate::purge::TOKEN_PURGES)).
+#[cfg(feature = "knox")]
+const TOKEN_COMMANDS: &[Command] = &[Command {
+    name: "purge-tokens",
+    aliases: &[],
+    args: "",
+    help: "Delete the expired tokens of every token family compiled in (knox_authtoken, ...), \
+           printing how many of each.",
+    options: &[],
+    max_positional: 0,
+    handler: purge_tokens,
+}];
 
 /// Every command compiled in.
 fn commands() -> impl Iterator<Item = &'static Command> {
@@ -762,6 +782,23 @@ fn clearsessions(
     let store = ctx.store.open()?;
     SessionDb::from(&store).clear_expired()?;
     crate::sessions::django::DjangoSessionDb::new(store.database().clone()).clear_expired()?;
+    Ok(())
+}
+
+/// `purge-tokens`: every family's [`TokenPurge`](crate::purge::TokenPurge),
+/// one line each: `Deleted <n> expired <what>.`
+#[cfg(feature = "knox")]
+fn purge_tokens(
+    _: &'static Command,
+    _: &Parsed,
+    ctx: &mut CommandContext<'_>,
+) -> Result<(), Failure> {
+    let store = ctx.store.open()?;
+    let now = crate::store::now_utc();
+    for purge in crate::purge::TOKEN_PURGES {
+        let deleted = store.database().run(|conn| (purge.purge)(conn, now))?;
+        writeln!(ctx.stdout, "Deleted {deleted} expired {}.", purge.what)?;
+    }
     Ok(())
 }
 

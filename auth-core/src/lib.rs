@@ -44,6 +44,7 @@ with_database! {
     pub mod identity;
     pub mod model_permissions;
     pub mod models;
+    pub mod purge;
     pub mod relations;
     pub mod sessions;
     pub mod store;
@@ -55,3 +56,7 @@ with_database! {
     pub use store::{AuthStore, StoreError};
     pub use token_cache::{DigestCache, TokenCacheConfig};
 }
+
+/// django-rest-knox 5.1.0's tokens (feature `knox`).
+#[cfg(all(feature = "knox", any(feature = "sqlite", feature = "postgres", feature = "mysql")))]
+pub mod knox;

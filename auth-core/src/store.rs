@@ -131,7 +131,7 @@ fn back_off(e: &DieselError, attempt: usize) {
 
 /// Runs `op` again when the database aborted it to break a deadlock or a
 /// serialization conflict (MySQL/MariaDB InnoDB, PostgreSQL).
-fn retry_conflicts<T>(mut op: impl FnMut() -> Result<T, StoreError>) -> Result<T, StoreError> {
+pub(crate) fn retry_conflicts<T>(mut op: impl FnMut() -> Result<T, StoreError>) -> Result<T, StoreError> {
     let mut attempt = 1;
     loop {
         match op() {

@@ -65,9 +65,36 @@ pub const CORE: MigrationSet = MigrationSet {
     mysql: || CORE_MYSQL,
 };
 
+#[cfg(all(feature = "knox", feature = "sqlite"))]
+const KNOX_SQLITE: EmbeddedMigrations =
+    diesel_migrations::embed_migrations!("migrations/knox/sqlite");
+#[cfg(all(feature = "knox", feature = "postgres"))]
+const KNOX_POSTGRES: EmbeddedMigrations =
+    diesel_migrations::embed_migrations!("migrations/knox/postgres");
+#[cfg(all(feature = "knox", feature = "mysql"))]
+const KNOX_MYSQL: EmbeddedMigrations =
+    diesel_migrations::embed_migrations!("migrations/knox/mysql");
+
+/// django-rest-knox's `knox_authtoken` (feature `knox`), versions
+/// `2026-12-05-1000xx`.
+#[cfg(feature = "knox")]
+pub const KNOX: MigrationSet = MigrationSet {
+    name: "knox",
+    #[cfg(feature = "sqlite")]
+    sqlite: || KNOX_SQLITE,
+    #[cfg(feature = "postgres")]
+    postgres: || KNOX_POSTGRES,
+    #[cfg(feature = "mysql")]
+    mysql: || KNOX_MYSQL,
+};
+
 /// The sets `migrate` runs, in order: the core first, then each family
 /// compiled in (a family adds its set here, behind its feature).
-pub const SETS: &[MigrationSet] = &[CORE];
+pub const SETS: &[MigrationSet] = &[
+    CORE,
+    #[cfg(feature = "knox")]
+    KNOX,
+];
 
 fn migration_error(e: impl std::fmt::Display) -> StoreError {
     StoreError::Migration(e.to_string())

@@ -142,6 +142,32 @@ diesel::table! {
     }
 }
 
+#[cfg(feature = "knox")]
+diesel::table! {
+    /// django-rest-knox's `knox.AuthToken` (feature `knox`): see
+    /// [`crate::knox`].
+    knox_authtoken (digest) {
+        /// Lowercase hex SHA-512 of the token (the token itself is never stored).
+        #[max_length = 128]
+        digest -> Varchar,
+        /// When the token was made, UTC.
+        created -> Timestamp,
+        /// The owner.
+        user_id -> Integer,
+        /// When the token stops working, UTC; `NULL`: never.
+        expiry -> Nullable<Timestamp>,
+        /// The token's first 15 characters (its prefix included): what a
+        /// lookup searches by.
+        #[max_length = 25]
+        token_key -> Varchar,
+    }
+}
+
+#[cfg(feature = "knox")]
+diesel::joinable!(knox_authtoken -> auth_user (user_id));
+#[cfg(feature = "knox")]
+diesel::allow_tables_to_appear_in_same_query!(knox_authtoken, auth_user);
+
 diesel::allow_tables_to_appear_in_same_query!(
     auth_user,
     authtoken_token,
