@@ -40,6 +40,16 @@
 //! | `/throttle/scoped/`, `/throttle/scoped-2/` | Basic | AllowAny | ScopedRateThrottle, scope `burst` (one budget for both) |
 //! | `/throttle/combined/` | Basic | AllowAny | AnonRateThrottle, ScopedRateThrottle with scope `burst` |
 //!
+//! django-rest-knox (knox's defaults but `TOKEN_LIMIT_PER_USER = 3`; datetimes in UTC):
+//!
+//! | path | authentication | permission | answers |
+//! |---|---|---|---|
+//! | `/knox/login/` | Basic | IsAuthenticated | `POST`: `{"expiry": "…Z", "token": "<token>"}`, or 403 `{"error": "Maximum amount of tokens allowed per user exceeded."}` |
+//! | `/knox/logout/`, `/knox/logoutall/` | knox's token | IsAuthenticated | `POST`: 204 |
+//! | `/knox/` | knox's token | IsAuthenticated | `{"user": "<username>", "auth": "<token_key>"}` for `GET`, `POST`, `PUT`, `PATCH` |
+//! | `/knox/tokens/` | knox's token | IsAuthenticated | `GET`: the caller's tokens (the device list) |
+//! | `/knox/tokens/<id>/` | knox's token | IsAuthenticated | `DELETE`: 204, or 404 for an id that is not the caller's |
+//!
 //! `/api-token-auth/` is DRF's `obtain_auth_token`: `POST {"username", "password"}` (JSON,
 //! urlencoded or multipart) answers `{"token": "<key>"}`. `/csrf/` answers
 //! `{"csrftoken": "<masked token>"}` and sets the `csrftoken` cookie; `/login/` (a `POST`
@@ -64,6 +74,7 @@ use auth_actix::csrf::CsrfConfig;
 use auth_actix::prelude::*;
 use auth_actix::session::{self, DieselSessionStore};
 use auth_actix::session::{DjangoSessions, FailClosed};
+use auth_actix::knox::{self, KnoxSettings, KnoxStore, KnoxTokenAuthentication};
 use auth_actix::views::{csrf, login, logout, obtain_auth_token};
 use auth_actix::{AuthStore, PermissionRequest, RemoteUserConfig, TrustedProxy};
 use serde::Serialize;
@@ -224,6 +235,37 @@ parity_view!(
     #[view_config(throttle_scope = "burst")]
 );
 
+/// knox's `LoginView` with `[BasicAuthentication]`: a new knox token.
+#[api_view(POST)]
+#[authentication_classes(BasicAuthentication)]
+#[permission_classes(IsAuthenticated)]
+pub async fn knox_login(request: AuthRequest) -> Result<HttpResponse, auth_actix::ApiError> {
+    knox::create_token(&request).await
+}
+
+/// knox's token authentication, authenticated users only: the user and the
+/// token's `token_key`.
+#[api_view(GET, POST, PUT, PATCH)]
+#[authentication_classes(KnoxTokenAuthentication)]
+#[permission_classes(IsAuthenticated)]
+pub async fn knox_caller(request: AuthRequest) -> HttpResponse {
+    HttpResponse::Ok().json(Caller {
+        user: request.user().to_string(),
+        auth: request
+            .auth()
+            .and_then(|auth| auth.get::<knox::KnoxToken>())
+            .map(|token| token.token_key.as_str()),
+    })
+}
+
+/// `drf_parity`'s knox settings: knox's defaults, but `TOKEN_LIMIT_PER_USER = 3`.
+pub fn knox_settings() -> KnoxSettings {
+    KnoxSettings::builder()
+        .token_limit_per_user(Some(3))
+        .build()
+        .unwrap_or_default()
+}
+
 /// The app's default authentication and permission classes.
 #[api_view(GET, POST, PUT, PATCH)]
 pub async fn default(request: AuthRequest) -> HttpResponse {
@@ -301,6 +343,12 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/throttle/scoped/", web::to(throttle_scoped))
         .route("/throttle/scoped-2/", web::to(throttle_scoped_2))
         .route("/throttle/combined/", web::to(throttle_combined))
+        .route("/knox/login/", web::to(knox_login))
+        .route("/knox/logout/", web::to(knox::logout))
+        .route("/knox/logoutall/", web::to(knox::logoutall))
+        .route("/knox/", web::to(knox_caller))
+        .route("/knox/tokens/", web::to(knox::tokens))
+        .route("/knox/tokens/{id}/", web::to(knox::revoke_token))
         .service(obtain_auth_token)
         .service(web::resource("/csrf/").to(csrf))
         .service(web::resource("/login/").to(login))
@@ -374,6 +422,7 @@ pub struct Parity {
     django: DjangoSessions,
     options: SessionOptions,
     key: Key,
+    knox: KnoxStore,
 }
 
 impl Parity {
@@ -394,6 +443,7 @@ impl Parity {
             _ => DjangoSessions::db(store.database().clone()),
         };
         Ok(Parity {
+            knox: KnoxStore::new(store.database().clone(), knox_settings()),
             sessions: DieselSessionStore::from(&store),
             django: django.cookie_secure(options.cookie_secure),
             settings: settings(store, secret, &options)?,
@@ -405,6 +455,17 @@ impl Parity {
     /// The settings in force.
     pub fn settings(&self) -> &AuthSettings {
         &self.settings
+    }
+
+    /// The knox tokens' store and settings.
+    pub fn knox(&self) -> &KnoxStore {
+        &self.knox
+    }
+
+    /// The same app with other knox settings (tests move the clock).
+    pub fn with_knox(mut self, knox: KnoxStore) -> Self {
+        self.knox = knox;
+        self
     }
 
     /// One worker's app.
@@ -422,6 +483,7 @@ impl Parity {
         let ours = self.options.engine == SessionEngine::Ours;
         App::new()
             .app_data(self.settings.clone())
+            .app_data(self.knox.clone())
             .wrap(Condition::new(
                 ours,
                 session::django_defaults(self.sessions.clone(), self.key.clone())

@@ -55,6 +55,7 @@ pub use config::AuthenticationConfig;
 pub use remote_user::{RemoteUserAuthentication, RemoteUserConfig, TrustedProxy};
 pub use session::SessionAuthentication;
 pub use token::{keyword, Keyword, TokenAuthentication, TokenStore};
+pub(crate) use token::keyword_matches;
 
 /// What an authentication class returns.
 pub type AuthResult = Result<Option<Authenticated>, AuthError>;

@@ -96,7 +96,7 @@ impl<K: Keyword> TokenAuthentication<K> {
 
 /// `parts[0].lower() == keyword.lower().encode()`: the header side is
 /// lowered as ASCII only (Python `bytes.lower()`), the keyword fully.
-fn keyword_matches(given: &[u8], keyword: &str) -> bool {
+pub(crate) fn keyword_matches(given: &[u8], keyword: &str) -> bool {
     if keyword.is_ascii() {
         return given.eq_ignore_ascii_case(keyword.as_bytes());
     }

@@ -17,15 +17,11 @@ pub type Clock = Arc<dyn Fn() -> NaiveDateTime + Send + Sync>;
 /// How `expiry` is written in the login response (knox's
 /// `EXPIRY_DATETIME_FORMAT`).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[non_exhaustive]
 pub enum ExpiryFormat {
     /// DRF's `DATETIME_FORMAT` default, `'iso-8601'` (knox's default): in
     /// the site's `TIME_ZONE`, `Z` for UTC, microseconds when not zero.
     #[default]
     Iso8601,
-    /// A `strftime` pattern (chrono's, which shares Python's common
-    /// directives), applied to the expiry in the site's `TIME_ZONE`.
-    Strftime(String),
 }
 
 /// django-rest-knox's settings (`REST_KNOX`), knox 5.1.0's defaults:

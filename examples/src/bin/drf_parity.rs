@@ -9,6 +9,7 @@
 //! drf_parity grant <username> <app_label>.<codename>
 //! drf_parity grant-group <group> <app_label>.<codename>
 //! drf_parity join-group <username> <group>
+//! drf_parity purge-tokens             delete expired knox tokens, printing how many
 //! drf_parity help                     every command
 //! ```
 //!
