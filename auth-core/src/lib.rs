@@ -58,5 +58,8 @@ with_database! {
 }
 
 /// django-rest-knox 5.1.0's tokens (feature `knox`).
-#[cfg(all(feature = "knox", any(feature = "sqlite", feature = "postgres", feature = "mysql")))]
+#[cfg(all(
+    feature = "knox",
+    any(feature = "sqlite", feature = "postgres", feature = "mysql")
+))]
 pub mod knox;

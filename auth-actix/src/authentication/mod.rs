@@ -54,8 +54,8 @@ pub use basic::{BasicAuthentication, BasicConfig};
 pub use config::AuthenticationConfig;
 pub use remote_user::{RemoteUserAuthentication, RemoteUserConfig, TrustedProxy};
 pub use session::SessionAuthentication;
-pub use token::{keyword, Keyword, TokenAuthentication, TokenStore};
 pub(crate) use token::keyword_matches;
+pub use token::{keyword, Keyword, TokenAuthentication, TokenStore};
 
 /// What an authentication class returns.
 pub type AuthResult = Result<Option<Authenticated>, AuthError>;

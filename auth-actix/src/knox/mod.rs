@@ -56,9 +56,9 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use auth_core::error::{messages, AuthError};
 use auth_core::identity::{Auth, Authenticated};
 use auth_core::knox::{ExpiryFormat, TOKEN_LIMIT_MESSAGE};
+use auth_core::permissions::IsAuthenticated;
 use auth_core::render::{self, datetime_to_representation};
 use auth_core::{StoreError, User};
-use auth_core::permissions::IsAuthenticated;
 use auth_macros::api_view;
 use chrono::NaiveDateTime;
 use serde::Serialize;
@@ -240,7 +240,10 @@ fn current_token(request: &AuthRequest) -> Result<&KnoxToken, AuthError> {
 
 /// The user of a view behind `IsAuthenticated`.
 fn current_user(request: &AuthRequest) -> Result<&User, AuthError> {
-    request.user().user().ok_or_else(AuthError::not_authenticated)
+    request
+        .user()
+        .user()
+        .ok_or_else(AuthError::not_authenticated)
 }
 
 /// knox's `LoginView`: `POST` with credentials for the app's default
@@ -260,7 +263,9 @@ pub async fn login(request: AuthRequest) -> Result<HttpResponse, ApiError> {
 pub async fn logout(request: AuthRequest) -> Result<HttpResponse, ApiError> {
     let store = KnoxStore::get(&request)?.clone();
     let digest = current_token(&request)?.digest.clone();
-    run_query(move || store.delete(&digest)).await.map_err(AuthError::from)?;
+    run_query(move || store.delete(&digest))
+        .await
+        .map_err(AuthError::from)?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -271,7 +276,9 @@ pub async fn logout(request: AuthRequest) -> Result<HttpResponse, ApiError> {
 pub async fn logoutall(request: AuthRequest) -> Result<HttpResponse, ApiError> {
     let store = KnoxStore::get(&request)?.clone();
     let user_id = current_user(&request)?.id;
-    run_query(move || store.delete_all(user_id)).await.map_err(AuthError::from)?;
+    run_query(move || store.delete_all(user_id))
+        .await
+        .map_err(AuthError::from)?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -318,7 +325,11 @@ pub async fn tokens(request: AuthRequest) -> Result<HttpResponse, ApiError> {
 pub async fn revoke_token(request: AuthRequest) -> Result<HttpResponse, ApiError> {
     let store = KnoxStore::get(&request)?.clone();
     let user_id = current_user(&request)?.id;
-    let id = request.match_info().get("id").unwrap_or_default().to_owned();
+    let id = request
+        .match_info()
+        .get("id")
+        .unwrap_or_default()
+        .to_owned();
     let deleted = run_query(move || store.delete_by_id(user_id, &id))
         .await
         .map_err(AuthError::from)?;

@@ -124,7 +124,9 @@ mod tests {
     fn tokens_are_knoxs() {
         let token = generate_token("");
         assert_eq!(token.len(), 64);
-        assert!(token.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+        assert!(token
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
         assert_ne!(token, generate_token(""));
         let prefixed = generate_token("app_");
         assert_eq!(prefixed.len(), 68);

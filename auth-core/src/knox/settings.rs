@@ -272,7 +272,10 @@ mod tests {
 
     #[test]
     fn prefix_is_checked() {
-        assert!(KnoxSettings::builder().token_prefix("0123456789").build().is_ok());
+        assert!(KnoxSettings::builder()
+            .token_prefix("0123456789")
+            .build()
+            .is_ok());
         assert_eq!(
             KnoxSettings::builder()
                 .token_prefix("0123456789a")
@@ -282,6 +285,9 @@ mod tests {
             "Illegal TOKEN_PREFIX length"
         );
         assert!(KnoxSettings::builder().token_prefix("a b").build().is_err());
-        assert!(KnoxSettings::builder().auth_header_prefix("").build().is_err());
+        assert!(KnoxSettings::builder()
+            .auth_header_prefix("")
+            .build()
+            .is_err());
     }
 }

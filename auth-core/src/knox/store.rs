@@ -278,7 +278,9 @@ impl KnoxStore {
                 Ok(Some(true)) => return Ok(Some(NewKnoxToken { token, row })),
                 Ok(Some(false)) => return Ok(None),
                 Ok(None) => return Err(StoreError::UserNotFound),
-                Err(StoreError::Database(e)) if is_unique_violation(&e) && attempt < MAX_ATTEMPTS => {
+                Err(StoreError::Database(e))
+                    if is_unique_violation(&e) && attempt < MAX_ATTEMPTS =>
+                {
                     attempt += 1;
                 }
                 Err(StoreError::Database(diesel::result::Error::DatabaseError(
@@ -308,12 +310,11 @@ impl KnoxStore {
         let key = token_key(token);
         let digest = hash_token(token);
         let mut conn = self.db.connection()?;
-        let rows: Vec<(KnoxToken, User)> =
-            db::on_backend!(&mut *conn, |c| knox_authtoken::table
-                .inner_join(auth_user::table)
-                .filter(knox_authtoken::token_key.eq(key))
-                .select((KnoxToken::as_select(), User::as_select()))
-                .load(c)?);
+        let rows: Vec<(KnoxToken, User)> = db::on_backend!(&mut *conn, |c| knox_authtoken::table
+            .inner_join(auth_user::table)
+            .filter(knox_authtoken::token_key.eq(key))
+            .select((KnoxToken::as_select(), User::as_select()))
+            .load(c)?);
         // Every candidate compared, the match remembered without stopping.
         let mut found = None;
         for (i, (row, _)) in rows.iter().enumerate() {
@@ -357,7 +358,8 @@ impl KnoxStore {
         }
         row.expiry = Some(new_expiry);
         let delta = new_expiry - current;
-        let interval = TimeDelta::from_std(self.settings.min_refresh_interval).unwrap_or(TimeDelta::MAX);
+        let interval =
+            TimeDelta::from_std(self.settings.min_refresh_interval).unwrap_or(TimeDelta::MAX);
         if delta > interval {
             diesel::update(knox_authtoken::table.find(&row.digest))
                 .set(knox_authtoken::expiry.eq(new_expiry))
@@ -392,7 +394,10 @@ impl KnoxStore {
             .select(KnoxToken::as_select())
             .order((knox_authtoken::created.asc(), knox_authtoken::digest.asc()))
             .load(&mut *conn)?;
-        Ok(rows.into_iter().filter(|row| !row.is_expired(now)).collect())
+        Ok(rows
+            .into_iter()
+            .filter(|row| !row.is_expired(now))
+            .collect())
     }
 
     /// Revokes the user's token whose [`KnoxToken::id`] is `id`; `false`
@@ -461,14 +466,20 @@ mod tests {
     fn expired_tokens_are_refused_and_deleted() {
         let (knox, clock, user) = store(KnoxSettings::builder());
         let new = knox.create(user.id).unwrap().unwrap();
-        assert_eq!(new.row().expiry, Some(new.row().created + TimeDelta::hours(10)));
+        assert_eq!(
+            new.row().expiry,
+            Some(new.row().created + TimeDelta::hours(10))
+        );
         clock.store(36_000, Ordering::SeqCst);
         // Still good at the instant of its expiry (knox: expiry < now).
         assert!(knox.authenticate(new.token()).unwrap().is_some());
         clock.store(36_001, Ordering::SeqCst);
         assert!(knox.authenticate(new.token()).unwrap().is_none());
         clock.store(0, Ordering::SeqCst);
-        assert!(knox.authenticate(new.token()).unwrap().is_none(), "the row is gone");
+        assert!(
+            knox.authenticate(new.token()).unwrap().is_none(),
+            "the row is gone"
+        );
     }
 
     #[test]
@@ -570,7 +581,10 @@ mod tests {
             .unwrap();
         let knox = KnoxStore::new(
             db,
-            KnoxSettings::builder().token_limit_per_user(Some(3)).build().unwrap(),
+            KnoxSettings::builder()
+                .token_limit_per_user(Some(3))
+                .build()
+                .unwrap(),
         );
         let handles: Vec<_> = (0..16)
             .map(|_| {
