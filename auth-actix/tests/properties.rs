@@ -194,6 +194,54 @@ proptest! {
 }
 
 // ----------------------------------------------------------------------------
+// knox's header (`auth_actix::knox::parse_header`).
+
+#[cfg(feature = "knox")]
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(cases(512)))]
+
+    /// Any token of non-space characters comes back as it was sent, under
+    /// the keyword in any case.
+    #[test]
+    fn knox_round_trip(
+        token in "[^ \t\n\u{b}\u{c}\r]{1,80}",
+        keyword in any_case("token"),
+        sep in spaces(),
+        tail in prop::option::of(spaces()),
+    ) {
+        let mut header = keyword;
+        header.extend(sep);
+        header.extend(token.as_bytes());
+        header.extend(tail.unwrap_or_default());
+        let parsed = auth_actix::knox::parse_header(&header, "Token")
+            .map(|t| t.map(str::to_owned))
+            .map_err(|e| e.to_string());
+        prop_assert_eq!(parsed, Ok(Some(token)));
+    }
+
+    /// Any header: not ours, the second word as the token, or one of knox's
+    /// messages; bytes that are not UTF-8 are `Invalid token.` (knox: 500).
+    #[test]
+    fn knox_any_header(header in header_bytes("token")) {
+        let words = py_split(&header);
+        let parsed = auth_actix::knox::parse_header(&header, "Token")
+            .map(|t| t.map(str::to_owned))
+            .map_err(|e| (e.status(), e.to_string()));
+        let ours = words.first().is_some_and(|w| w.eq_ignore_ascii_case(b"token"));
+        let expected = match words.len() {
+            _ if !ours => Ok(None),
+            1 => Err((401, TOKEN_NO_CREDENTIALS.to_owned())),
+            2 => match std::str::from_utf8(words[1]) {
+                Ok(token) => Ok(Some(token.to_owned())),
+                Err(_) => Err((401, "Invalid token.".to_owned())),
+            },
+            _ => Err((401, TOKEN_SPACES.to_owned())),
+        };
+        prop_assert_eq!(parsed, expected);
+    }
+}
+
+// ----------------------------------------------------------------------------
 // Session state.
 
 proptest! {
