@@ -15,7 +15,9 @@
 # count, so it measures the hash). /token/ is measured twice: with the default configuration and
 # with the opt-in token cache (TOKEN_CACHE_TTL=5), on a second server. /throttle/user/ is /token/'s
 # work plus UserRateThrottle (Basic tried first, then Token) with a budget too large to trip
-# (THROTTLE_RATES=user=1000000/s), on the in-process store; with REDIS_URL set, a third server keeps
+# (THROTTLE_RATES=user=1000000/s), on the in-process store; /knox/ is django-rest-knox's token
+# (KnoxTokenAuthentication + IsAuthenticated, one indexed query and one SHA-512) with a token from
+# /knox/login/, beside /token/; with REDIS_URL set, a third server keeps
 # the histories in Redis (CACHE_URL) and its /throttle/user/ and /token/ are loaded too. All servers
 # (ours, ours with the cache, ours on Redis, DRF) run at once, each round loads every endpoint of every server in turn, and every
 # ratio is between medians of the same run; the report also gives the main ratios round by round.
@@ -148,6 +150,10 @@ for path in /bare/ /open/; do expect_ok "$OURS_URL$path" ""; done
 expect_ok "$OURS_URL/token/" "$TOKEN_HEADER"
 expect_ok "$OURS_URL/throttle/user/" "$TOKEN_HEADER"
 expect_ok "$OURS_URL/basic/" "$BASIC_HEADER"
+KNOX_TOKEN=$(curl -s -X POST -H "$BASIC_HEADER" "$OURS_URL/knox/login/" |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')
+KNOX_HEADER="Authorization: Token $KNOX_TOKEN"
+expect_ok "$OURS_URL/knox/" "$KNOX_HEADER"
 expect_ok "$CACHED_URL/token/" "$TOKEN_HEADER"
 if ((WITH_DRF)); then
     # shellcheck source=scripts/bench/drf.sh
@@ -165,6 +171,7 @@ fi
 cheap="ours/bare $OURS_URL/bare/ -
 ours/open $OURS_URL/open/ -
 ours/token $OURS_URL/token/ $TOKEN_HEADER
+ours/knox $OURS_URL/knox/ $KNOX_HEADER
 ours/throttle-user $OURS_URL/throttle/user/ $TOKEN_HEADER
 cached/bare $CACHED_URL/bare/ -
 cached/token $CACHED_URL/token/ $TOKEN_HEADER"
@@ -240,7 +247,7 @@ def row(label, base):
         drf = med.get(f"drf/{name}")
         text += f" {med[label] / drf:.1f} |" if drf and not label.startswith("drf/") else " |"
     return text
-for label in ["ours/bare", "ours/open", "ours/token", "ours/throttle-user", "ours/basic", "ours/basic-busy", "cached/bare", "cached/token"]:
+for label in ["ours/bare", "ours/open", "ours/token", "ours/knox", "ours/throttle-user", "ours/basic", "ours/basic-busy", "cached/bare", "cached/token"]:
     if label in med:
         lines.append(row(label, label.split("/")[0] + "/bare"))
 for label in ["redis/token", "redis/throttle-user"]:
@@ -254,6 +261,7 @@ lines.append("")
 spread = [
     ("/open/ ÷ /bare/", "ours/open", "ours/bare"),
     ("/token/ ÷ /bare/", "ours/token", "ours/bare"),
+    ("/knox/ ÷ /token/", "ours/knox", "ours/token"),
     ("cached /token/ ÷ /bare/", "cached/token", "cached/bare"),
     ("/token/ ÷ DRF /token/", "ours/token", "drf/token"),
     ("/throttle/user/ ÷ /token/", "ours/throttle-user", "ours/token"),
@@ -266,7 +274,7 @@ for name, a, b in spread:
             f"Per round, {name}: " + ", ".join(f"{x:.2f}" for x in ratios)
             + f" (median {statistics.median(ratios):.2f}, min {min(ratios):.2f})."
         )
-for name, a, b in spread[-2:]:
+for name, a, b in [spread[2]] + spread[-2:]:
     if a in med and b in med:
         lines.append(f"Medians, {name}: {med[a] / med[b]:.3f}.")
 lines.append("")

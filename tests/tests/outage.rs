@@ -16,6 +16,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use auth_actix::auth_core::{Hashers, NewUser, PoolConfig};
+use auth_actix::knox::{KnoxSettings, KnoxStore};
 use auth_actix::AuthStore;
 use examples::config::Secret;
 use examples::parity::Parity;
@@ -39,8 +40,9 @@ fn pool_config() -> PoolConfig {
     }
 }
 
-/// A migrated store with cheap hashing and `username` (password [`PASSWORD`]) with a token.
-fn store_with_user(url: &str, username: &str) -> (AuthStore, String) {
+/// A migrated store with cheap hashing and `username` (password [`PASSWORD`]) with a DRF token
+/// and a knox token.
+fn store_with_user(url: &str, username: &str) -> (AuthStore, String, String) {
     let store = AuthStore::connect(url, &pool_config())
         .expect("connect")
         .with_hashers(Hashers {
@@ -51,7 +53,11 @@ fn store_with_user(url: &str, username: &str) -> (AuthStore, String) {
         .create_user(NewUser::new(username, Some(PASSWORD.to_owned())))
         .expect("create the user");
     let key = store.token_get_or_create(user.id).expect("a token").0.key;
-    (store, key)
+    let knox = KnoxStore::new(store.database().clone(), KnoxSettings::default())
+        .create(user.id)
+        .expect("a knox token")
+        .expect("under the limit");
+    (store, key, knox.token().to_owned())
 }
 
 /// The requests of the scenario, each a name and a closure sending it.
@@ -59,6 +65,7 @@ struct Calls<'a> {
     server: &'a Server,
     username: &'a str,
     key: &'a str,
+    knox: &'a str,
 }
 
 impl Calls<'_> {
@@ -66,6 +73,12 @@ impl Calls<'_> {
         let auth = format!("Token {}", self.key);
         self.server
             .send("GET", "/token/", &[("Authorization", &auth)], "")
+    }
+
+    fn knox(&self) -> Response {
+        let auth = format!("Token {}", self.knox);
+        self.server
+            .send("GET", "/knox/", &[("Authorization", &auth)], "")
     }
 
     fn basic(&self) -> Response {
@@ -151,6 +164,10 @@ fn check_healthy(calls: &Calls<'_>, browser: &mut Browser) {
     );
     assert_eq!(calls.basic().summary(), (200, caller(user, None).as_str()));
     assert_eq!(
+        calls.knox().summary(),
+        (200, caller(user, Some(&calls.knox[..15])).as_str())
+    );
+    assert_eq!(
         calls.obtain_auth_token().summary(),
         (200, format!(r#"{{"token":"{}"}}"#, calls.key).as_str())
     );
@@ -169,8 +186,9 @@ fn check_healthy(calls: &Calls<'_>, browser: &mut Browser) {
 /// whose text contains one of `causes`; the rest still answer.
 fn check_down(calls: &Calls<'_>, browser: &Browser, logs: &Logs, causes: &[&str]) {
     logs.take();
-    let failing: [(&str, &dyn Fn() -> Response); 4] = [
+    let failing: [(&str, &dyn Fn() -> Response); 5] = [
         ("token", &|| calls.token()),
+        ("knox", &|| calls.knox()),
         ("basic", &|| calls.basic()),
         ("obtain_auth_token", &|| calls.obtain_auth_token()),
         ("session", &|| calls.session(browser)),
@@ -260,13 +278,14 @@ fn sqlite_file_replaced_by_garbage() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let logs = Logs::capture();
     let db = integration_tests::TempSqlite::new();
-    let (store, key) = store_with_user(&db.url(), "olivia");
+    let (store, key, knox) = store_with_user(&db.url(), "olivia");
     let parity = Parity::new(store, &Secret::new(SECRET_KEY).unwrap()).unwrap();
     let server = Server::start(parity, 2);
     let calls = Calls {
         server: &server,
         username: "olivia",
         key: &key,
+        knox: &knox,
     };
     let mut browser = Browser::default();
     check_healthy(&calls, &mut browser);
@@ -366,13 +385,14 @@ fn server_stopped_and_started(server: &StoppableServer) {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let logs = Logs::capture();
     let username = integration_tests::unique_name("outage");
-    let (store, key) = store_with_user(&url, &username);
+    let (store, key, knox) = store_with_user(&url, &username);
     let parity = Parity::new(store, &Secret::new(SECRET_KEY).unwrap()).unwrap();
     let http = Server::start(parity, 2);
     let calls = Calls {
         server: &http,
         username: &username,
         key: &key,
+        knox: &knox,
     };
     let mut browser = Browser::default();
     check_healthy(&calls, &mut browser);
