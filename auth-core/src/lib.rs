@@ -57,7 +57,6 @@ with_database! {
     pub use token_cache::{DigestCache, TokenCacheConfig};
 }
 
-/// django-rest-knox 5.1.0's tokens (feature `knox`).
 #[cfg(all(
     feature = "knox",
     any(feature = "sqlite", feature = "postgres", feature = "mysql")
