@@ -120,6 +120,11 @@ async fn login_answers_knoxs_body() {
     assert_eq!(reply.header("content-type"), Some("application/json"));
     let token = reply.json()["token"].as_str().unwrap().to_owned();
     assert_eq!(token.len(), 64);
+    let alice = f.store.user_by_username("alice").unwrap().unwrap();
+    assert!(
+        alice.last_login.is_some(),
+        "knox's user_logged_in sets last_login"
+    );
     assert!(token
         .bytes()
         .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')));

@@ -12,6 +12,7 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::Arc;
 
 use crate::common::TestDb;
+use auth_core::knox::{KnoxSettings, KnoxStore};
 use auth_core::{AuthStore, Hashers, NewUser};
 use examples::config::Secret;
 use examples::parity::Parity;
@@ -375,8 +376,30 @@ fn limit_under_concurrency(db: &TestDb) {
     assert_eq!(rows.unwrap(), 3);
 }
 
+/// `purge-tokens` deletes the expired knox tokens (and nothing else), printing how many.
+fn purge_tokens_command(db: &TestDb) {
+    let store = store_at(&db.url);
+    store.migrate().unwrap();
+    let name = unique_name("knoxpurge");
+    let user = store
+        .create_user(NewUser::new(name, Some(PASSWORD.into())))
+        .unwrap();
+    let knox = KnoxStore::new(store.database().clone(), KnoxSettings::default());
+    let tokens: Vec<String> = (0..3)
+        .map(|_| knox.create(user.id).unwrap().unwrap().token().to_owned())
+        .collect();
+    expire(&store, &tokens[0]);
+    expire(&store, &tokens[1]);
+    let out = crate::django_interop::manage(&store, &["purge-tokens"], "");
+    assert_eq!(out, "Deleted 2 expired knox tokens.\n");
+    assert!(knox.authenticate(&tokens[2]).unwrap().is_some());
+    let again = crate::django_interop::manage(&store, &["purge-tokens"], "");
+    assert_eq!(again, "Deleted 0 expired knox tokens.\n");
+}
+
 per_backend!(
     tokens_both_ways,
     our_table_is_knoxs,
-    limit_under_concurrency
+    limit_under_concurrency,
+    purge_tokens_command
 );

@@ -198,7 +198,9 @@ struct LoginBody<'a> {
 /// knox's `LoginView.post` for a request its view has authenticated (call
 /// it from a login view with the authentication classes of your choice):
 /// a new token, `200 {"expiry": …, "token": …}`, or knox's 403 `{"error":
-/// "Maximum amount of tokens allowed per user exceeded."}`.
+/// "Maximum amount of tokens allowed per user exceeded."}`. A new token
+/// sets the user's `last_login`, as knox's `user_logged_in` signal does
+/// through Django's `update_last_login`.
 pub async fn create_token(request: &AuthRequest) -> Result<HttpResponse, ApiError> {
     let store = KnoxStore::get(request)?.clone();
     let Some(user) = request.user().user().cloned() else {
@@ -206,7 +208,16 @@ pub async fn create_token(request: &AuthRequest) -> Result<HttpResponse, ApiErro
     };
     let user_id = user.id;
     let job = store.clone();
-    let created = match run_blocking(move || job.create(user_id)).await {
+    let users = request.settings().store()?.clone();
+    // knox sends Django's `user_logged_in`, whose receiver sets `last_login`.
+    let create = move || {
+        let created = job.create(user_id)?;
+        if created.is_some() {
+            users.update_last_login(user_id)?;
+        }
+        Ok(created)
+    };
+    let created = match run_blocking(create).await {
         Ok(created) => created,
         // Deleted since its authentication: as a stale session would be.
         Err(StoreError::UserNotFound) => return Err(AuthError::not_authenticated().into()),
