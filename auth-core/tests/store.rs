@@ -51,12 +51,22 @@ fn fixture(db: &TestDb) -> &'static str {
     }
 }
 
-const MIGRATIONS: [&str; 5] = [
+/// The migrations of every set compiled in: the core's, then each family's.
+const MIGRATIONS: &[&str] = &[
     "2026-11-26-000001_create_auth_user",
     "2026-11-26-000002_create_authtoken_token",
     "2026-11-26-000003_create_actix_auth_session",
     "2026-12-04-000001_create_django_permissions",
     "2026-12-04-000002_create_django_session",
+    #[cfg(feature = "knox")]
+    "2026-12-05-100001_create_knox_authtoken",
+];
+
+/// The folders of the sets compiled in, under `migrations/` (then the backend's folder).
+const MIGRATION_DIRS: &[&str] = &[
+    "",
+    #[cfg(feature = "knox")]
+    "knox/",
 ];
 
 fn dt(y: i32, m: u32, d: u32, h: u32, mi: u32, s: u32, micro: u32) -> NaiveDateTime {
@@ -730,29 +740,33 @@ fn diesel_cli_layout(db: &TestDb) {
     use auth_core::db::AnyConnection;
     use diesel_migrations::{FileBasedMigrations, MigrationHarness};
 
-    let dir = format!(
-        "{}/migrations/{}",
-        env!("CARGO_MANIFEST_DIR"),
-        db.backend.feature()
-    );
-    let source = FileBasedMigrations::from_path(&dir).expect("migration folder");
     let store = db.store();
     let mut conn = store.connection().unwrap();
-    let applied: Vec<String> = match &mut *conn {
-        #[cfg(feature = "sqlite")]
-        AnyConnection::Sqlite(c) => c
-            .run_pending_migrations(source)
-            .map(|v| v.iter().map(|m| m.to_string()).collect()),
-        #[cfg(feature = "postgres")]
-        AnyConnection::Postgres(c) => c
-            .run_pending_migrations(source)
-            .map(|v| v.iter().map(|m| m.to_string()).collect()),
-        #[cfg(feature = "mysql")]
-        AnyConnection::Mysql(c) => c
-            .run_pending_migrations(source)
-            .map(|v| v.iter().map(|m| m.to_string()).collect()),
+    let mut applied: Vec<String> = Vec::new();
+    for family in MIGRATION_DIRS {
+        let dir = format!(
+            "{}/migrations/{family}{}",
+            env!("CARGO_MANIFEST_DIR"),
+            db.backend.feature()
+        );
+        let source = FileBasedMigrations::from_path(&dir).expect("migration folder");
+        let run: Vec<String> = match &mut *conn {
+            #[cfg(feature = "sqlite")]
+            AnyConnection::Sqlite(c) => c
+                .run_pending_migrations(source)
+                .map(|v| v.iter().map(|m| m.to_string()).collect()),
+            #[cfg(feature = "postgres")]
+            AnyConnection::Postgres(c) => c
+                .run_pending_migrations(source)
+                .map(|v| v.iter().map(|m| m.to_string()).collect()),
+            #[cfg(feature = "mysql")]
+            AnyConnection::Mysql(c) => c
+                .run_pending_migrations(source)
+                .map(|v| v.iter().map(|m| m.to_string()).collect()),
+        }
+        .expect("file-based migrations");
+        applied.extend(run);
     }
-    .expect("file-based migrations");
     assert_eq!(applied.len(), MIGRATIONS.len());
     let by_cli = schema_snapshot(&mut conn);
     drop(conn);
