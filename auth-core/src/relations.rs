@@ -54,9 +54,21 @@ pub const CORE_RELATIONS: &[UserRelation] = &[
     },
 ];
 
+/// Django-Rest-Durin's (feature `durin`): `AuthToken.user` is `CASCADE`.
+#[cfg(feature = "durin")]
+pub const DURIN_RELATIONS: &[UserRelation] = &[UserRelation {
+    table: "durin_authtoken",
+    column: "user_id",
+    on_delete: OnDelete::Cascade,
+}];
+
 /// The relations of every feature compiled in (a family adds its slice
 /// here, behind its feature), applied in this order.
-pub const USER_RELATIONS: &[&[UserRelation]] = &[CORE_RELATIONS];
+pub const USER_RELATIONS: &[&[UserRelation]] = &[
+    CORE_RELATIONS,
+    #[cfg(feature = "durin")]
+    DURIN_RELATIONS,
+];
 
 /// Applies `relations` for the user `user_id`, on an open transaction.
 pub fn apply(
