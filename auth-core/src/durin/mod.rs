@@ -693,6 +693,23 @@ impl DurinStore {
         self.db.run(|conn| Ok(insert(conn, row)?))
     }
 
+    /// [`Self::create_token`], or `None` when the user already has a token
+    /// for the client (also when a concurrent call made it first).
+    pub fn try_create_token(
+        &self,
+        user_id: i32,
+        client: &Client,
+        delta_ttl: Option<TimeDelta>,
+        settings: &DurinSettings,
+    ) -> Result<Option<AuthToken>, StoreError> {
+        let row = self.new_row(user_id, client, delta_ttl, settings);
+        match self.db.run(|conn| Ok(insert(conn, row)))? {
+            Ok(token) => Ok(Some(token)),
+            Err(e) if is_unique_violation(&e) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     fn new_row(
         &self,
         user_id: i32,
