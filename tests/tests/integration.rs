@@ -15,6 +15,8 @@ mod conformance;
 mod django_interop;
 mod django_sessions;
 mod drf_parity_django;
+#[cfg(feature = "durin")]
+mod durin;
 mod session_auth;
 mod sessions;
 mod spoofing;

@@ -19,5 +19,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
 }
 
+# Durin's migration 0002 makes both ids BigAutoField but its models name no primary key type:
+# without this, Django would want a migration of its own for Durin (`makemigrations --check`).
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
 # Cheap logins: both sides hash with this count (PBKDF2_ITERATIONS, as for the session checks).
 PASSWORD_HASHERS = ["djsite.hashers.ConfiguredPBKDF2PasswordHasher"]
