@@ -780,3 +780,123 @@ async fn missing_app_data_is_a_500_naming_the_fix() {
     );
     assert_eq!(reply.status, 500);
 }
+
+mod properties {
+    use super::*;
+    use auth_actix::auth_core::durin::validate_client_throttle_rate;
+    use auth_actix::auth_core::throttling::Rate;
+    use proptest::prelude::*;
+
+    const MESSAGES: [&str; 3] = [
+        "Invalid token header. No credentials provided.",
+        "Invalid token header. Token string should not contain spaces.",
+        "Invalid token.",
+    ];
+
+    fn is_py_space(b: u8) -> bool {
+        matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
+    }
+
+    proptest! {
+        /// Any header: not ours, a token that round-trips, or one of Durin's 401s.
+        #[test]
+        fn any_header_parses_or_fails_with_durins_words(
+            header in prop_oneof![
+                proptest::collection::vec(any::<u8>(), 0..80),
+                ("[tT][oO][kK][eE][nN]", proptest::collection::vec(any::<u8>(), 0..70))
+                    .prop_map(|(k, rest)| [k.as_bytes(), b" ", &rest].concat()),
+            ]
+        ) {
+            match DurinTokenAuthentication::parse_header(&header, "Token") {
+                Ok(None) => {}
+                Ok(Some(token)) => {
+                    prop_assert!(!token.is_empty() && !token.bytes().any(is_py_space));
+                    let again = format!("TOKEN {token}");
+                    prop_assert_eq!(
+                        DurinTokenAuthentication::parse_header(again.as_bytes(), "Token").unwrap(),
+                        Some(token)
+                    );
+                }
+                Err(err) => {
+                    prop_assert_eq!(err.status(), 401);
+                    prop_assert!(MESSAGES.contains(&err.to_string().as_str()), "{}", err);
+                }
+            }
+        }
+
+        /// A Durin token (64 lowercase hex) always comes back whole.
+        #[test]
+        fn durin_tokens_parse(token in "[0-9a-f]{64}", keyword in "[tT]oken", gap in "[ \t]{1,3}") {
+            let header = format!("{keyword}{gap}{token}{gap}");
+            prop_assert_eq!(
+                DurinTokenAuthentication::parse_header(header.as_bytes(), "Token").unwrap(),
+                Some(token.as_str())
+            );
+        }
+
+        /// Durin's rates are DRF's rates with the period spelt in one letter;
+        /// any other spelling is refused with Python's words.
+        #[test]
+        fn client_rates(n in -5i64..100_000, period in "[a-z]{0,4}", space in " {0,2}") {
+            let rate = format!("{space}{n}{space}/{period}");
+            let seconds = match period.as_str() {
+                "s" => Some(1),
+                "m" => Some(60),
+                "h" => Some(3_600),
+                "d" => Some(86_400),
+                _ => None,
+            };
+            match (validate_client_throttle_rate(&rate), seconds) {
+                (Ok(Some(parsed)), Some(seconds)) => {
+                    prop_assert_eq!(parsed, (n, seconds));
+                    let drf = Rate::parse(&rate).unwrap();
+                    prop_assert_eq!((drf.num_requests(), drf.duration()), (n, seconds));
+                }
+                (Err(err), None) => {
+                    prop_assert_eq!(err.to_string(), format!("invalid period '{period}'."));
+                }
+                (other, _) => prop_assert!(false, "{:?} for {:?}", other, rate),
+            }
+        }
+
+        /// Any text as a rate: accepted as Durin's validator would, or refused, never a panic.
+        #[test]
+        fn any_rate_text(rate in "\\PC{0,12}") {
+            if let Ok(Some((_, seconds))) = validate_client_throttle_rate(&rate) {
+                prop_assert!([1, 60, 3_600, 86_400].contains(&seconds));
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        /// Client names: 1 to 64 characters (not all blank) are created once and found
+        /// exactly; longer ones and duplicates are refused with Durin's words.
+        #[test]
+        fn client_names(name in "\\PC{1,70}") {
+            let (store, _dir) = crate::common::sqlite_store();
+            let durin = DurinStore::from(&store);
+            let made = durin.create_client(&format!(" {name}\t"), TimeDelta::days(1), "");
+            // DRF's CharField strips the white space around it.
+            let name = auth_actix::auth_core::compat::py_strip(&name).to_owned();
+            let length = name.chars().count();
+            if name.is_empty() {
+                prop_assert_eq!(made.unwrap_err().to_string(), "name: This field may not be blank.");
+            } else if length > 64 {
+                prop_assert_eq!(
+                    made.unwrap_err().to_string(),
+                    "name: Ensure this field has no more than 64 characters."
+                );
+            } else {
+                let client = made.unwrap();
+                prop_assert_eq!(&client.name, &name);
+                prop_assert_eq!(durin.client_by_name(&name).unwrap(), Some(client));
+                prop_assert_eq!(
+                    durin.create_client(&name, TimeDelta::days(1), "").unwrap_err().to_string(),
+                    "name: client with this name already exists."
+                );
+            }
+        }
+    }
+}

@@ -71,10 +71,11 @@ impl Authentication for DurinTokenAuthentication {
         match run_query(move || store.authenticate(&token)).await? {
             Lookup::Missing => Err(AuthError::authentication_failed(messages::INVALID_TOKEN)),
             Lookup::Expired => Err(AuthError::authentication_failed(TOKEN_EXPIRED)),
-            Lookup::Valid(user, _) if !user.is_active => {
-                Err(AuthError::authentication_failed(messages::USER_INACTIVE))
-            }
-            Lookup::Valid(user, auth) => {
+            Lookup::Valid(found) => {
+                let (user, auth) = *found;
+                if !user.is_active {
+                    return Err(AuthError::authentication_failed(messages::USER_INACTIVE));
+                }
                 Ok(Some(Authenticated::with_auth(user, Auth::custom(auth))))
             }
         }

@@ -14,7 +14,7 @@
 //!   presented token in constant time (MySQL's collation would otherwise
 //!   match another case, or trailing spaces).
 //!
-//! [`DurinStore`] holds the queries, over a [`Database`]; [`DurinSettings`]
+//! [`DurinStore`](crate::durin::DurinStore) holds the queries, over a [`Database`]; [`DurinSettings`](crate::durin::DurinSettings)
 //! holds `REST_DURIN` with Durin's defaults. The web half (the
 //! authentication class, views, throttle and permissions) is
 //! `auth_actix::durin`.
@@ -425,7 +425,7 @@ pub struct Session {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Lookup {
     /// A live token; its user (active or not: the caller words that).
-    Valid(User, DurinAuth),
+    Valid(Box<(User, DurinAuth)>),
     /// The token had expired; its row is now deleted (Durin's
     /// `_cleanup_token`).
     Expired,
@@ -533,16 +533,20 @@ impl DurinStore {
 
     /// Durin's `create_client` command (`ClientSerializer`): a client named
     /// `name` whose tokens live `token_ttl`, throttled at `throttle_rate`
-    /// (`""`: not by its own rate). The name must be 1 to 64 characters and
-    /// unused, the rate as [`validate_client_throttle_rate`] accepts it.
+    /// (`""`: not by its own rate). Both are stripped of surrounding white
+    /// space (DRF's `CharField`); the name must then be 1 to 64 characters
+    /// and unused, the rate as [`validate_client_throttle_rate`] accepts it.
     pub fn create_client(
         &self,
         name: &str,
         token_ttl: TimeDelta,
         throttle_rate: &str,
     ) -> Result<Client, ClientError> {
+        // DRF's `CharField(trim_whitespace=True)`.
+        let name = crate::compat::py_strip(name);
+        let throttle_rate = crate::compat::py_strip(throttle_rate);
         let mut errors = Vec::new();
-        if name.trim().is_empty() {
+        if name.is_empty() {
             errors.push(("name", "This field may not be blank.".to_owned()));
         } else if name.chars().count() > CLIENT_NAME_MAX_LENGTH {
             errors.push((
@@ -662,14 +666,14 @@ impl DurinStore {
                     .execute(conn)?;
                 return Ok(Lookup::Expired);
             }
-            Ok(Lookup::Valid(
+            Ok(Lookup::Valid(Box::new((
                 user,
                 DurinAuth {
                     token: row,
                     client_name,
                     client_throttle_rate,
                 },
-            ))
+            ))))
         })
     }
 
@@ -954,7 +958,7 @@ mod tests {
         assert_eq!(token.expiry - token.created, TimeDelta::hours(2));
         assert_eq!(token.expires_in(), "2 hours");
         assert!(
-            matches!(durin.authenticate(token.token()).unwrap(), Lookup::Valid(u, _) if u.id == user.id)
+            matches!(durin.authenticate(token.token()).unwrap(), Lookup::Valid(found) if found.0.id == user.id)
         );
         assert_eq!(
             durin.authenticate(&token.token().to_uppercase()).unwrap(),
