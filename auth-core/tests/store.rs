@@ -51,13 +51,37 @@ fn fixture(db: &TestDb) -> &'static str {
     }
 }
 
-const MIGRATIONS: [&str; 5] = [
+const CORE_MIGRATIONS: [&str; 5] = [
     "2026-11-26-000001_create_auth_user",
     "2026-11-26-000002_create_authtoken_token",
     "2026-11-26-000003_create_actix_auth_session",
     "2026-12-04-000001_create_django_permissions",
     "2026-12-04-000002_create_django_session",
 ];
+
+/// The families' migrations compiled in, after the core's, as `migrate` runs them.
+const FAMILY_MIGRATIONS: &[&str] = &[
+    #[cfg(feature = "durin")]
+    "2026-12-05-200001_create_durin",
+];
+
+/// Every migration compiled in, in order.
+fn migrations() -> Vec<&'static str> {
+    CORE_MIGRATIONS
+        .iter()
+        .chain(FAMILY_MIGRATIONS)
+        .copied()
+        .collect()
+}
+
+/// The migration folders of every set compiled in (the core's, then each family's), for `backend`.
+fn migration_dirs(backend: &str) -> Vec<String> {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let mut dirs = vec![format!("{root}/migrations/{backend}")];
+    #[cfg(feature = "durin")]
+    dirs.push(format!("{root}/migrations/durin/{backend}"));
+    dirs
+}
 
 fn dt(y: i32, m: u32, d: u32, h: u32, mi: u32, s: u32, micro: u32) -> NaiveDateTime {
     NaiveDate::from_ymd_opt(y, m, d)
@@ -67,8 +91,8 @@ fn dt(y: i32, m: u32, d: u32, h: u32, mi: u32, s: u32, micro: u32) -> NaiveDateT
 
 fn migrate_empty_database_twice(db: &TestDb) {
     let store = db.store();
-    assert_eq!(store.pending_migrations().unwrap(), MIGRATIONS);
-    assert_eq!(store.migrate().unwrap(), MIGRATIONS);
+    assert_eq!(store.pending_migrations().unwrap(), migrations());
+    assert_eq!(store.migrate().unwrap(), migrations());
     let first = schema_snapshot(&mut store.connection().unwrap());
     assert!(first.len() > 10, "{first:?}");
     assert_eq!(store.migrate().unwrap(), Vec::<String>::new());
@@ -83,7 +107,7 @@ fn migrate_on_django_database_changes_nothing(db: &TestDb) {
     replay(db, fixture(db));
     let store = db.store();
     let before = schema_snapshot(&mut store.connection().unwrap());
-    assert_eq!(store.migrate().unwrap(), MIGRATIONS);
+    assert_eq!(store.migrate().unwrap(), migrations());
     assert_eq!(schema_snapshot(&mut store.connection().unwrap()), before);
     assert_eq!(store.migrate().unwrap(), Vec::<String>::new());
 
@@ -730,30 +754,29 @@ fn diesel_cli_layout(db: &TestDb) {
     use auth_core::db::AnyConnection;
     use diesel_migrations::{FileBasedMigrations, MigrationHarness};
 
-    let dir = format!(
-        "{}/migrations/{}",
-        env!("CARGO_MANIFEST_DIR"),
-        db.backend.feature()
-    );
-    let source = FileBasedMigrations::from_path(&dir).expect("migration folder");
     let store = db.store();
     let mut conn = store.connection().unwrap();
-    let applied: Vec<String> = match &mut *conn {
-        #[cfg(feature = "sqlite")]
-        AnyConnection::Sqlite(c) => c
-            .run_pending_migrations(source)
-            .map(|v| v.iter().map(|m| m.to_string()).collect()),
-        #[cfg(feature = "postgres")]
-        AnyConnection::Postgres(c) => c
-            .run_pending_migrations(source)
-            .map(|v| v.iter().map(|m| m.to_string()).collect()),
-        #[cfg(feature = "mysql")]
-        AnyConnection::Mysql(c) => c
-            .run_pending_migrations(source)
-            .map(|v| v.iter().map(|m| m.to_string()).collect()),
+    let mut applied: Vec<String> = Vec::new();
+    for dir in migration_dirs(db.backend.feature()) {
+        let source = FileBasedMigrations::from_path(&dir).expect("migration folder");
+        let ran: Vec<String> = match &mut *conn {
+            #[cfg(feature = "sqlite")]
+            AnyConnection::Sqlite(c) => c
+                .run_pending_migrations(source)
+                .map(|v| v.iter().map(|m| m.to_string()).collect()),
+            #[cfg(feature = "postgres")]
+            AnyConnection::Postgres(c) => c
+                .run_pending_migrations(source)
+                .map(|v| v.iter().map(|m| m.to_string()).collect()),
+            #[cfg(feature = "mysql")]
+            AnyConnection::Mysql(c) => c
+                .run_pending_migrations(source)
+                .map(|v| v.iter().map(|m| m.to_string()).collect()),
+        }
+        .expect("file-based migrations");
+        applied.extend(ran);
     }
-    .expect("file-based migrations");
-    assert_eq!(applied.len(), MIGRATIONS.len());
+    assert_eq!(applied.len(), migrations().len());
     let by_cli = schema_snapshot(&mut conn);
     drop(conn);
     assert!(store.pending_migrations().unwrap().is_empty());
@@ -785,7 +808,7 @@ fn django_migrate_then_ours(db: &TestDb) {
     let store = db.store();
     let before = schema_snapshot(&mut store.connection().unwrap());
     assert!(!before.is_empty());
-    assert_eq!(store.migrate().unwrap(), MIGRATIONS);
+    assert_eq!(store.migrate().unwrap(), migrations());
     assert_eq!(schema_snapshot(&mut store.connection().unwrap()), before);
     let u = user(&store, "after_django", "pw");
     assert!(store.token_get_or_create(u.id).unwrap().1);
@@ -875,7 +898,10 @@ fn in_memory_sqlite_keeps_its_data() {
         assert_eq!(store.token_with_user(&token.key).unwrap().unwrap().1, u);
         // A second store is a different, empty database.
         let other = AuthStore::connect(url, &PoolConfig::default()).unwrap();
-        assert_eq!(other.pending_migrations().unwrap().len(), MIGRATIONS.len());
+        assert_eq!(
+            other.pending_migrations().unwrap().len(),
+            migrations().len()
+        );
     }
 }
 

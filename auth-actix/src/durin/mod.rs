@@ -21,7 +21,8 @@
 //! ```
 //! use actix_web::{web, App};
 //! use auth_actix::auth_core::durin::{DurinSettings, DurinStore};
-//! use auth_actix::{durin, AuthSettings, AuthStore, PoolConfig};
+//! use auth_actix::auth_core::PoolConfig;
+//! use auth_actix::{durin, AuthSettings, AuthStore};
 //!
 //! let store = AuthStore::connect("sqlite://:memory:", &PoolConfig::default()).unwrap();
 //! store.migrate().unwrap();
