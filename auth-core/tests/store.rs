@@ -77,6 +77,7 @@ fn migrations() -> Vec<&'static str> {
 /// The migration folders of every set compiled in (the core's, then each family's), for `backend`.
 fn migration_dirs(backend: &str) -> Vec<String> {
     let root = env!("CARGO_MANIFEST_DIR");
+    #[cfg_attr(not(feature = "durin"), allow(unused_mut))]
     let mut dirs = vec![format!("{root}/migrations/{backend}")];
     #[cfg(feature = "durin")]
     dirs.push(format!("{root}/migrations/durin/{backend}"));
