@@ -87,6 +87,13 @@ impl From<AuthError> for ApiError {
     }
 }
 
+/// A store failure: the logged 503 (`AuthError`'s conversion).
+impl From<auth_core::StoreError> for ApiError {
+    fn from(error: auth_core::StoreError) -> Self {
+        ApiError::new(AuthError::from(error))
+    }
+}
+
 impl fmt::Debug for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ApiError")

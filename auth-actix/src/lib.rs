@@ -9,6 +9,8 @@ extern crate self as auth_actix;
 pub mod authentication;
 mod blocking;
 pub mod csrf;
+#[cfg(feature = "durin")]
+pub mod durin;
 pub mod error;
 pub mod http;
 #[cfg(feature = "knox")]

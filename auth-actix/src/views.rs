@@ -94,7 +94,7 @@ fn settings_of(request: &HttpRequest) -> Result<&AuthSettings, ApiError> {
 /// in one blocking task. Wrong credentials, an inactive user, or a user
 /// deleted before `then` ran: 400 `{"non_field_errors": ["Unable to log in
 /// with provided credentials."]}` (`AuthTokenSerializer.validate`).
-async fn authenticate_and<T: Send + 'static>(
+pub(crate) async fn authenticate_and<T: Send + 'static>(
     settings: &AuthSettings,
     credentials: Credentials,
     then: impl FnOnce(&AuthStore, &User) -> Result<T, StoreError> + Send + 'static,

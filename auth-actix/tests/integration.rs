@@ -12,6 +12,8 @@ mod http_classes;
 mod http_django_sessions;
 #[cfg(feature = "knox")]
 mod http_knox;
+#[cfg(feature = "durin")]
+mod http_durin;
 mod http_login;
 mod http_model_permissions;
 mod http_obtain_auth_token;

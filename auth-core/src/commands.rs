@@ -22,7 +22,8 @@
 //! | `createsuperuser <username>` (or `--username U`) `[--password-stdin] [--email E] [--noinput]` | same, staff and superuser | `Superuser created successfully.` |
 //! | `changepassword <username>` | sets a new password | `Password changed successfully for user '<u>'` |
 //! | `create-token [-r\|--reset] <username>` (alias `drf_create_token`) | DRF's `drf_create_token` | `Generated token <key> for user <u>` |
-//! | `purge-tokens` (with a token family: `knox`) | deletes the expired tokens of every token family compiled in | `Deleted <n> expired knox tokens.`, one line per family |
+//! | `purge-tokens` (with a token family: `knox`, `durin`) | deletes the expired tokens of every token family compiled in | `Deleted <n> expired knox tokens.`, one line per family |
+//! | `create-client <name> [--token-ttl SECONDS] [--throttle-rate RATE]` (feature `durin`) | Durin's `create_client` (an omitted TTL is one day) | `Client <name> created!` |
 //! | `clearsessions` | deletes expired rows of both session tables, `actix_auth_session` and Django's `django_session` (Django's `clearsessions`) | nothing |
 //! | `grant <username> <app_label>.<codename>` | grants a permission to a user (Django's `user.user_permissions.add`) | `Granted <permission> to user '<u>'.` |
 //! | `grant-group <group> <app_label>.<codename>` | grants a permission to a group, creating the group if missing | `Granted <permission> to group '<g>'.` |
@@ -89,7 +90,7 @@ impl StoreSource {
         }
     }
 
-    fn open(&self) -> Result<AuthStore, StoreError> {
+    pub(crate) fn open(&self) -> Result<AuthStore, StoreError> {
         match self {
             StoreSource::Store(store) => Ok(store.clone()),
             StoreSource::Url { url, config } => AuthStore::connect(url, config),
@@ -181,7 +182,7 @@ pub fn run(args: &[String], mut ctx: CommandContext<'_>) -> i32 {
 }
 
 /// Why a command stopped.
-enum Failure {
+pub(crate) enum Failure {
     /// Printed as `CommandError: <message>` (Django's `CommandError`).
     Command(String),
     /// Printed as is (Django's own `Error: …` lines).
@@ -206,7 +207,7 @@ impl From<io::Error> for Failure {
 }
 
 /// One option of a command.
-struct Opt {
+pub(crate) struct Opt {
     long: &'static str,
     short: Option<char>,
     takes_value: bool,
@@ -220,7 +221,7 @@ const fn flag(long: &'static str) -> Opt {
     }
 }
 
-const fn value(long: &'static str) -> Opt {
+pub(crate) const fn value(long: &'static str) -> Opt {
     Opt {
         long,
         short: None,
@@ -228,15 +229,17 @@ const fn value(long: &'static str) -> Opt {
     }
 }
 
-struct Command {
-    name: &'static str,
-    aliases: &'static [&'static str],
-    args: &'static str,
-    help: &'static str,
-    options: &'static [Opt],
+/// One command: a family's are listed in [`crate::COMMAND_SETS`].
+pub(crate) struct Command {
+    pub(crate) name: &'static str,
+    pub(crate) aliases: &'static [&'static str],
+    pub(crate) args: &'static str,
+    pub(crate) help: &'static str,
+    pub(crate) options: &'static [Opt],
     /// At most this many positional arguments.
-    max_positional: usize,
-    handler: fn(&'static Command, &Parsed, &mut CommandContext<'_>) -> Result<(), Failure>,
+    pub(crate) max_positional: usize,
+    pub(crate) handler:
+        fn(&'static Command, &Parsed, &mut CommandContext<'_>) -> Result<(), Failure>,
 }
 
 const USER_OPTIONS: &[Opt] = &[
@@ -259,37 +262,15 @@ const SUPERUSER_OPTIONS: &[Opt] = &[
     flag("no-input"),
 ];
 
-/// The commands of every feature compiled in, in the order `help` lists
-/// them: the core's, then each family's (a family adds its slice here,
-/// behind its feature). Names and aliases are unique across all of them.
-const COMMAND_SETS: &[&[Command]] = &[
-    CORE_COMMANDS,
-    #[cfg(feature = "knox")]
-    TOKEN_COMMANDS,
-];
-
-/// The commands of the families with expiring tokens (compiled in with any
-/// of them; a family adds its feature to the `cfg` and its purge to
-/// [`TOKEN_PURGES`](crate::purge::TOKEN_PURGES)).
-#[cfg(feature = "knox")]
-const TOKEN_COMMANDS: &[Command] = &[Command {
-    name: "purge-tokens",
-    aliases: &[],
-    args: "",
-    help: "Delete the expired tokens of every token family compiled in (knox_authtoken, ...), \
-           printing how many of each.",
-    options: &[],
-    max_positional: 0,
-    handler: purge_tokens,
-}];
-
-/// Every command compiled in.
+/// Every command compiled in: the sets of [`crate::COMMAND_SETS`] (the
+/// crate root lists the core's, then each family's, behind its feature), in
+/// the order `help` lists them. Names and aliases are unique across all of them.
 fn commands() -> impl Iterator<Item = &'static Command> {
-    COMMAND_SETS.iter().flat_map(|set| set.iter())
+    crate::COMMAND_SETS.iter().flat_map(|set| set.iter())
 }
 
 /// The core's commands (Django's `manage.py` ones and DRF's `drf_create_token`).
-const CORE_COMMANDS: &[Command] = &[
+pub(crate) const CORE_COMMANDS: &[Command] = &[
     Command {
         name: "migrate",
         aliases: &[],
@@ -447,14 +428,14 @@ fn dispatch(args: &[String], ctx: &mut CommandContext<'_>) -> Result<(), Failure
 
 /// A parsed command line.
 #[derive(Debug, Default)]
-struct Parsed {
+pub(crate) struct Parsed {
     positional: Vec<String>,
     values: BTreeMap<&'static str, String>,
     flags: BTreeSet<&'static str>,
 }
 
 impl Parsed {
-    fn value(&self, long: &str) -> Option<&str> {
+    pub(crate) fn value(&self, long: &str) -> Option<&str> {
         self.values.get(long).map(String::as_str)
     }
 
@@ -529,7 +510,7 @@ fn parse(command: &Command, args: &[String]) -> Result<Parsed, String> {
 
 /// The positional arguments named by `names`, all required (argparse's
 /// message lists the missing ones).
-fn required<'p, const N: usize>(
+pub(crate) fn required<'p, const N: usize>(
     parsed: &'p Parsed,
     command: &'static Command,
     names: [&str; N],
@@ -785,9 +766,24 @@ fn clearsessions(
     Ok(())
 }
 
+/// The commands of the families with expiring tokens (compiled in with any
+/// of them; a family adds its feature to the `cfg` and its purge to
+/// [`TOKEN_PURGES`](crate::purge::TOKEN_PURGES)).
+#[cfg(any(feature = "knox", feature = "durin"))]
+pub(crate) const TOKEN_COMMANDS: &[Command] = &[Command {
+    name: "purge-tokens",
+    aliases: &[],
+    args: "",
+    help: "Delete the expired tokens of every token family compiled in (knox_authtoken, \
+           durin_authtoken, ...), printing how many of each.",
+    options: &[],
+    max_positional: 0,
+    handler: purge_tokens,
+}];
+
 /// `purge-tokens`: every family's [`TokenPurge`](crate::purge::TokenPurge),
 /// one line each: `Deleted <n> expired <what>.`
-#[cfg(feature = "knox")]
+#[cfg(any(feature = "knox", feature = "durin"))]
 fn purge_tokens(
     _: &'static Command,
     _: &Parsed,

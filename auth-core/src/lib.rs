@@ -55,6 +55,18 @@ with_database! {
     pub use sessions::SessionDb;
     pub use store::{AuthStore, StoreError};
     pub use token_cache::{DigestCache, TokenCacheConfig};
+
+    /// The commands of every feature compiled in, in the order `help` lists
+    /// them: the core's, then each family's, behind its feature (the crate
+    /// root assembles them, so the core's `commands` module never names a
+    /// family). Names and aliases are unique across all of them.
+    pub(crate) const COMMAND_SETS: &[&[commands::Command]] = &[
+        commands::CORE_COMMANDS,
+        #[cfg(any(feature = "knox", feature = "durin"))]
+        commands::TOKEN_COMMANDS,
+        #[cfg(feature = "durin")]
+        durin::commands::COMMANDS,
+    ];
 }
 
 #[cfg(all(
@@ -62,3 +74,10 @@ with_database! {
     any(feature = "sqlite", feature = "postgres", feature = "mysql")
 ))]
 pub mod knox;
+
+/// Django-Rest-Durin 1.1.0's clients and tokens (feature `durin`).
+#[cfg(all(
+    feature = "durin",
+    any(feature = "sqlite", feature = "postgres", feature = "mysql")
+))]
+pub mod durin;

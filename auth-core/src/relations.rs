@@ -62,12 +62,22 @@ pub const KNOX_RELATIONS: &[UserRelation] = &[UserRelation {
     on_delete: OnDelete::Cascade,
 }];
 
+/// Django-Rest-Durin's (feature `durin`): `AuthToken.user` is `CASCADE`.
+#[cfg(feature = "durin")]
+pub const DURIN_RELATIONS: &[UserRelation] = &[UserRelation {
+    table: "durin_authtoken",
+    column: "user_id",
+    on_delete: OnDelete::Cascade,
+}];
+
 /// The relations of every feature compiled in (a family adds its slice
 /// here, behind its feature), applied in this order.
 pub const USER_RELATIONS: &[&[UserRelation]] = &[
     CORE_RELATIONS,
     #[cfg(feature = "knox")]
     KNOX_RELATIONS,
+    #[cfg(feature = "durin")]
+    DURIN_RELATIONS,
 ];
 
 /// Applies `relations` for the user `user_id`, on an open transaction.

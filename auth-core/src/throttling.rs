@@ -124,7 +124,7 @@ impl fmt::Display for Rate {
 }
 
 /// Python's `int(s)` for a base-10 string of ASCII digits.
-fn python_int(s: &str) -> Option<i64> {
+pub(crate) fn python_int(s: &str) -> Option<i64> {
     let s = py_strip(s);
     let (negative, digits) = match s.as_bytes().first()? {
         b'-' => (true, &s[1..]),

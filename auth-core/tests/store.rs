@@ -51,23 +51,42 @@ fn fixture(db: &TestDb) -> &'static str {
     }
 }
 
-/// The migrations of every set compiled in: the core's, then each family's.
-const MIGRATIONS: &[&str] = &[
+const CORE_MIGRATIONS: [&str; 5] = [
     "2026-11-26-000001_create_auth_user",
     "2026-11-26-000002_create_authtoken_token",
     "2026-11-26-000003_create_actix_auth_session",
     "2026-12-04-000001_create_django_permissions",
     "2026-12-04-000002_create_django_session",
-    #[cfg(feature = "knox")]
-    "2026-12-05-100001_create_knox_authtoken",
 ];
 
-/// The folders of the sets compiled in, under `migrations/` (then the backend's folder).
-const MIGRATION_DIRS: &[&str] = &[
-    "",
+/// The families' migrations compiled in, after the core's, as `migrate` runs them.
+const FAMILY_MIGRATIONS: &[&str] = &[
     #[cfg(feature = "knox")]
-    "knox/",
+    "2026-12-05-100001_create_knox_authtoken",
+    #[cfg(feature = "durin")]
+    "2026-12-05-200001_create_durin",
 ];
+
+/// Every migration compiled in, in order.
+fn migrations() -> Vec<&'static str> {
+    CORE_MIGRATIONS
+        .iter()
+        .chain(FAMILY_MIGRATIONS)
+        .copied()
+        .collect()
+}
+
+/// The migration folders of every set compiled in (the core's, then each family's), for `backend`.
+fn migration_dirs(backend: &str) -> Vec<String> {
+    let root = env!("CARGO_MANIFEST_DIR");
+    #[cfg_attr(not(any(feature = "knox", feature = "durin")), allow(unused_mut))]
+    let mut dirs = vec![format!("{root}/migrations/{backend}")];
+    #[cfg(feature = "knox")]
+    dirs.push(format!("{root}/migrations/knox/{backend}"));
+    #[cfg(feature = "durin")]
+    dirs.push(format!("{root}/migrations/durin/{backend}"));
+    dirs
+}
 
 fn dt(y: i32, m: u32, d: u32, h: u32, mi: u32, s: u32, micro: u32) -> NaiveDateTime {
     NaiveDate::from_ymd_opt(y, m, d)
@@ -77,8 +96,8 @@ fn dt(y: i32, m: u32, d: u32, h: u32, mi: u32, s: u32, micro: u32) -> NaiveDateT
 
 fn migrate_empty_database_twice(db: &TestDb) {
     let store = db.store();
-    assert_eq!(store.pending_migrations().unwrap(), MIGRATIONS);
-    assert_eq!(store.migrate().unwrap(), MIGRATIONS);
+    assert_eq!(store.pending_migrations().unwrap(), migrations());
+    assert_eq!(store.migrate().unwrap(), migrations());
     let first = schema_snapshot(&mut store.connection().unwrap());
     assert!(first.len() > 10, "{first:?}");
     assert_eq!(store.migrate().unwrap(), Vec::<String>::new());
@@ -93,7 +112,7 @@ fn migrate_on_django_database_changes_nothing(db: &TestDb) {
     replay(db, fixture(db));
     let store = db.store();
     let before = schema_snapshot(&mut store.connection().unwrap());
-    assert_eq!(store.migrate().unwrap(), MIGRATIONS);
+    assert_eq!(store.migrate().unwrap(), migrations());
     assert_eq!(schema_snapshot(&mut store.connection().unwrap()), before);
     assert_eq!(store.migrate().unwrap(), Vec::<String>::new());
 
@@ -743,14 +762,9 @@ fn diesel_cli_layout(db: &TestDb) {
     let store = db.store();
     let mut conn = store.connection().unwrap();
     let mut applied: Vec<String> = Vec::new();
-    for family in MIGRATION_DIRS {
-        let dir = format!(
-            "{}/migrations/{family}{}",
-            env!("CARGO_MANIFEST_DIR"),
-            db.backend.feature()
-        );
+    for dir in migration_dirs(db.backend.feature()) {
         let source = FileBasedMigrations::from_path(&dir).expect("migration folder");
-        let run: Vec<String> = match &mut *conn {
+        let ran: Vec<String> = match &mut *conn {
             #[cfg(feature = "sqlite")]
             AnyConnection::Sqlite(c) => c
                 .run_pending_migrations(source)
@@ -765,9 +779,9 @@ fn diesel_cli_layout(db: &TestDb) {
                 .map(|v| v.iter().map(|m| m.to_string()).collect()),
         }
         .expect("file-based migrations");
-        applied.extend(run);
+        applied.extend(ran);
     }
-    assert_eq!(applied.len(), MIGRATIONS.len());
+    assert_eq!(applied.len(), migrations().len());
     let by_cli = schema_snapshot(&mut conn);
     drop(conn);
     assert!(store.pending_migrations().unwrap().is_empty());
@@ -799,7 +813,7 @@ fn django_migrate_then_ours(db: &TestDb) {
     let store = db.store();
     let before = schema_snapshot(&mut store.connection().unwrap());
     assert!(!before.is_empty());
-    assert_eq!(store.migrate().unwrap(), MIGRATIONS);
+    assert_eq!(store.migrate().unwrap(), migrations());
     assert_eq!(schema_snapshot(&mut store.connection().unwrap()), before);
     let u = user(&store, "after_django", "pw");
     assert!(store.token_get_or_create(u.id).unwrap().1);
@@ -889,7 +903,10 @@ fn in_memory_sqlite_keeps_its_data() {
         assert_eq!(store.token_with_user(&token.key).unwrap().unwrap().1, u);
         // A second store is a different, empty database.
         let other = AuthStore::connect(url, &PoolConfig::default()).unwrap();
-        assert_eq!(other.pending_migrations().unwrap().len(), MIGRATIONS.len());
+        assert_eq!(
+            other.pending_migrations().unwrap().len(),
+            migrations().len()
+        );
     }
 }
 

@@ -50,6 +50,16 @@
 //! | `/knox/tokens/` | knox's token | IsAuthenticated | `GET`: the caller's tokens (the device list) |
 //! | `/knox/tokens/<id>/` | knox's token | IsAuthenticated | `DELETE`: 204, or 404 for an id that is not the caller's |
 //!
+//! Django-Rest-Durin's views (feature `durin`), with Durin's settings at their defaults:
+//!
+//! | path | authentication | permission | throttles |
+//! |---|---|---|---|
+//! | `/durin/login/` (`POST {"username", "password", "client"}`) | none | none | none |
+//! | `/durin/refresh/`, `/durin/logout/`, `/durin/logoutall/` (`POST`), `/durin/sessions/` (`GET`), `/durin/sessions/<id>` (`DELETE`), `/durin/apiaccess/` | DurinTokenAuthentication | IsAuthenticated | none |
+//! | `/durin/` (`{"user": "<username>", "auth": "<the token>"}`) | DurinTokenAuthentication | IsAuthenticated | UserClientRateThrottle (the client's own rate; none without one) |
+//!
+//! Clients are made with the `create-client` command; `purge-tokens` deletes expired tokens.
+//!
 //! `/api-token-auth/` is DRF's `obtain_auth_token`: `POST {"username", "password"}` (JSON,
 //! urlencoded or multipart) answers `{"token": "<key>"}`. `/csrf/` answers
 //! `{"csrftoken": "<masked token>"}` and sets the `csrftoken` cookie; `/login/` (a `POST`
@@ -70,8 +80,12 @@ use actix_web::cookie::Key;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::Condition;
 use actix_web::{web, App, HttpResponse};
+#[cfg(feature = "durin")]
+use auth_actix::auth_core::durin::{DurinAuth, DurinSettings, DurinStore};
 use auth_actix::csrf::CsrfConfig;
 use auth_actix::knox::{self, KnoxSettings, KnoxStore, KnoxTokenAuthentication};
+#[cfg(feature = "durin")]
+use auth_actix::durin::{self, DurinTokenAuthentication, UserClientRateThrottle};
 use auth_actix::prelude::*;
 use auth_actix::session::{self, DieselSessionStore};
 use auth_actix::session::{DjangoSessions, FailClosed};
@@ -278,6 +292,31 @@ pub async fn bare() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({ "ok": true }))
 }
 
+/// `/durin/`'s body: the user, and the Durin token they authenticated with.
+#[cfg(feature = "durin")]
+#[derive(Debug, Serialize)]
+struct DurinCaller<'a> {
+    user: String,
+    auth: Option<&'a str>,
+}
+
+/// Durin's token authentication, authenticated users only, throttled per
+/// user and client at the client's own rate.
+#[cfg(feature = "durin")]
+#[api_view(GET, POST, PUT, PATCH)]
+#[authentication_classes(DurinTokenAuthentication)]
+#[permission_classes(IsAuthenticated)]
+#[throttle_classes(UserClientRateThrottle)]
+pub async fn durin_caller(request: AuthRequest) -> HttpResponse {
+    HttpResponse::Ok().json(DurinCaller {
+        user: request.user().to_string(),
+        auth: request
+            .auth()
+            .and_then(|auth| auth.get::<DurinAuth>())
+            .map(|auth| auth.token.token()),
+    })
+}
+
 /// The peers whose `Remote-User` header `/remote/` believes: this machine.
 pub fn loopback_proxies() -> [TrustedProxy; 2] {
     [
@@ -353,6 +392,12 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .service(web::resource("/csrf/").to(csrf))
         .service(web::resource("/login/").to(login))
         .service(web::resource("/logout/").to(logout));
+    #[cfg(feature = "durin")]
+    config.service(
+        web::scope("/durin")
+            .configure(durin::urls)
+            .route("/", web::to(durin_caller)),
+    );
 }
 
 /// Where sessions live (`SESSION_ENGINE`).
@@ -423,6 +468,8 @@ pub struct Parity {
     options: SessionOptions,
     key: Key,
     knox: KnoxStore,
+    #[cfg(feature = "durin")]
+    durin: DurinStore,
 }
 
 impl Parity {
@@ -444,6 +491,8 @@ impl Parity {
         };
         Ok(Parity {
             knox: KnoxStore::new(store.database().clone(), knox_settings()),
+            #[cfg(feature = "durin")]
+            durin: DurinStore::from(&store),
             sessions: DieselSessionStore::from(&store),
             django: django.cookie_secure(options.cookie_secure),
             settings: settings(store, secret, &options)?,
@@ -481,19 +530,23 @@ impl Parity {
         >,
     > {
         let ours = self.options.engine == SessionEngine::Ours;
-        App::new()
+        let app = App::new()
             .app_data(self.settings.clone())
-            .app_data(self.knox.clone())
-            .wrap(Condition::new(
-                ours,
-                session::django_defaults(self.sessions.clone(), self.key.clone())
-                    .cookie_secure(self.options.cookie_secure)
-                    .build(),
-            ))
-            // Outside the session middleware: a session store outage is a 503.
-            .wrap(Condition::new(ours, FailClosed))
-            // Django's engines answer a 503 themselves.
-            .wrap(Condition::new(!ours, self.django.clone()))
-            .configure(routes)
+            .app_data(self.knox.clone());
+        #[cfg(feature = "durin")]
+        let app = app
+            .app_data(DurinSettings::default())
+            .app_data(self.durin.clone());
+        app.wrap(Condition::new(
+            ours,
+            session::django_defaults(self.sessions.clone(), self.key.clone())
+                .cookie_secure(self.options.cookie_secure)
+                .build(),
+        ))
+        // Outside the session middleware: a session store outage is a 503.
+        .wrap(Condition::new(ours, FailClosed))
+        // Django's engines answer a 503 themselves.
+        .wrap(Condition::new(!ours, self.django.clone()))
+        .configure(routes)
     }
 }

@@ -16,6 +16,8 @@ mod django_interop;
 mod django_sessions;
 mod drf_parity_django;
 mod knox;
+#[cfg(feature = "durin")]
+mod durin;
 mod session_auth;
 mod sessions;
 mod spoofing;

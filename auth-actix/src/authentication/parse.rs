@@ -2,6 +2,7 @@
 //! `base64.b64decode` (non-validating).
 
 use auth_core::compat::a2b_base64;
+use auth_core::error::{messages, AuthError};
 
 /// Python's `bytes.isspace()` set: space, `\t`, `\n`, `\x0b`, `\x0c`, `\r`.
 fn is_py_space(b: u8) -> bool {
@@ -37,6 +38,22 @@ pub(crate) fn split_credentials(header: &[u8]) -> Option<SplitHeader<'_>> {
         credentials,
         extra: parts.next().is_some(),
     })
+}
+
+/// The token of a header whose keyword matched, under DRF's
+/// `TokenAuthentication` rules (which knox and Durin copy): the second part,
+/// or the failure for a header without one (`Invalid token header. No
+/// credentials provided.`) or with more (`... should not contain spaces.`).
+pub(crate) fn single_token<'a>(split: &SplitHeader<'a>) -> Result<&'a [u8], AuthError> {
+    match (split.credentials, split.extra) {
+        (None, _) => Err(AuthError::authentication_failed(
+            messages::TOKEN_NO_CREDENTIALS,
+        )),
+        (Some(_), true) => Err(AuthError::authentication_failed(
+            messages::TOKEN_CONTAINS_SPACES,
+        )),
+        (Some(token), false) => Ok(token),
+    }
 }
 
 /// `base64.b64decode(data)` (CPython's non-strict `binascii.a2b_base64`:

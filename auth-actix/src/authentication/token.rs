@@ -11,7 +11,7 @@ use auth_core::identity::{Auth, Authenticated};
 use auth_core::models::User;
 pub use auth_core::tokens::TokenStore;
 
-use super::parse::split_credentials;
+use super::parse::{single_token, split_credentials};
 use super::AuthenticationConfig;
 use super::{get_authorization_header, refuse_repeated_authorization, AuthResult, Authentication};
 use crate::blocking::run_query;
@@ -80,17 +80,10 @@ impl<K: Keyword> TokenAuthentication<K> {
         if !keyword_matches(split.keyword, K::KEYWORD) {
             return Ok(None);
         }
-        match (split.credentials, split.extra) {
-            (None, _) => Err(AuthError::authentication_failed(
-                messages::TOKEN_NO_CREDENTIALS,
-            )),
-            (Some(_), true) => Err(AuthError::authentication_failed(
-                messages::TOKEN_CONTAINS_SPACES,
-            )),
-            (Some(key), false) => std::str::from_utf8(key)
-                .map(Some)
-                .map_err(|_| AuthError::authentication_failed(messages::TOKEN_INVALID_CHARACTERS)),
-        }
+        let key = single_token(&split)?;
+        std::str::from_utf8(key)
+            .map(Some)
+            .map_err(|_| AuthError::authentication_failed(messages::TOKEN_INVALID_CHARACTERS))
     }
 }
 

@@ -121,6 +121,39 @@ pub fn a2b_base64(data: impl IntoIterator<Item = u8>, urlsafe: bool) -> Result<V
     }
 }
 
+/// Python's `repr()` of a `str`: single quotes, or double quotes when the
+/// text holds a single quote and no double quote; backslashes, the quote,
+/// `\t`, `\n`, `\r` and the other C0 controls and DEL escaped (`\x01`).
+/// Other characters are kept (Python also escapes the non-printable ones
+/// beyond ASCII, which messages here never hold in practice).
+pub fn py_repr_str(s: &str) -> String {
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push(quote);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
+}
+
 /// Python's `repr(float)` (= `str(float)`, and how `json.dumps` writes a
 /// float): the shortest digits that read back as `value`, positional for
 /// magnitudes from `1e-4` up to `1e16` (`100.0`, `0.0001`), else

@@ -88,12 +88,37 @@ pub const KNOX: MigrationSet = MigrationSet {
     mysql: || KNOX_MYSQL,
 };
 
+#[cfg(all(feature = "durin", feature = "sqlite"))]
+const DURIN_SQLITE: EmbeddedMigrations =
+    diesel_migrations::embed_migrations!("migrations/durin/sqlite");
+#[cfg(all(feature = "durin", feature = "postgres"))]
+const DURIN_POSTGRES: EmbeddedMigrations =
+    diesel_migrations::embed_migrations!("migrations/durin/postgres");
+#[cfg(all(feature = "durin", feature = "mysql"))]
+const DURIN_MYSQL: EmbeddedMigrations =
+    diesel_migrations::embed_migrations!("migrations/durin/mysql");
+
+/// Django-Rest-Durin's `durin_client` and `durin_authtoken` (feature
+/// `durin`), versions `2026-12-05-2000xx`.
+#[cfg(feature = "durin")]
+pub const DURIN: MigrationSet = MigrationSet {
+    name: "durin",
+    #[cfg(feature = "sqlite")]
+    sqlite: || DURIN_SQLITE,
+    #[cfg(feature = "postgres")]
+    postgres: || DURIN_POSTGRES,
+    #[cfg(feature = "mysql")]
+    mysql: || DURIN_MYSQL,
+};
+
 /// The sets `migrate` runs, in order: the core first, then each family
 /// compiled in (a family adds its set here, behind its feature).
 pub const SETS: &[MigrationSet] = &[
     CORE,
     #[cfg(feature = "knox")]
     KNOX,
+    #[cfg(feature = "durin")]
+    DURIN,
 ];
 
 fn migration_error(e: impl std::fmt::Display) -> StoreError {

@@ -7,6 +7,7 @@
 
 mod connection;
 mod database;
+pub mod duration;
 mod error;
 pub mod migrations;
 pub(crate) mod pool;

@@ -180,3 +180,40 @@ diesel::allow_tables_to_appear_in_same_query!(
     auth_user_groups,
     auth_user_user_permissions,
 );
+
+#[cfg(feature = "durin")]
+diesel::table! {
+    /// Django-Rest-Durin's `durin.models.Client`. Its `token_ttl` (a Django
+    /// `DurationField`: `interval` on PostgreSQL, a `bigint` of microseconds
+    /// elsewhere) is not listed: it is read and written through
+    /// [`crate::db::duration`], whose SQL depends on the backend.
+    durin_client (id) {
+        id -> BigInt,
+        #[max_length = 64]
+        name -> Varchar,
+        #[max_length = 64]
+        throttle_rate -> Varchar,
+    }
+}
+
+#[cfg(feature = "durin")]
+diesel::table! {
+    /// Django-Rest-Durin's `durin.models.AuthToken`: one token per user and
+    /// client, stored as it is sent.
+    durin_authtoken (id) {
+        id -> BigInt,
+        #[max_length = 64]
+        token -> Varchar,
+        created -> Timestamp,
+        expiry -> Timestamp,
+        client_id -> BigInt,
+        user_id -> Integer,
+    }
+}
+
+#[cfg(feature = "durin")]
+diesel::joinable!(durin_authtoken -> durin_client (client_id));
+#[cfg(feature = "durin")]
+diesel::joinable!(durin_authtoken -> auth_user (user_id));
+#[cfg(feature = "durin")]
+diesel::allow_tables_to_appear_in_same_query!(durin_client, durin_authtoken, auth_user);

@@ -115,6 +115,10 @@ impl Parser {
 /// (the order matters for wildcard content types such as `*/*`).
 pub const CREDENTIAL_PARSERS: [Parser; 3] = [Parser::Form, Parser::MultiPart, Parser::Json];
 
+/// DRF's `DEFAULT_PARSER_CLASSES`: JSON, form, multipart, in that order
+/// (what a view without its own `parser_classes` parses).
+pub const DEFAULT_PARSERS: [Parser; 3] = [Parser::Json, Parser::Form, Parser::MultiPart];
+
 /// The parsers of a form body, for Django's `request.POST`.
 const FORM_PARSERS: [Parser; 2] = [Parser::Form, Parser::MultiPart];
 

@@ -6,6 +6,8 @@
 //! drf_parity migrate
 //! drf_parity createuser <username> --password-stdin [--email E] [--staff] [--superuser] [--inactive]
 //! drf_parity create-token [-r] <username>
+//! drf_parity create-client <name> [--token-ttl SECONDS] [--throttle-rate RATE]   a Durin client
+//! drf_parity purge-tokens               delete expired Durin tokens
 //! drf_parity grant <username> <app_label>.<codename>
 //! drf_parity grant-group <group> <app_label>.<codename>
 //! drf_parity join-group <username> <group>
