@@ -44,6 +44,8 @@ with_database! {
     pub mod identity;
     pub mod model_permissions;
     pub mod models;
+    #[cfg(feature = "oauth2")]
+    pub mod oauth2;
     pub mod relations;
     pub mod sessions;
     pub mod store;

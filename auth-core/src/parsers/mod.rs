@@ -662,6 +662,12 @@ pub(crate) fn too_many_fields() -> AuthError {
     ))
 }
 
+/// Python's `urllib.parse.unquote_plus(s)`: `+` as a space, then `%xx`
+/// sequences decoded as UTF-8 (with replacement characters).
+pub fn unquote_plus(s: &str) -> String {
+    form::unquote(&s.replace('+', " "), Charset::Utf8)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
