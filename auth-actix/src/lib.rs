@@ -13,6 +13,8 @@ pub mod error;
 pub mod http;
 pub mod metadata;
 mod middleware;
+#[cfg(feature = "oauth2")]
+pub mod oauth2;
 pub mod parsers;
 mod pipeline;
 mod request;

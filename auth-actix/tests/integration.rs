@@ -12,6 +12,8 @@ mod http_classes;
 mod http_django_sessions;
 mod http_login;
 mod http_model_permissions;
+#[cfg(feature = "oauth2")]
+mod http_oauth2;
 mod http_obtain_auth_token;
 mod http_pipeline;
 mod http_session;

@@ -41,6 +41,7 @@
 //! assert!(found.user.is_none());
 //! ```
 
+pub use chrono::NaiveDateTime;
 use sha2::{Digest, Sha256};
 
 use crate::crypto;

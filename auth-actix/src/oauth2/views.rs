@@ -1,0 +1,89 @@
+//! DOT's endpoints under `/o/`.
+
+use actix_web::http::{header, Method, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use auth_core::oauth2::endpoint::{self, OAuthResponse};
+use auth_core::parsers::{parse_form_post, RequestData};
+
+use super::OAuth2;
+use crate::blocking::run_blocking;
+use crate::error::misconfigured;
+
+/// Django's answer to a method a view does not have: 405, an empty
+/// `text/html` body and `Allow`.
+fn not_allowed(allow: &'static str) -> HttpResponse {
+    HttpResponse::MethodNotAllowed()
+        .insert_header((header::ALLOW, allow))
+        .content_type("text/html; charset=utf-8")
+        .finish()
+}
+
+/// oauthlib's answer, with its `Content-Type`, `Cache-Control: no-store`
+/// and `Pragma: no-cache`.
+fn oauth_response(answer: OAuthResponse) -> HttpResponse {
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::BAD_REQUEST);
+    let mut response = HttpResponse::build(status);
+    response
+        .content_type("application/json")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::PRAGMA, "no-cache"));
+    if let Some(challenge) = answer.www_authenticate {
+        response.insert_header((header::WWW_AUTHENTICATE, challenge));
+    }
+    response.body(answer.body)
+}
+
+fn service_unavailable() -> HttpResponse {
+    HttpResponse::ServiceUnavailable()
+        .content_type("application/json")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(r#"{"error": "temporarily_unavailable"}"#)
+}
+
+/// DOT's `TokenView` (`POST /o/token/`): the `client_credentials`,
+/// `password` and `refresh_token` grants (see
+/// [`auth_core::oauth2::endpoint::token`]). A store that cannot be reached
+/// answers 503 `{"error": "temporarily_unavailable"}`.
+pub async fn token(request: HttpRequest, body: web::Bytes) -> HttpResponse {
+    if request.method() == Method::OPTIONS {
+        return HttpResponse::Ok()
+            .insert_header((header::ALLOW, "POST, OPTIONS"))
+            .content_type("text/html; charset=utf-8")
+            .finish();
+    }
+    if request.method() != Method::POST {
+        return not_allowed("POST, OPTIONS");
+    }
+    let Some(oauth2) = request.app_data::<web::Data<OAuth2>>().cloned() else {
+        let _ =
+            misconfigured("the token view needs `web::Data<auth_actix::oauth2::OAuth2>` app data");
+        return HttpResponse::InternalServerError().finish();
+    };
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let params =
+        parse_form_post(content_type.as_deref(), &body).unwrap_or_else(|_| RequestData::empty());
+    let authorization = crate::authentication::get_authorization_header(&request).into_owned();
+    let has_query = !request.query_string().is_empty();
+    let answer = run_blocking(move || {
+        endpoint::token(
+            oauth2.store(),
+            oauth2.users(),
+            oauth2.settings(),
+            &params,
+            &authorization,
+            has_query,
+        )
+    })
+    .await;
+    match answer {
+        Ok(answer) => oauth_response(answer),
+        Err(error) => {
+            tracing::error!(%error, "the OAuth 2.0 store failed");
+            service_unavailable()
+        }
+    }
+}
