@@ -15,6 +15,7 @@ mod conformance;
 mod django_interop;
 mod django_sessions;
 mod drf_parity_django;
+mod oauth2;
 mod session_auth;
 mod sessions;
 mod spoofing;

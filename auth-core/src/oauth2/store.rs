@@ -18,6 +18,10 @@ use crate::db::schema::auth_user;
 use crate::db::{self, AnyConnection, Database, StoreError};
 use crate::hashers::Hashers;
 use crate::models::User;
+use crate::store::is_retryable;
+
+/// How many times a transaction that lost a race is run.
+const MAX_ATTEMPTS: usize = 5;
 
 /// `client_type` values.
 pub mod client_type {
@@ -514,12 +518,35 @@ impl OAuth2Store {
         }
         let checksum = token_checksum(refresh_token);
         let mut conn = self.db.connection()?;
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            match self.refresh_once(&mut conn, &checksum, refresh_token, application, scope, settings) {
+                // A deadlock (MariaDB's gap locks between concurrent
+                // refreshes) or a token collision: the database asks for
+                // the transaction to run again; the rerun sees the winner.
+                Err(StoreError::Database(e)) if is_retryable(&e) && attempts < MAX_ATTEMPTS => {}
+                other => return other,
+            }
+        }
+    }
+
+    fn refresh_once(
+        &self,
+        conn: &mut AnyConnection,
+        checksum: &str,
+        refresh_token: &str,
+        application: &Application,
+        scope: Option<&[&str]>,
+        settings: &OAuth2Settings,
+    ) -> Result<Result<Issued, RefreshOutcome>, StoreError> {
         let now = settings.now();
         conn.transaction(|c| {
+            lock_refresh_tokens(c, checksum)?;
             // Several rows may share a checksum: the live one first, then the
             // most recently revoked.
             let rows: Vec<RefreshToken> = rt::table
-                .filter(rt::token_checksum.eq(&checksum))
+                .filter(rt::token_checksum.eq(checksum))
                 .select(RefreshToken::as_select())
                 .load(c)?;
             let Some(found) = rows
@@ -633,6 +660,12 @@ impl OAuth2Store {
         let checksum = token_checksum(token);
         let mut conn = self.db.connection()?;
         conn.transaction(|c| {
+            // Write first, as the refresh does: SQLite takes its write lock
+            // now (waiting its busy timeout) rather than failing to upgrade a
+            // read lock later.
+            diesel::update(at::table.filter(at::token_checksum.eq(&checksum)))
+                .set(at::updated.eq(at::updated))
+                .execute(c)?;
             let mut query = at::table.filter(at::token_checksum.eq(&checksum)).into_boxed();
             if let Some(id) = application_id {
                 query = query.filter(at::application_id.eq(id));
@@ -659,6 +692,7 @@ impl OAuth2Store {
         let checksum = token_checksum(token);
         let mut conn = self.db.connection()?;
         conn.transaction(|c| {
+            lock_refresh_tokens(c, &checksum)?;
             let mut query = rt::table
                 .filter(rt::token_checksum.eq(&checksum))
                 .filter(rt::revoked.is_null())
@@ -760,6 +794,19 @@ impl OAuth2Store {
     }
 }
 
+/// The first statement of a transaction that reads refresh tokens and then
+/// writes: a write on the rows with `checksum` (changing nothing). SQLite
+/// then takes its write lock up front, waiting its busy timeout, instead of
+/// failing ("database is locked") when a read lock cannot be upgraded; the
+/// other backends lock those rows until the transaction ends, so concurrent
+/// refreshes of one token run one after the other.
+fn lock_refresh_tokens(c: &mut AnyConnection, checksum: &str) -> Result<(), StoreError> {
+    diesel::update(rt::table.filter(rt::token_checksum.eq(checksum)))
+        .set(rt::updated.eq(rt::updated))
+        .execute(c)?;
+    Ok(())
+}
+
 /// The scopes of a refresh: the original ones, or those asked for when all
 /// of them are among the original (oauthlib's `validate_token_request`).
 fn narrowed(original: &str, asked: Option<&[&str]>) -> Option<String> {
@@ -785,7 +832,11 @@ fn grace(
     let Some(revoked) = found.revoked else {
         return Ok(Err(RefreshOutcome::Invalid));
     };
-    if revoked <= now - TimeDelta::seconds(settings.refresh_token_grace_period_seconds) {
+    // "Now" is read after the row lock was had: a request that waited for a
+    // concurrent rotation must not see that rotation as in its future.
+    let now = now.max(settings.now());
+    let grace = settings.refresh_token_grace_period_seconds;
+    if grace <= 0 || revoked <= now - TimeDelta::seconds(grace) {
         return Ok(Err(RefreshOutcome::Invalid));
     }
     let successor: Option<AccessToken> = at::table

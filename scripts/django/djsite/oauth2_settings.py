@@ -19,3 +19,7 @@ OAUTH2_PROVIDER = {
 
 ROOT_URLCONF = "djsite.oauth2_urls"
 LOGIN_URL = "/login/"
+
+# The PBKDF2 iteration count both sides hash passwords and client secrets with (PBKDF2_ITERATIONS;
+# the checks use a small one to stay fast).
+PASSWORD_HASHERS = ["djsite.hashers.ConfiguredPBKDF2PasswordHasher"]
