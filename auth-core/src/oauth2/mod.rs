@@ -46,6 +46,7 @@ use sha2::{Digest, Sha256};
 
 use crate::crypto;
 
+pub mod commands;
 pub mod endpoint;
 pub mod schema;
 mod settings;
