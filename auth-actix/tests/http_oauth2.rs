@@ -7,7 +7,8 @@ use actix_web::{web, HttpResponse};
 use auth_actix::auth_core::oauth2::{AccessToken, NewApplication, OAuth2Settings, OAuth2Store};
 use auth_actix::auth_core::NewUser;
 use auth_actix::oauth2::{
-    token, OAuth2, OAuth2Authentication, TokenHasReadWriteScope, TokenHasScope,
+    introspect, revoke_token, token, OAuth2, OAuth2Authentication, TokenHasReadWriteScope,
+    TokenHasScope,
 };
 use auth_actix::prelude::*;
 use auth_actix::AuthSettings;
@@ -86,7 +87,9 @@ macro_rules! app {
                 .app_data(web::Data::new($f.oauth2.clone()))
                 .route("/oauth/", web::to(oauth))
                 .route("/oauth-rw/", web::to(oauth_rw))
-                .service(web::resource("/o/token/").to(token)),
+                .service(web::resource("/o/token/").to(token))
+                .service(web::resource("/o/revoke_token/").to(revoke_token))
+                .service(web::resource("/o/introspect/").to(introspect)),
         )
         .await
     };
@@ -456,4 +459,135 @@ async fn store_down_is_503() {
         (r.status, r.body.as_str()),
         (503, r#"{"error": "temporarily_unavailable"}"#)
     );
+}
+
+fn form_post(path: &str, form: &str, auth: Option<&str>) -> TestRequest {
+    let req = TestRequest::post()
+        .uri(path)
+        .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+        .set_payload(form.to_owned());
+    match auth {
+        Some(value) => with_auth(req, value.as_bytes()),
+        None => req,
+    }
+}
+
+#[actix_web::test]
+async fn revoke_and_introspect_answer_as_dot() {
+    let f = fixture();
+    let app = app!(f);
+    let pw = basic(&f.password_app);
+    let pair = send!(
+        &app,
+        token_request(
+            "grant_type=password&username=alice&password=pw&scope=read+introspection",
+            Some(&pw)
+        )
+    )
+    .json();
+    let access = pair["access_token"].as_str().unwrap().to_owned();
+    let refresh = pair["refresh_token"].as_str().unwrap().to_owned();
+    let form = format!("token={access}");
+
+    // Introspection by the client itself, and by a token with the scope.
+    let r = send!(&app, form_post("/o/introspect/", &form, Some(&pw)));
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), Some("application/json"));
+    let exp = r.json()["exp"].as_i64().unwrap();
+    assert_eq!(
+        r.body,
+        format!(
+            r#"{{"active": true, "scope": "read introspection", "exp": {exp}, "client_id": "{}", "username": "alice"}}"#,
+            f.password_app.0
+        )
+    );
+    let bearer = format!("Bearer {access}");
+    let uri = format!("/o/introspect/?token={access}");
+    let r = send!(
+        &app,
+        with_auth(TestRequest::get().uri(&uri), bearer.as_bytes())
+    );
+    assert_eq!(r.json()["active"], true);
+    let r = send!(&app, form_post("/o/introspect/", "token=nope", Some(&pw)));
+    assert_eq!((r.status, r.body.as_str()), (200, r#"{"active": false}"#));
+    let r = send!(&app, form_post("/o/introspect/", "", Some(&pw)));
+    assert_eq!(
+        (r.status, r.body.as_str()),
+        (
+            400,
+            r#"{"error": "invalid_request", "error_description": "Token parameter is missing."}"#
+        )
+    );
+    // Neither a client nor a token with the scope: 403, empty.
+    let r = send!(&app, form_post("/o/introspect/", &form, None));
+    assert_eq!((r.status, r.body.as_str()), (403, ""));
+    let cc = send!(
+        &app,
+        token_request(
+            "grant_type=client_credentials&scope=read",
+            Some(&basic(&f.cc_app))
+        )
+    )
+    .json();
+    let weak = format!("Bearer {}", cc["access_token"].as_str().unwrap());
+    let r = send!(
+        &app,
+        with_auth(form_post("/o/introspect/", &form, None), weak.as_bytes())
+    );
+    assert_eq!(r.status, 403);
+    let r = send!(&app, TestRequest::put().uri("/o/introspect/"));
+    assert_eq!(
+        (r.status, r.header("allow")),
+        (405, Some("GET, POST, HEAD, OPTIONS"))
+    );
+
+    // Revocation.
+    let r = send!(&app, form_post("/o/revoke_token/", "", Some(&pw)));
+    assert_eq!(
+        (r.status, r.body.as_str()),
+        (
+            400,
+            r#"{"error": "invalid_request", "error_description": "Missing token parameter."}"#
+        )
+    );
+    let r = send!(&app, form_post("/o/revoke_token/", "token=x", None));
+    assert_eq!(
+        (r.status, r.body.as_str()),
+        (401, r#"{"error": "invalid_client"}"#)
+    );
+    assert_eq!(
+        r.header("www-authenticate"),
+        Some(r#"Bearer error="invalid_client""#)
+    );
+    // Another client cannot revoke this client's token.
+    let r = send!(
+        &app,
+        form_post(
+            "/o/revoke_token/",
+            &format!("token={refresh}"),
+            Some(&basic(&f.cc_app))
+        )
+    );
+    assert_eq!((r.status, r.body.as_str()), (200, ""));
+    let r = send!(&app, form_post("/o/introspect/", &form, Some(&pw)));
+    assert_eq!(r.json()["active"], true);
+    let revoke = format!("token={refresh}&token_type_hint=refresh_token");
+    let r = send!(&app, form_post("/o/revoke_token/", &revoke, Some(&pw)));
+    assert_eq!((r.status, r.body.as_str()), (200, ""));
+    assert_eq!(r.header("content-type"), Some("text/html; charset=utf-8"));
+    let r = send!(&app, form_post("/o/introspect/", &form, Some(&pw)));
+    assert_eq!(r.body, r#"{"active": false}"#);
+    let r = send!(
+        &app,
+        token_request(
+            &format!("grant_type=refresh_token&refresh_token={refresh}"),
+            Some(&pw)
+        )
+    );
+    assert_eq!(
+        (r.status, r.body.as_str()),
+        (400, r#"{"error": "invalid_grant"}"#)
+    );
+    let r = send!(&app, TestRequest::get().uri("/o/revoke_token/"));
+    assert_eq!((r.status, r.header("allow")), (405, Some("POST, OPTIONS")));
 }

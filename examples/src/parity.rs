@@ -35,8 +35,10 @@
 //! On `/oauth/` and `/oauth-rw/`, `auth` is the access token, and a client
 //! credentials token has no user: `"user": "None"`, as DRF prints it.
 //! `/o/token/` is Django OAuth Toolkit's token endpoint (the
-//! `client_credentials`, `password` and `refresh_token` grants) with DOT's
-//! default settings and the scopes `read`, `write` and `introspection`.
+//! `client_credentials`, `password` and `refresh_token` grants),
+//! `/o/revoke_token/` its RFC 7009 revocation and `/o/introspect/` its
+//! RFC 7662 introspection, with DOT's default settings and the scopes
+//! `read`, `write` and `introspection`.
 //!
 //! The throttled views (rates `anon` = `3/min`, `user` = `4/min`, `burst` =
 //! `2/min`, or `THROTTLE_RATES`; no default throttle classes):
@@ -304,6 +306,8 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/oauth/", web::to(oauth))
         .route("/oauth-rw/", web::to(oauth_rw))
         .service(web::resource("/o/token/").to(oauth2::token))
+        .service(web::resource("/o/revoke_token/").to(oauth2::revoke_token))
+        .service(web::resource("/o/introspect/").to(oauth2::introspect))
         .route("/session/", web::to(session))
         .route("/remote/", web::to(remote))
         .route("/default/", web::to(default))

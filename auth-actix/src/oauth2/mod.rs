@@ -35,7 +35,7 @@ pub use authentication::OAuth2Authentication;
 pub use permissions::{
     IsAuthenticatedOrTokenHasScope, TokenHasReadWriteScope, TokenHasResourceScope, TokenHasScope,
 };
-pub use views::token;
+pub use views::{introspect, revoke_token, token};
 
 /// The OAuth 2.0 family's app data: DOT's tables, the user store (the
 /// password grant), and `OAUTH2_PROVIDER`.

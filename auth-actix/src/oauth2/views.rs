@@ -68,7 +68,7 @@ pub async fn token(request: HttpRequest, body: web::Bytes) -> HttpResponse {
         parse_form_post(content_type.as_deref(), &body).unwrap_or_else(|_| RequestData::empty());
     let authorization = crate::authentication::get_authorization_header(&request).into_owned();
     let has_query = !request.query_string().is_empty();
-    let answer = run_blocking(move || {
+    let answer: Result<OAuthResponse, auth_core::StoreError> = run_blocking(move || {
         endpoint::token(
             oauth2.store(),
             oauth2.users(),
@@ -81,6 +81,116 @@ pub async fn token(request: HttpRequest, body: web::Bytes) -> HttpResponse {
     .await;
     match answer {
         Ok(answer) => oauth_response(answer),
+        Err(error) => {
+            tracing::error!(%error, "the OAuth 2.0 store failed");
+            service_unavailable()
+        }
+    }
+}
+
+/// The form body of a request (DOT's `request.POST`), empty when it is not a form.
+fn form_of(request: &HttpRequest, body: &[u8]) -> RequestData {
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    parse_form_post(content_type, body).unwrap_or_else(|_| RequestData::empty())
+}
+
+/// DOT's `RevokeTokenView` (`POST /o/revoke_token/`, RFC 7009): see
+/// [`auth_core::oauth2::endpoint::revoke`]. Success is 200 with an empty
+/// `text/html` body, as DOT answers.
+pub async fn revoke_token(request: HttpRequest, body: web::Bytes) -> HttpResponse {
+    if request.method() != Method::POST {
+        return not_allowed("POST, OPTIONS");
+    }
+    let Some(oauth2) = request.app_data::<web::Data<OAuth2>>().cloned() else {
+        let _ =
+            misconfigured("the revoke view needs `web::Data<auth_actix::oauth2::OAuth2>` app data");
+        return HttpResponse::InternalServerError().finish();
+    };
+    let params = form_of(&request, &body);
+    let authorization = crate::authentication::get_authorization_header(&request).into_owned();
+    let has_query = !request.query_string().is_empty();
+    let answer = run_blocking(move || {
+        endpoint::revoke(
+            oauth2.store(),
+            oauth2.settings(),
+            &params,
+            &authorization,
+            has_query,
+        )
+    })
+    .await;
+    match answer {
+        Ok(answer) if answer.status == 200 => HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .finish(),
+        Ok(answer) => oauth_response(answer),
+        Err(error) => {
+            tracing::error!(%error, "the OAuth 2.0 store failed");
+            service_unavailable()
+        }
+    }
+}
+
+/// DOT's `IntrospectTokenView` (`GET`/`POST /o/introspect/`, RFC 7662):
+/// the caller is a client authenticating itself or a bearer token with the
+/// `introspection` scope, else 403 with an empty `text/html` body; the
+/// token comes from the query (GET) or the form (POST).
+pub async fn introspect(request: HttpRequest, body: web::Bytes) -> HttpResponse {
+    let method = request.method().clone();
+    if method == Method::OPTIONS {
+        return HttpResponse::Ok()
+            .insert_header((header::ALLOW, "GET, POST, HEAD, OPTIONS"))
+            .content_type("text/html; charset=utf-8")
+            .finish();
+    }
+    if ![Method::GET, Method::HEAD, Method::POST].contains(&method) {
+        return not_allowed("GET, POST, HEAD, OPTIONS");
+    }
+    let Some(oauth2) = request.app_data::<web::Data<OAuth2>>().cloned() else {
+        let _ = misconfigured(
+            "the introspect view needs `web::Data<auth_actix::oauth2::OAuth2>` app data",
+        );
+        return HttpResponse::InternalServerError().finish();
+    };
+    let params = form_of(&request, &body);
+    let token = if method != Method::POST {
+        auth_core::parsers::query_pairs(request.query_string())
+            .into_iter()
+            .rev()
+            .find(|(name, _)| name == "token")
+            .map(|(_, value)| value)
+    } else {
+        params.form_field("token")
+    };
+    let authorization = crate::authentication::get_authorization_header(&request).into_owned();
+    let bearer = super::OAuth2Authentication::token_from_request(&request);
+    let answer = run_blocking(move || {
+        let (store, settings) = (oauth2.store(), oauth2.settings());
+        if !endpoint::introspection_allowed(
+            store,
+            settings,
+            &params,
+            &authorization,
+            bearer.as_deref(),
+        )? {
+            return Ok(None);
+        }
+        endpoint::introspect(store, settings, token.as_deref()).map(Some)
+    })
+    .await;
+    match answer {
+        Ok(Some(answer)) => {
+            let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
+            HttpResponse::build(status)
+                .content_type("application/json")
+                .body(answer.body)
+        }
+        Ok(None) => HttpResponse::Forbidden()
+            .content_type("text/html; charset=utf-8")
+            .finish(),
         Err(error) => {
             tracing::error!(%error, "the OAuth 2.0 store failed");
             service_unavailable()

@@ -309,6 +309,142 @@ pub fn token(
     }
 }
 
+/// `POST /o/revoke_token/` (RFC 7009, oauthlib's `RevocationEndpoint`
+/// with DOT's `revoke_token`): a missing `token` is 400 `invalid_request`,
+/// a client that does not authenticate 401 `invalid_client`; otherwise 200
+/// with an empty body (the web layer sends it as `text/html`, as DOT does),
+/// whether or not the token existed. Only the calling client's tokens are
+/// revoked: the `token_type_hint` kind first, then the other; revoking an
+/// access token revokes its refresh token, and the reverse.
+pub fn revoke(
+    store: &OAuth2Store,
+    settings: &OAuth2Settings,
+    params: &RequestData,
+    authorization: &[u8],
+    has_query: bool,
+) -> Result<OAuthResponse, StoreError> {
+    if has_query {
+        return Ok(error(
+            400,
+            "invalid_request",
+            Some("URL query parameters are not allowed"),
+        ));
+    }
+    let Some(token) = params.form_field("token").filter(|t| !t.is_empty()) else {
+        return Ok(error(400, "invalid_request", Some("Missing token parameter.")));
+    };
+    let client = Client {
+        store,
+        params,
+        authorization,
+    };
+    let Some(app) = client.validate()? else {
+        return Ok(invalid_client());
+    };
+    if token.contains('\0') {
+        return Ok(revoked());
+    }
+    let now = settings.now();
+    let refresh_first = params.form_field("token_type_hint").as_deref() == Some("refresh_token");
+    if refresh_first {
+        if !store.revoke_refresh_token(&token, Some(app.id), now)? {
+            store.revoke_access_token(&token, Some(app.id), now)?;
+        }
+    } else if !store.revoke_access_token(&token, Some(app.id), now)? {
+        store.revoke_refresh_token(&token, Some(app.id), now)?;
+    }
+    Ok(revoked())
+}
+
+fn revoked() -> OAuthResponse {
+    OAuthResponse {
+        status: 200,
+        body: String::new(),
+        www_authenticate: None,
+    }
+}
+
+/// Who may call `/o/introspect/` (DOT's `ClientProtectedScopedResourceView`):
+/// a client authenticating itself (Basic, then the body), or a bearer token
+/// (`bearer`, read as the resource server reads it) that is valid and holds
+/// the `introspection` scope.
+pub fn introspection_allowed(
+    store: &OAuth2Store,
+    settings: &OAuth2Settings,
+    params: &RequestData,
+    authorization: &[u8],
+    bearer: Option<&str>,
+) -> Result<bool, StoreError> {
+    let client = Client {
+        store,
+        params,
+        authorization,
+    };
+    if client.authenticate()?.is_some() {
+        return Ok(true);
+    }
+    let Some(bearer) = bearer.filter(|b| !b.is_empty()) else {
+        return Ok(false);
+    };
+    Ok(store.access_token(bearer)?.is_some_and(|found| {
+        found.application.is_some()
+            && found.user.as_ref().is_none_or(|u| u.is_active)
+            && found.token.is_valid(&["introspection"], settings.now())
+    }))
+}
+
+/// DOT's `IntrospectTokenView.get_token_response` (RFC 7662): 400 without
+/// a `token`, `{"active": false}` for an unknown or expired one, else
+/// `{"active": true, "scope": …, "exp": …, "client_id": …, "username": …}`
+/// (Django's `JsonResponse`: `json.dumps` with spaces).
+pub fn introspect(
+    store: &OAuth2Store,
+    settings: &OAuth2Settings,
+    token: Option<&str>,
+) -> Result<OAuthResponse, StoreError> {
+    #[derive(Serialize)]
+    struct Active<'a> {
+        active: bool,
+        scope: &'a str,
+        exp: i64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        client_id: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        username: Option<&'a str>,
+    }
+    let Some(token) = token else {
+        return Ok(OAuthResponse {
+            status: 400,
+            body: r#"{"error": "invalid_request", "error_description": "Token parameter is missing."}"#
+                .to_owned(),
+            www_authenticate: None,
+        });
+    };
+    let inactive = OAuthResponse {
+        status: 200,
+        body: r#"{"active": false}"#.to_owned(),
+        www_authenticate: None,
+    };
+    let Some(found) = store.access_token(token)? else {
+        return Ok(inactive);
+    };
+    if found.token.is_expired(settings.now()) {
+        return Ok(inactive);
+    }
+    Ok(OAuthResponse {
+        status: 200,
+        body: dumps_spaced(&Active {
+            active: true,
+            scope: &found.token.scope,
+            exp: found.token.expires.and_utc().timestamp(),
+            client_id: found.application.as_ref().map(|a| a.client_id.as_str()),
+            username: found.user.as_ref().map(|u| u.username.as_str()),
+        })
+        .unwrap_or_default(),
+        www_authenticate: None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
