@@ -103,14 +103,7 @@ fn basic((id, secret): &(String, String)) -> String {
 }
 
 fn token_request(form: &str, auth: Option<&str>) -> TestRequest {
-    let req = TestRequest::post()
-        .uri("/o/token/")
-        .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
-        .set_payload(form.to_owned());
-    match auth {
-        Some(value) => with_auth(req, value.as_bytes()),
-        None => req,
-    }
+    form_post("/o/token/", form, auth)
 }
 
 const INVALID_HEADER: &str =

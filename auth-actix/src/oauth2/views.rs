@@ -33,7 +33,8 @@ fn oauth_response(answer: OAuthResponse) -> HttpResponse {
     response.body(answer.body)
 }
 
-fn service_unavailable() -> HttpResponse {
+fn service_unavailable(error: &auth_core::StoreError) -> HttpResponse {
+    tracing::error!(%error, "the OAuth 2.0 store failed");
     HttpResponse::ServiceUnavailable()
         .content_type("application/json")
         .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -54,9 +55,7 @@ pub async fn token(request: HttpRequest, body: web::Bytes) -> HttpResponse {
     if request.method() != Method::POST {
         return not_allowed("POST, OPTIONS");
     }
-    let Some(oauth2) = request.app_data::<web::Data<OAuth2>>().cloned() else {
-        let _ =
-            misconfigured("the token view needs `web::Data<auth_actix::oauth2::OAuth2>` app data");
+    let Some(oauth2) = state(&request, "token") else {
         return HttpResponse::InternalServerError().finish();
     };
     let content_type = request
@@ -81,11 +80,20 @@ pub async fn token(request: HttpRequest, body: web::Bytes) -> HttpResponse {
     .await;
     match answer {
         Ok(answer) => oauth_response(answer),
-        Err(error) => {
-            tracing::error!(%error, "the OAuth 2.0 store failed");
-            service_unavailable()
-        }
+        Err(error) => service_unavailable(&error),
     }
+}
+
+/// The app's [`OAuth2`]; `None` (logged: the view answers 500) when the app
+/// was not given one.
+fn state(request: &HttpRequest, view: &str) -> Option<web::Data<OAuth2>> {
+    let found = request.app_data::<web::Data<OAuth2>>().cloned();
+    if found.is_none() {
+        let _ = misconfigured(&format!(
+            "the {view} view needs `web::Data<auth_actix::oauth2::OAuth2>` app data"
+        ));
+    }
+    found
 }
 
 /// The form body of a request (DOT's `request.POST`), empty when it is not a form.
@@ -104,9 +112,7 @@ pub async fn revoke_token(request: HttpRequest, body: web::Bytes) -> HttpRespons
     if request.method() != Method::POST {
         return not_allowed("POST, OPTIONS");
     }
-    let Some(oauth2) = request.app_data::<web::Data<OAuth2>>().cloned() else {
-        let _ =
-            misconfigured("the revoke view needs `web::Data<auth_actix::oauth2::OAuth2>` app data");
+    let Some(oauth2) = state(&request, "revoke") else {
         return HttpResponse::InternalServerError().finish();
     };
     let params = form_of(&request, &body);
@@ -127,10 +133,7 @@ pub async fn revoke_token(request: HttpRequest, body: web::Bytes) -> HttpRespons
             .content_type("text/html; charset=utf-8")
             .finish(),
         Ok(answer) => oauth_response(answer),
-        Err(error) => {
-            tracing::error!(%error, "the OAuth 2.0 store failed");
-            service_unavailable()
-        }
+        Err(error) => service_unavailable(&error),
     }
 }
 
@@ -149,10 +152,7 @@ pub async fn introspect(request: HttpRequest, body: web::Bytes) -> HttpResponse 
     if ![Method::GET, Method::HEAD, Method::POST].contains(&method) {
         return not_allowed("GET, POST, HEAD, OPTIONS");
     }
-    let Some(oauth2) = request.app_data::<web::Data<OAuth2>>().cloned() else {
-        let _ = misconfigured(
-            "the introspect view needs `web::Data<auth_actix::oauth2::OAuth2>` app data",
-        );
+    let Some(oauth2) = state(&request, "introspect") else {
         return HttpResponse::InternalServerError().finish();
     };
     let params = form_of(&request, &body);
@@ -191,9 +191,6 @@ pub async fn introspect(request: HttpRequest, body: web::Bytes) -> HttpResponse 
         Ok(None) => HttpResponse::Forbidden()
             .content_type("text/html; charset=utf-8")
             .finish(),
-        Err(error) => {
-            tracing::error!(%error, "the OAuth 2.0 store failed");
-            service_unavailable()
-        }
+        Err(error) => service_unavailable(&error),
     }
 }

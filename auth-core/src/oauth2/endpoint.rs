@@ -59,6 +59,15 @@ fn error(status: u16, code: &str, description: Option<&str>) -> OAuthResponse {
     }
 }
 
+/// oauthlib's `_raise_on_bad_post_request`: a POST with a query string.
+fn query_refused() -> OAuthResponse {
+    error(
+        400,
+        "invalid_request",
+        Some("URL query parameters are not allowed"),
+    )
+}
+
 fn invalid_client() -> OAuthResponse {
     error(401, "invalid_client", None)
 }
@@ -223,11 +232,7 @@ pub fn token(
     has_query: bool,
 ) -> Result<OAuthResponse, StoreError> {
     if has_query {
-        return Ok(error(
-            400,
-            "invalid_request",
-            Some("URL query parameters are not allowed"),
-        ));
+        return Ok(query_refused());
     }
     let client = Client {
         store,
@@ -324,11 +329,7 @@ pub fn revoke(
     has_query: bool,
 ) -> Result<OAuthResponse, StoreError> {
     if has_query {
-        return Ok(error(
-            400,
-            "invalid_request",
-            Some("URL query parameters are not allowed"),
-        ));
+        return Ok(query_refused());
     }
     let Some(token) = params.form_field("token").filter(|t| !t.is_empty()) else {
         return Ok(error(400, "invalid_request", Some("Missing token parameter.")));
