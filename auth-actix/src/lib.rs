@@ -17,6 +17,8 @@ pub mod http;
 pub mod knox;
 pub mod metadata;
 mod middleware;
+#[cfg(feature = "oauth2")]
+pub mod oauth2;
 pub mod parsers;
 mod pipeline;
 mod request;

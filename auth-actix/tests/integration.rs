@@ -16,6 +16,8 @@ mod http_knox;
 mod http_durin;
 mod http_login;
 mod http_model_permissions;
+#[cfg(feature = "oauth2")]
+mod http_oauth2;
 mod http_obtain_auth_token;
 mod http_pipeline;
 mod http_session;

@@ -45,6 +45,8 @@ with_database! {
     pub mod model_permissions;
     pub mod models;
     pub mod purge;
+    #[cfg(feature = "oauth2")]
+    pub mod oauth2;
     pub mod relations;
     pub mod sessions;
     pub mod store;

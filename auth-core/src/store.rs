@@ -97,7 +97,7 @@ pub(crate) fn is_unique_violation(e: &DieselError) -> bool {
 
 /// A unique violation (lost race, key collision) or a deadlock/serialization
 /// failure: an autocommit statement that hit one can simply run again.
-fn is_retryable(e: &DieselError) -> bool {
+pub(crate) fn is_retryable(e: &DieselError) -> bool {
     matches!(
         e,
         DieselError::DatabaseError(

@@ -29,6 +29,16 @@
 //! | `/bare/` | none: a plain actix-web handler, `200 {"ok": true}` (the benchmark baseline) | none |
 //! | `/model-perms/` | Basic | DjangoModelPermissions on `auth.user` |
 //! | `/model-perms-anon-ro/` | Basic | DjangoModelPermissionsOrAnonReadOnly on `auth.user` |
+//! | `/oauth/` | OAuth2Authentication | TokenHasScope, `required_scopes = ["read"]` |
+//! | `/oauth-rw/` | OAuth2Authentication | TokenHasReadWriteScope |
+//!
+//! On `/oauth/` and `/oauth-rw/`, `auth` is the access token, and a client
+//! credentials token has no user: `"user": "None"`, as DRF prints it.
+//! `/o/token/` is Django OAuth Toolkit's token endpoint (the
+//! `client_credentials`, `password` and `refresh_token` grants),
+//! `/o/revoke_token/` its RFC 7009 revocation and `/o/introspect/` its
+//! RFC 7662 introspection, with DOT's default settings and the scopes
+//! `read`, `write` and `introspection`.
 //!
 //! The throttled views (rates `anon` = `3/min`, `user` = `4/min`, `burst` =
 //! `2/min`, or `THROTTLE_RATES`; no default throttle classes):
@@ -86,6 +96,10 @@ use auth_actix::csrf::CsrfConfig;
 use auth_actix::knox::{self, KnoxSettings, KnoxStore, KnoxTokenAuthentication};
 #[cfg(feature = "durin")]
 use auth_actix::durin::{self, DurinTokenAuthentication, UserClientRateThrottle};
+use auth_actix::auth_core::oauth2::{AccessToken, OAuth2Settings, OAuth2Store};
+use auth_actix::oauth2::{
+    self, OAuth2, OAuth2Authentication, TokenHasReadWriteScope, TokenHasScope,
+};
 use auth_actix::prelude::*;
 use auth_actix::session::{self, DieselSessionStore};
 use auth_actix::session::{DjangoSessions, FailClosed};
@@ -128,10 +142,11 @@ struct Caller<'a> {
 fn caller(request: &AuthRequest) -> HttpResponse {
     HttpResponse::Ok().json(Caller {
         user: request.user().to_string(),
-        auth: request
-            .auth()
-            .and_then(|auth| auth.as_token())
-            .map(|token| token.key.as_str()),
+        auth: request.auth().and_then(|auth| {
+            auth.as_token()
+                .map(|token| token.key.as_str())
+                .or_else(|| auth.get::<AccessToken>().map(|token| token.token.as_str()))
+        }),
     })
 }
 
@@ -157,6 +172,14 @@ parity_view!(
 parity_view!(
     /// Token authentication, authenticated users only.
     token, [TokenAuthentication], [IsAuthenticated]
+);
+parity_view!(
+    /// OAuth 2.0 (Django OAuth Toolkit): a token with the `read` scope.
+    oauth, [OAuth2Authentication], [TokenHasScope], #[view_config(required_scopes = ["read"])]
+);
+parity_view!(
+    /// OAuth 2.0 (Django OAuth Toolkit): `read` to read, `write` to write.
+    oauth_rw, [OAuth2Authentication], [TokenHasReadWriteScope]
 );
 parity_view!(
     /// Token authentication with the `Bearer` keyword, authenticated users only.
@@ -361,6 +384,11 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/basic/", web::to(basic))
         .route("/token/", web::to(token))
         .route("/bearer/", web::to(bearer))
+        .route("/oauth/", web::to(oauth))
+        .route("/oauth-rw/", web::to(oauth_rw))
+        .service(web::resource("/o/token/").to(oauth2::token))
+        .service(web::resource("/o/revoke_token/").to(oauth2::revoke_token))
+        .service(web::resource("/o/introspect/").to(oauth2::introspect))
         .route("/session/", web::to(session))
         .route("/remote/", web::to(remote))
         .route("/default/", web::to(default))
@@ -398,6 +426,18 @@ pub fn routes(config: &mut web::ServiceConfig) {
             .configure(durin::urls)
             .route("/", web::to(durin_caller)),
     );
+}
+
+/// `OAUTH2_PROVIDER` of `drf_parity`: DOT's defaults with the scopes `read`,
+/// `write` and `introspection`.
+pub fn oauth2_settings() -> OAuth2Settings {
+    OAuth2Settings::builder()
+        .scopes([
+            ("read", "Reading scope"),
+            ("write", "Writing scope"),
+            ("introspection", "Introspect token scope"),
+        ])
+        .build()
 }
 
 /// Where sessions live (`SESSION_ENGINE`).
@@ -470,6 +510,7 @@ pub struct Parity {
     knox: KnoxStore,
     #[cfg(feature = "durin")]
     durin: DurinStore,
+    oauth2: web::Data<OAuth2>,
 }
 
 impl Parity {
@@ -489,10 +530,16 @@ impl Parity {
             SessionEngine::SignedCookies => DjangoSessions::signed_cookies(),
             _ => DjangoSessions::db(store.database().clone()),
         };
+        let oauth2 = OAuth2::new(
+            OAuth2Store::new(store.database().clone()).with_hashers(store.hashers().clone()),
+            store.clone(),
+            oauth2_settings(),
+        );
         Ok(Parity {
             knox: KnoxStore::new(store.database().clone(), knox_settings()),
             #[cfg(feature = "durin")]
             durin: DurinStore::from(&store),
+            oauth2: web::Data::new(oauth2),
             sessions: DieselSessionStore::from(&store),
             django: django.cookie_secure(options.cookie_secure),
             settings: settings(store, secret, &options)?,
@@ -532,7 +579,8 @@ impl Parity {
         let ours = self.options.engine == SessionEngine::Ours;
         let app = App::new()
             .app_data(self.settings.clone())
-            .app_data(self.knox.clone());
+            .app_data(self.knox.clone())
+            .app_data(self.oauth2.clone());
         #[cfg(feature = "durin")]
         let app = app
             .app_data(DurinSettings::default())

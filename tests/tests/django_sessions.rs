@@ -18,7 +18,7 @@ use examples::config::Secret;
 use examples::parity::{Parity, SessionEngine, SessionOptions};
 use integration_tests::django::DjangoProcess;
 use integration_tests::server::{Browser, Response, Server};
-use integration_tests::{connect, env_nonempty, repo_root, skip, unique_name, Backend};
+use integration_tests::{connect, env_nonempty, skip, unique_name, Backend};
 use serde_json::{json, Value};
 use std::path::Path;
 

@@ -18,6 +18,7 @@ mod drf_parity_django;
 mod knox;
 #[cfg(feature = "durin")]
 mod durin;
+mod oauth2;
 mod session_auth;
 mod sessions;
 mod spoofing;

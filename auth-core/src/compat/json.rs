@@ -18,10 +18,32 @@ pub(crate) fn dumps<T: Serialize + ?Sized>(
     obj: &T,
     escaped: fn(char) -> bool,
 ) -> Result<String, String> {
+    write(
+        obj,
+        PythonFormatter {
+            escaped,
+            spaced: false,
+        },
+    )
+}
+
+/// Python's `json.dumps(obj)` with its default separators `(", ", ": ")`
+/// and `ensure_ascii=True`, as oauthlib and Django's `JsonResponse` write
+/// their bodies.
+pub(crate) fn dumps_spaced<T: Serialize + ?Sized>(obj: &T) -> Result<String, String> {
+    write(
+        obj,
+        PythonFormatter {
+            escaped: non_ascii,
+            spaced: true,
+        },
+    )
+}
+
+fn write<T: Serialize + ?Sized>(obj: &T, formatter: PythonFormatter) -> Result<String, String> {
     let mut out = Vec::with_capacity(128);
     obj.serialize(&mut serde_json::Serializer::with_formatter(
-        &mut out,
-        PythonFormatter { escaped },
+        &mut out, formatter,
     ))
     .map_err(|err| err.to_string())?;
     String::from_utf8(out).map_err(|err| err.to_string())
@@ -34,9 +56,35 @@ pub(crate) fn non_ascii(c: char) -> bool {
 
 struct PythonFormatter {
     escaped: fn(char) -> bool,
+    /// `", "` and `": "` (Python's default separators) instead of `,` and `:`.
+    spaced: bool,
 }
 
 impl serde_json::ser::Formatter for PythonFormatter {
+    fn begin_array_value<W: ?Sized + io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        match (first, self.spaced) {
+            (true, _) => Ok(()),
+            (false, true) => writer.write_all(b", "),
+            (false, false) => writer.write_all(b","),
+        }
+    }
+
+    fn begin_object_key<W: ?Sized + io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.begin_array_value(writer, first)
+    }
+
+    fn begin_object_value<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        writer.write_all(if self.spaced { b": " } else { b":" })
+    }
+
     fn write_f64<W: ?Sized + io::Write>(&mut self, writer: &mut W, value: f64) -> io::Result<()> {
         writer.write_all(py_float_repr(value).as_bytes())
     }

@@ -111,6 +111,29 @@ pub const DURIN: MigrationSet = MigrationSet {
     mysql: || DURIN_MYSQL,
 };
 
+#[cfg(all(feature = "oauth2", feature = "sqlite"))]
+const OAUTH2_SQLITE: EmbeddedMigrations =
+    diesel_migrations::embed_migrations!("migrations/oauth2/sqlite");
+#[cfg(all(feature = "oauth2", feature = "postgres"))]
+const OAUTH2_POSTGRES: EmbeddedMigrations =
+    diesel_migrations::embed_migrations!("migrations/oauth2/postgres");
+#[cfg(all(feature = "oauth2", feature = "mysql"))]
+const OAUTH2_MYSQL: EmbeddedMigrations =
+    diesel_migrations::embed_migrations!("migrations/oauth2/mysql");
+
+/// Django OAuth Toolkit's tables (feature `oauth2`): `oauth2_provider_application`,
+/// `_grant`, `_accesstoken`, `_refreshtoken` and `_idtoken`.
+#[cfg(feature = "oauth2")]
+pub const OAUTH2: MigrationSet = MigrationSet {
+    name: "oauth2",
+    #[cfg(feature = "sqlite")]
+    sqlite: || OAUTH2_SQLITE,
+    #[cfg(feature = "postgres")]
+    postgres: || OAUTH2_POSTGRES,
+    #[cfg(feature = "mysql")]
+    mysql: || OAUTH2_MYSQL,
+};
+
 /// The sets `migrate` runs, in order: the core first, then each family
 /// compiled in (a family adds its set here, behind its feature).
 pub const SETS: &[MigrationSet] = &[
@@ -119,6 +142,8 @@ pub const SETS: &[MigrationSet] = &[
     KNOX,
     #[cfg(feature = "durin")]
     DURIN,
+    #[cfg(feature = "oauth2")]
+    OAUTH2,
 ];
 
 fn migration_error(e: impl std::fmt::Display) -> StoreError {

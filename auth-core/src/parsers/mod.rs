@@ -666,6 +666,18 @@ pub(crate) fn too_many_fields() -> AuthError {
     ))
 }
 
+/// A query string as Django's `QueryDict` reads it (`parse_qsl` with
+/// blank values kept); nothing when it has more than the form field limit.
+pub fn query_pairs(query: &str) -> Vec<(String, String)> {
+    form::parse_urlencoded(query.as_bytes(), Charset::Utf8).unwrap_or_default()
+}
+
+/// Python's `urllib.parse.unquote_plus(s)`: `+` as a space, then `%xx`
+/// sequences decoded as UTF-8 (with replacement characters).
+pub fn unquote_plus(s: &str) -> String {
+    form::unquote(&s.replace('+', " "), Charset::Utf8)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

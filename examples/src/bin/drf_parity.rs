@@ -12,6 +12,8 @@
 //! drf_parity grant-group <group> <app_label>.<codename>
 //! drf_parity join-group <username> <group>
 //! drf_parity purge-tokens             delete expired knox tokens, printing how many
+//! drf_parity createapplication <client_type> <authorization_grant_type> [--client-id ID] [--client-secret S] [--no-hash-client-secret] [--name N] [--redirect-uris U] [--skip-authorization] [--user ID] [--algorithm A]
+//! drf_parity cleartokens              Django OAuth Toolkit's expired tokens, in batches
 //! drf_parity help                     every command
 //! ```
 //!
@@ -41,6 +43,7 @@ use std::process::ExitCode;
 
 use actix_web::HttpServer;
 use auth_actix::auth_core::hashers::{DEFAULT_PBKDF2_ITERATIONS, DJANGO_52_PBKDF2_ITERATIONS};
+use auth_actix::auth_core::oauth2::{self, OAuth2Store};
 use auth_actix::commands::{self, StoreSource};
 use examples::config;
 use examples::parity::{Parity, SessionEngine, SessionOptions};
@@ -69,6 +72,28 @@ fn serve(database: &str) -> Result<(), Box<dyn std::error::Error>> {
         },
         |_| String::new(),
     )
+}
+
+/// Django OAuth Toolkit's `createapplication` and `cleartokens`.
+fn oauth2_command(database: &str, args: &[String]) -> Result<i32, Box<dyn std::error::Error>> {
+    let store = config::open_store(database)?;
+    let oauth2 = OAuth2Store::new(store.database().clone()).with_hashers(store.hashers().clone());
+    let settings = examples::parity::oauth2_settings();
+    match args.split_first() {
+        Some((command, rest)) if command == "createapplication" => {
+            Ok(oauth2::commands::createapplication(
+                rest,
+                &oauth2,
+                &settings,
+                &mut std::io::stdout(),
+                &mut std::io::stderr(),
+            )?)
+        }
+        _ => {
+            oauth2::commands::cleartokens(&oauth2, &settings)?;
+            Ok(0)
+        }
+    }
 }
 
 fn exit_code(status: i32) -> ExitCode {
@@ -100,6 +125,15 @@ fn main() -> ExitCode {
             let status = run_command(&args);
             println!("  {PROGRAM} [serve]\n      Apply migrations, then serve the parity views (the default).");
             status
+        }
+        [command, ..] if command == "createapplication" || command.as_str() == "cleartokens" => {
+            match oauth2_command(&database, &args) {
+                Ok(status) => exit_code(status),
+                Err(error) => {
+                    eprintln!("CommandError: {error}");
+                    ExitCode::from(1)
+                }
+            }
         }
         _ => run_command(&args),
     }

@@ -1,0 +1,5 @@
+DROP TABLE IF EXISTS "oauth2_provider_refreshtoken";
+DROP TABLE IF EXISTS "oauth2_provider_accesstoken";
+DROP TABLE IF EXISTS "oauth2_provider_grant";
+DROP TABLE IF EXISTS "oauth2_provider_idtoken";
+DROP TABLE IF EXISTS "oauth2_provider_application";
