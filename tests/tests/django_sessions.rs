@@ -44,7 +44,7 @@ impl Django {
         let iterations = ITERATIONS.to_string();
         Django(DjangoProcess::start(
             python,
-            &repo_root().join("scripts/django/sessions.py"),
+            &integration_tests::repo_root().join("scripts/django/sessions.py"),
             &[
                 ("INTEROP_DATABASE_URL", url),
                 ("SECRET_KEY", key),
