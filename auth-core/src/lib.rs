@@ -20,6 +20,8 @@ macro_rules! with_database {
 pub mod compat;
 pub mod crypto;
 pub mod csrf;
+#[cfg(feature = "email")]
+pub mod email;
 pub mod error;
 pub mod hashers;
 pub mod parsers;
