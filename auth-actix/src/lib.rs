@@ -6,6 +6,8 @@
 // crate's own views too.
 extern crate self as auth_actix;
 
+#[cfg(feature = "accounts")]
+pub mod accounts;
 pub mod authentication;
 mod blocking;
 pub mod csrf;

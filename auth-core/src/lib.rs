@@ -40,6 +40,8 @@ pub use hashers::Hashers;
 pub mod permissions;
 
 with_database! {
+    #[cfg(feature = "accounts")]
+    pub mod accounts;
     pub mod commands;
     pub mod db;
     pub mod groups;
