@@ -46,6 +46,13 @@
 //! with the credentials and that token) starts a session, `{"user": "<username>"}`;
 //! `/logout/` ends it on the server.
 //!
+//! `/auth/` is Djoser ([`djoser_settings`]): `users/`, `users/me/`,
+//! `users/{id}/`, `users/activation/`, `users/resend_activation/`,
+//! `users/set_password/`, `users/reset_password/`,
+//! `users/reset_password_confirm/`, `users/set_username/`,
+//! `users/reset_username/`, `users/reset_username_confirm/`, `token/login/`
+//! and `token/logout/`, authenticated by Token then Basic.
+//!
 //! Sessions follow [`SessionOptions`]: this library's own table by default,
 //! or Django's `db` or `signed_cookies` engine (shared with a Django site on
 //! the same database and `SECRET_KEY`), with `SESSION_COOKIE_SECURE` and
@@ -60,7 +67,9 @@ use actix_web::cookie::Key;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::Condition;
 use actix_web::{web, App, HttpResponse};
+use auth_actix::accounts::djoser::{self, DjoserSettings, DjoserSettingsBuilder};
 use auth_actix::csrf::CsrfConfig;
+use auth_actix::email::Mailer;
 use auth_actix::prelude::*;
 use auth_actix::session::{self, DieselSessionStore};
 use auth_actix::session::{DjangoSessions, FailClosed};
@@ -366,10 +375,41 @@ impl SessionOptions {
     }
 }
 
+/// Djoser under `/auth/`, as `drf_parity` mounts it: `SEND_ACTIVATION_EMAIL`
+/// on, the link templates `activate/{uid}/{token}`,
+/// `password/reset/confirm/{uid}/{token}` and
+/// `username/reset/confirm/{uid}/{token}` on `http://localhost:8000`,
+/// Django's four password validators, email through `EMAIL_URL`
+/// (`smtp://host:port`; the console when unset) from `webmaster@localhost`.
+pub fn djoser_settings() -> Result<DjoserSettings, Box<dyn Error>> {
+    let mailer = match config::var("EMAIL_URL") {
+        Some(url) => Mailer::from_url(&url)?,
+        None => Mailer::default(),
+    };
+    Ok(djoser_builder().mailer(mailer).build()?)
+}
+
+/// [`djoser_settings`] before its mailer is chosen.
+pub fn djoser_builder() -> DjoserSettingsBuilder {
+    DjoserSettings::builder()
+        .send_activation_email(true)
+        .activation_url("activate/{uid}/{token}")
+        .password_reset_confirm_url("password/reset/confirm/{uid}/{token}")
+        .username_reset_confirm_url("username/reset/confirm/{uid}/{token}")
+        .domain(DOMAIN)
+        .protocol("http")
+}
+
+/// The `DOMAIN` of the emailed links.
+pub const DOMAIN: &str = "localhost:8000";
+
 /// Everything the app needs, built once and shared by the workers.
 #[derive(Clone)]
 pub struct Parity {
     settings: AuthSettings,
+    /// The settings of the `/auth/` scope: Djoser's, and DRF's settings
+    /// with Token then Basic authentication.
+    djoser: (AuthSettings, DjoserSettings),
     sessions: DieselSessionStore,
     django: DjangoSessions,
     options: SessionOptions,
@@ -393,7 +433,13 @@ impl Parity {
             SessionEngine::SignedCookies => DjangoSessions::signed_cookies(),
             _ => DjangoSessions::db(store.database().clone()),
         };
+        let djoser_auth = AuthSettings::builder()
+            .store(store.clone())
+            .site(config::site(secret, &options.secret_key_fallbacks)?)
+            .default_authentication_classes((TokenAuthentication::default(), BasicAuthentication))
+            .build()?;
         Ok(Parity {
+            djoser: (djoser_auth, djoser_settings()?),
             sessions: DieselSessionStore::from(&store),
             django: django.cookie_secure(options.cookie_secure),
             settings: settings(store, secret, &options)?,
@@ -432,6 +478,12 @@ impl Parity {
             .wrap(Condition::new(ours, FailClosed))
             // Django's engines answer a 503 themselves.
             .wrap(Condition::new(!ours, self.django.clone()))
+            .service(
+                web::scope("/auth")
+                    .app_data(self.djoser.0.clone())
+                    .app_data(self.djoser.1.clone())
+                    .configure(djoser::urls),
+            )
             .configure(routes)
     }
 }
