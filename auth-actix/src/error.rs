@@ -226,6 +226,10 @@ pub enum ConfigError {
     /// settings (DRF's `ImproperlyConfigured`: a scope without a rate).
     #[error("DEFAULT_THROTTLE_CLASSES: {0}")]
     Throttle(String),
+    /// The account endpoints' settings are incomplete or wrong (a link
+    /// template an enabled email needs, a template that does not parse).
+    #[error("{0}")]
+    Accounts(String),
 }
 
 /// `a::b::Name<c::D>` → `Name`: how classes and settings types are named

@@ -6,6 +6,8 @@
 // crate's own views too.
 extern crate self as auth_actix;
 
+#[cfg(feature = "accounts")]
+pub mod accounts;
 pub mod authentication;
 mod blocking;
 pub mod csrf;
@@ -33,6 +35,9 @@ pub use auth_core;
 /// The management commands (`migrate`, `createuser`, `create-token`, ...)
 /// for an application binary: `auth_core::commands`, here too.
 pub use auth_core::commands;
+/// Outgoing email (feature `email`): `auth_core::email`, here too.
+#[cfg(feature = "email")]
+pub use auth_core::email;
 pub use auth_core::error::{messages, AuthError, Challenge, ErrorDetail, ErrorKind};
 pub use auth_core::identity::{
     AnonymousUser, Auth, Authenticated, Identity, RequestUser, StatelessUser, UnauthenticatedUser,

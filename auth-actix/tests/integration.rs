@@ -8,6 +8,8 @@ mod common;
 #[path = "../../auth-core/tests/body_strategies.rs"]
 mod body_strategies;
 mod csrf;
+#[cfg(feature = "accounts")]
+mod http_accounts;
 mod http_classes;
 mod http_django_sessions;
 #[cfg(feature = "knox")]

@@ -20,6 +20,8 @@ macro_rules! with_database {
 pub mod compat;
 pub mod crypto;
 pub mod csrf;
+#[cfg(feature = "email")]
+pub mod email;
 pub mod error;
 pub mod hashers;
 pub mod parsers;
@@ -38,6 +40,8 @@ pub use hashers::Hashers;
 pub mod permissions;
 
 with_database! {
+    #[cfg(feature = "accounts")]
+    pub mod accounts;
     pub mod commands;
     pub mod db;
     pub mod groups;

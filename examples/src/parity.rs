@@ -76,6 +76,13 @@
 //! with the credentials and that token) starts a session, `{"user": "<username>"}`;
 //! `/logout/` ends it on the server.
 //!
+//! `/auth/` is Djoser ([`djoser_settings`]): `users/`, `users/me/`,
+//! `users/{id}/`, `users/activation/`, `users/resend_activation/`,
+//! `users/set_password/`, `users/reset_password/`,
+//! `users/reset_password_confirm/`, `users/set_username/`,
+//! `users/reset_username/`, `users/reset_username_confirm/`, `token/login/`
+//! and `token/logout/`, authenticated by Token then Basic.
+//!
 //! Sessions follow [`SessionOptions`]: this library's own table by default,
 //! or Django's `db` or `signed_cookies` engine (shared with a Django site on
 //! the same database and `SECRET_KEY`), with `SESSION_COOKIE_SECURE` and
@@ -100,6 +107,8 @@ use auth_actix::auth_core::oauth2::{AccessToken, OAuth2Settings, OAuth2Store};
 use auth_actix::oauth2::{
     self, OAuth2, OAuth2Authentication, TokenHasReadWriteScope, TokenHasScope,
 };
+use auth_actix::accounts::djoser::{self, DjoserSettings, DjoserSettingsBuilder};
+use auth_actix::email::Mailer;
 use auth_actix::prelude::*;
 use auth_actix::session::{self, DieselSessionStore};
 use auth_actix::session::{DjangoSessions, FailClosed};
@@ -499,10 +508,41 @@ impl SessionOptions {
     }
 }
 
+/// Djoser under `/auth/`, as `drf_parity` mounts it: `SEND_ACTIVATION_EMAIL`
+/// on, the link templates `activate/{uid}/{token}`,
+/// `password/reset/confirm/{uid}/{token}` and
+/// `username/reset/confirm/{uid}/{token}` on `http://localhost:8000`,
+/// Django's four password validators, email through `EMAIL_URL`
+/// (`smtp://host:port`; the console when unset) from `webmaster@localhost`.
+pub fn djoser_settings() -> Result<DjoserSettings, Box<dyn Error>> {
+    let mailer = match config::var("EMAIL_URL") {
+        Some(url) => Mailer::from_url(&url)?,
+        None => Mailer::default(),
+    };
+    Ok(djoser_builder().mailer(mailer).build()?)
+}
+
+/// [`djoser_settings`] before its mailer is chosen.
+pub fn djoser_builder() -> DjoserSettingsBuilder {
+    DjoserSettings::builder()
+        .send_activation_email(true)
+        .activation_url("activate/{uid}/{token}")
+        .password_reset_confirm_url("password/reset/confirm/{uid}/{token}")
+        .username_reset_confirm_url("username/reset/confirm/{uid}/{token}")
+        .domain(DOMAIN)
+        .protocol("http")
+}
+
+/// The `DOMAIN` of the emailed links.
+pub const DOMAIN: &str = "localhost:8000";
+
 /// Everything the app needs, built once and shared by the workers.
 #[derive(Clone)]
 pub struct Parity {
     settings: AuthSettings,
+    /// The settings of the `/auth/` scope: Djoser's, and DRF's settings
+    /// with Token then Basic authentication.
+    djoser: (AuthSettings, DjoserSettings),
     sessions: DieselSessionStore,
     django: DjangoSessions,
     options: SessionOptions,
@@ -535,7 +575,13 @@ impl Parity {
             store.clone(),
             oauth2_settings(),
         );
+        let djoser_auth = AuthSettings::builder()
+            .store(store.clone())
+            .site(config::site(secret, &options.secret_key_fallbacks)?)
+            .default_authentication_classes((TokenAuthentication::default(), BasicAuthentication))
+            .build()?;
         Ok(Parity {
+            djoser: (djoser_auth, djoser_settings()?),
             knox: KnoxStore::new(store.database().clone(), knox_settings()),
             #[cfg(feature = "durin")]
             durin: DurinStore::from(&store),
@@ -595,6 +641,12 @@ impl Parity {
         .wrap(Condition::new(ours, FailClosed))
         // Django's engines answer a 503 themselves.
         .wrap(Condition::new(!ours, self.django.clone()))
+        .service(
+            web::scope("/auth")
+                .app_data(self.djoser.0.clone())
+                .app_data(self.djoser.1.clone())
+                .configure(djoser::urls),
+        )
         .configure(routes)
     }
 }

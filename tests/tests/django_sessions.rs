@@ -59,7 +59,6 @@ impl Django {
         self.0.ask(command)
     }
 
-    /// Django's `Client.login`: the `sessionid` cookie.
     fn login(&mut self, username: &str, password: &str) -> String {
         let answer = self.ask(json!({"cmd": "login", "username": username, "password": password}));
         assert_eq!(answer["ok"], true, "Django's login of {username}: {answer}");

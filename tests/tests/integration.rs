@@ -13,6 +13,7 @@ mod common {
 mod conformance;
 #[macro_use]
 mod django_interop;
+mod accounts;
 mod django_sessions;
 mod drf_parity_django;
 mod knox;

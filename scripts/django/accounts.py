@@ -1,0 +1,58 @@
+#!/usr/bin/env python3
+"""Djoser's side of the accounts checks: one Django 5.2 process with Djoser 2.3.5 answering
+commands, one JSON object per line on stdin, one JSON answer per line on stdout, on the database
+of INTEROP_DATABASE_URL (``djsite/accounts_settings.py``). Commands:
+
+* ``{"cmd": "post", "path": p, "body": {...}, "token": key or null}``: one JSON ``POST`` through
+  DRF's ``APIClient``; answers the status, the body (text) and the emails sent meanwhile
+  (``[{"subject", "to", "body"}]``, emptied from Django's outbox).
+* ``{"cmd": "user", "username": u}``: ``is_active``, ``last_login`` (ISO) and the password hash.
+"""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+os.environ["DJANGO_SETTINGS_MODULE"] = "djsite.accounts_settings"
+
+import django  # noqa: E402
+
+django.setup()
+
+from jsonlines import serve  # noqa: E402
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.core import mail  # noqa: E402
+from django.test.utils import setup_test_environment  # noqa: E402
+from rest_framework.test import APIClient  # noqa: E402
+
+setup_test_environment()
+
+
+def post(command):
+    client = APIClient()
+    if command.get("token"):
+        client.credentials(HTTP_AUTHORIZATION="Token " + command["token"])
+    mail.outbox = []
+    response = client.post(command["path"], command.get("body", {}), format="json")
+    sent = [{"subject": m.subject, "to": m.to, "body": m.body} for m in mail.outbox]
+    mail.outbox = []
+    return {
+        "status": response.status_code,
+        "body": response.content.decode(),
+        "mail": sent,
+    }
+
+
+def user(command):
+    found = get_user_model().objects.get(username=command["username"])
+    return {
+        "is_active": found.is_active,
+        "last_login": found.last_login.isoformat() if found.last_login else None,
+        "password": found.password,
+    }
+
+
+COMMANDS = {"post": post, "user": user}
+
+serve(COMMANDS)
