@@ -1,0 +1,31 @@
+"""Settings for the simplejwt interoperability checks: Django's auth, DRF and
+djangorestframework-simplejwt with its blacklist app, configured as the
+``drf_parity`` example configures ours (access and sliding tokens accepted,
+refresh tokens rotated and the old ones blacklisted, HS256 with SECRET_KEY).
+
+``SECRET_KEY`` comes from ``JWT_SECRET_KEY`` so that both sides sign with one key.
+"""
+
+import os
+from datetime import timedelta
+
+from .settings import *  # noqa: F401,F403
+
+SECRET_KEY = os.environ.get("JWT_SECRET_KEY", "interop-checks-only-not-a-secret")
+
+INSTALLED_APPS = INSTALLED_APPS + [  # noqa: F405
+    "rest_framework_simplejwt",
+    "rest_framework_simplejwt.token_blacklist",
+]
+
+SIMPLE_JWT = {
+    "AUTH_TOKEN_CLASSES": (
+        "rest_framework_simplejwt.tokens.AccessToken",
+        "rest_framework_simplejwt.tokens.SlidingToken",
+    ),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=5),
+}
+
+ROOT_URLCONF = "djsite.jwt_urls"
