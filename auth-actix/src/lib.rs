@@ -11,6 +11,8 @@ mod blocking;
 pub mod csrf;
 pub mod error;
 pub mod http;
+#[cfg(feature = "jwt")]
+pub mod jwt;
 pub mod metadata;
 mod middleware;
 pub mod parsers;

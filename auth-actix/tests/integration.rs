@@ -10,6 +10,8 @@ mod body_strategies;
 mod csrf;
 mod http_classes;
 mod http_django_sessions;
+#[cfg(feature = "jwt")]
+mod http_jwt;
 mod http_login;
 mod http_model_permissions;
 mod http_obtain_auth_token;

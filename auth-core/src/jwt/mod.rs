@@ -43,7 +43,7 @@ pub use settings::{
     Audience, Clock, JwtAlgorithm, JwtConfigError, JwtSettings, JwtSettingsBuilder, UserIdField,
 };
 pub use crate::db::migrations::JWT;
-pub use store::{JwtStore, Outstanding};
+pub use store::{user_for_claim, JwtStore, Outstanding};
 pub use token::{md5_hash_password, Token};
 
 use crate::db::StoreError;

@@ -95,7 +95,6 @@ impl JwtAlgorithm {
 
 /// The field of `auth_user` the user id claim names (`USER_ID_FIELD`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[non_exhaustive]
 pub enum UserIdField {
     /// `id` (simplejwt's default): the claim is `str(user.id)`.
     #[default]

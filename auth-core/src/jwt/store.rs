@@ -52,6 +52,22 @@ diesel::allow_tables_to_appear_in_same_query!(
 use token_blacklist_blacklistedtoken as blacklisted;
 use token_blacklist_outstandingtoken as outstanding;
 
+/// The user a token's id claim names (`User.objects.get(**{USER_ID_FIELD:
+/// claim})`), if any.
+pub fn user_for_claim(
+    users: &crate::AuthStore,
+    settings: &JwtSettings,
+    claim: &str,
+) -> Result<Option<User>, StoreError> {
+    match settings.user_id_field() {
+        UserIdField::Id => match claim.parse::<i32>() {
+            Ok(id) => users.user_by_id(id),
+            Err(_) => Ok(None),
+        },
+        UserIdField::Username => users.user_by_username(claim),
+    }
+}
+
 /// One `OutstandingToken` row.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable)]
 pub struct Outstanding {
