@@ -40,6 +40,17 @@
 //! | `/throttle/scoped/`, `/throttle/scoped-2/` | Basic | AllowAny | ScopedRateThrottle, scope `burst` (one budget for both) |
 //! | `/throttle/combined/` | Basic | AllowAny | AnonRateThrottle, ScopedRateThrottle with scope `burst` |
 //!
+//! With the `jwt` feature (on by default), simplejwt 5.5.1's views and classes,
+//! with its defaults except `AUTH_TOKEN_CLASSES` = access and sliding,
+//! `ROTATE_REFRESH_TOKENS` and `BLACKLIST_AFTER_ROTATION` on (so the blacklist
+//! app's tables are used), signed with `SECRET_KEY` (HS256):
+//!
+//! | path | view or authentication | permission |
+//! |---|---|---|
+//! | `/api/token/`, `/api/token/refresh/`, `/api/token/verify/`, `/api/token/blacklist/`, `/api/token/sliding/`, `/api/token/sliding/refresh/` | simplejwt's views | none |
+//! | `/jwt/` | JWTAuthentication, `auth` = the token's `jti` | IsAuthenticated |
+//! | `/jwt-stateless/` | JWTStatelessUserAuthentication (`user` = `TokenUser <id>`) | IsAuthenticated |
+//!
 //! `/api-token-auth/` is DRF's `obtain_auth_token`: `POST {"username", "password"}` (JSON,
 //! urlencoded or multipart) answers `{"token": "<key>"}`. `/csrf/` answers
 //! `{"csrftoken": "<masked token>"}` and sets the `csrftoken` cookie; `/login/` (a `POST`
@@ -244,6 +255,59 @@ pub fn loopback_proxies() -> [TrustedProxy; 2] {
     ]
 }
 
+/// `{"user": str(request.user), "auth": <the token's jti>}`.
+#[cfg(feature = "jwt")]
+fn jwt_answer(request: &AuthRequest) -> HttpResponse {
+    let jti = request
+        .auth()
+        .and_then(|auth| auth.get::<auth_actix::jwt::jwt::Token>())
+        .and_then(|token| token.jti());
+    HttpResponse::Ok().json(Caller {
+        user: request.user().to_string(),
+        auth: jti,
+    })
+}
+
+#[cfg(feature = "jwt")]
+#[api_view(GET, POST, PUT, PATCH)]
+#[authentication_classes(auth_actix::jwt::JWTAuthentication)]
+#[permission_classes(IsAuthenticated)]
+async fn jwt(request: AuthRequest) -> HttpResponse {
+    jwt_answer(&request)
+}
+
+#[cfg(feature = "jwt")]
+#[api_view(GET, POST, PUT, PATCH)]
+#[authentication_classes(auth_actix::jwt::JWTStatelessUserAuthentication)]
+#[permission_classes(IsAuthenticated)]
+async fn jwt_stateless(request: AuthRequest) -> HttpResponse {
+    jwt_answer(&request)
+}
+
+/// simplejwt's settings for `drf_parity`: its defaults, access and sliding
+/// tokens accepted, refresh tokens rotated and the old ones blacklisted,
+/// HS256 with `SECRET_KEY`; the blacklist's tables must exist.
+#[cfg(feature = "jwt")]
+pub fn jwt_config(
+    store: &AuthStore,
+    secret: &Secret,
+) -> Result<auth_actix::jwt::Jwt, Box<dyn Error>> {
+    use auth_actix::jwt::jwt::{JwtSettings, JwtStore, TokenClass};
+    let key = auth_actix::auth_core::signing::SecretKey::new(secret.expose())
+        .ok_or("the SECRET_KEY setting must not be empty")?;
+    let settings = JwtSettings::builder()
+        .secret_key(&key)
+        .auth_token_classes([TokenClass::Access, TokenClass::Sliding])
+        .rotate_refresh_tokens(true)
+        .blacklist(true)
+        .blacklist_after_rotation(true)
+        .build()?;
+    Ok(auth_actix::jwt::Jwt::new(
+        settings,
+        Some(JwtStore::new(store.database().clone())),
+    )?)
+}
+
 /// The throttle rates when `THROTTLE_RATES` does not change them.
 pub const THROTTLE_RATES: [(&str, &str); 3] =
     [("anon", "3/min"), ("user", "4/min"), ("burst", "2/min")];
@@ -305,6 +369,11 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .service(web::resource("/csrf/").to(csrf))
         .service(web::resource("/login/").to(login))
         .service(web::resource("/logout/").to(logout));
+    #[cfg(feature = "jwt")]
+    config
+        .route("/jwt/", web::to(jwt))
+        .route("/jwt-stateless/", web::to(jwt_stateless))
+        .configure(auth_actix::jwt::urls);
 }
 
 /// Where sessions live (`SESSION_ENGINE`).
@@ -374,6 +443,8 @@ pub struct Parity {
     django: DjangoSessions,
     options: SessionOptions,
     key: Key,
+    #[cfg(feature = "jwt")]
+    jwt: auth_actix::jwt::Jwt,
 }
 
 impl Parity {
@@ -394,6 +465,8 @@ impl Parity {
             _ => DjangoSessions::db(store.database().clone()),
         };
         Ok(Parity {
+            #[cfg(feature = "jwt")]
+            jwt: jwt_config(&store, secret)?,
             sessions: DieselSessionStore::from(&store),
             django: django.cookie_secure(options.cookie_secure),
             settings: settings(store, secret, &options)?,
@@ -420,18 +493,19 @@ impl Parity {
         >,
     > {
         let ours = self.options.engine == SessionEngine::Ours;
-        App::new()
-            .app_data(self.settings.clone())
-            .wrap(Condition::new(
-                ours,
-                session::django_defaults(self.sessions.clone(), self.key.clone())
-                    .cookie_secure(self.options.cookie_secure)
-                    .build(),
-            ))
-            // Outside the session middleware: a session store outage is a 503.
-            .wrap(Condition::new(ours, FailClosed))
-            // Django's engines answer a 503 themselves.
-            .wrap(Condition::new(!ours, self.django.clone()))
-            .configure(routes)
+        let app = App::new().app_data(self.settings.clone());
+        #[cfg(feature = "jwt")]
+        let app = app.app_data(self.jwt.clone());
+        app.wrap(Condition::new(
+            ours,
+            session::django_defaults(self.sessions.clone(), self.key.clone())
+                .cookie_secure(self.options.cookie_secure)
+                .build(),
+        ))
+        // Outside the session middleware: a session store outage is a 503.
+        .wrap(Condition::new(ours, FailClosed))
+        // Django's engines answer a 503 themselves.
+        .wrap(Condition::new(!ours, self.django.clone()))
+        .configure(routes)
     }
 }

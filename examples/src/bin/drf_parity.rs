@@ -9,6 +9,7 @@
 //! drf_parity grant <username> <app_label>.<codename>
 //! drf_parity grant-group <group> <app_label>.<codename>
 //! drf_parity join-group <username> <group>
+//! drf_parity flushexpiredtokens       delete the expired rows of simplejwt's blacklist tables
 //! drf_parity help                     every command
 //! ```
 //!
@@ -68,6 +69,16 @@ fn serve(database: &str) -> Result<(), Box<dyn std::error::Error>> {
     )
 }
 
+/// simplejwt's `flushexpiredtokens`: deletes the outstanding tokens whose
+/// `exp` has passed, and their blacklist entries; prints nothing, as Django's.
+#[cfg(feature = "jwt")]
+fn flush_expired_tokens(database: &str) -> Result<(), Box<dyn std::error::Error>> {
+    use auth_actix::auth_core::jwt::JwtStore;
+    let store = config::open_store(database)?;
+    JwtStore::new(store.database().clone()).flush_expired(chrono::Utc::now())?;
+    Ok(())
+}
+
 fn exit_code(status: i32) -> ExitCode {
     ExitCode::from(u8::try_from(status).unwrap_or(1))
 }
@@ -93,9 +104,15 @@ fn main() -> ExitCode {
             );
             ExitCode::from(2)
         }
+        #[cfg(feature = "jwt")]
+        [command] if command == "flushexpiredtokens" => {
+            config::exit_on_error(PROGRAM, || flush_expired_tokens(&database))
+        }
         [command] if matches!(command.as_str(), "help" | "--help" | "-h") => {
             let status = run_command(&args);
             println!("  {PROGRAM} [serve]\n      Apply migrations, then serve the parity views (the default).");
+            #[cfg(feature = "jwt")]
+            println!("  {PROGRAM} flushexpiredtokens\n      Delete the expired rows of simplejwt's blacklist tables (token_blacklist_outstandingtoken and, with them, token_blacklist_blacklistedtoken).");
             status
         }
         _ => run_command(&args),
