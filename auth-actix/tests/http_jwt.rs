@@ -504,3 +504,49 @@ async fn the_store_down_is_a_503_and_missing_tables_fail_start_up() {
     );
     assert_eq!(reply.summary(), (503, None, UNAVAILABLE));
 }
+
+#[api_view(GET)]
+#[authentication_classes(JWTAuthentication)]
+#[permission_classes(AllowAny)]
+async fn open_view(request: AuthRequest) -> HttpResponse {
+    jwt_body(&request)
+}
+
+#[actix_web::test]
+async fn invalid_tokens_read_as_anonymous_only_when_opted_in() {
+    let fx = fixture();
+    // DRF-exact by default: an invalid token fails even where anyone may enter.
+    let app = serve!(auth_settings(&fx.store), with fx.jwt.clone(), "/open/" => open_view);
+    let reply = send!(&app, bearer("/open/", "garbage"));
+    assert_eq!(reply.status, 401);
+    let at = fx.clock.clone();
+    let lenient = JwtSettings::builder()
+        .signing_key("django-insecure-jwt-tests")
+        .anonymous_on_invalid(true)
+        .clock(Arc::new(move || {
+            DateTime::from_timestamp(at.load(Ordering::SeqCst), 0).unwrap()
+        }))
+        .build()
+        .unwrap();
+    let jwt = Jwt::new(lenient, None).unwrap();
+    let app = serve!(
+        auth_settings(&fx.store),
+        with jwt.clone(),
+        "/open/" => open_view,
+        "/jwt/" => jwt_view
+    );
+    let reply = send!(&app, bearer("/open/", "garbage"));
+    assert_eq!(
+        reply.summary(),
+        (200, None, r#"{"auth":null,"user":"AnonymousUser"}"#)
+    );
+    // A view that needs a user still refuses, as for a request without credentials.
+    let reply = send!(&app, bearer("/jwt/", "garbage"));
+    let not_provided = format!(r#"{{"detail":"{NOT_PROVIDED}"}}"#);
+    assert_eq!(reply.summary(), (401, Some(BEARER), not_provided.as_str()));
+    // A valid token still authenticates.
+    let access = Token::for_user(TokenClass::Access, jwt.settings(), &fx.alice)
+        .encode()
+        .unwrap();
+    assert_eq!(send!(&app, bearer("/open/", &access)).status, 200);
+}

@@ -29,6 +29,7 @@ django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
+from djsite.jsonlines import serve  # noqa: E402
 from django.test import Client  # noqa: E402
 
 
@@ -72,12 +73,4 @@ COMMANDS = {
     "clearsessions": clearsessions,
 }
 
-for line in sys.stdin:
-    if not line.strip():
-        continue
-    command = json.loads(line)
-    try:
-        answer = COMMANDS[command["cmd"]](command)
-    except Exception as exc:  # the test shows it
-        answer = {"error": f"{type(exc).__name__}: {exc}"}
-    print(json.dumps(answer), flush=True)
+serve(COMMANDS)

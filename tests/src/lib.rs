@@ -35,6 +35,7 @@ pub fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
+pub mod django;
 pub mod server;
 
 /// Direct access to a SQLite file, bypassing the stores: what a migration changed, and damage.

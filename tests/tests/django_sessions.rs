@@ -7,8 +7,6 @@
 //! only expired rows. On SQLite always, PostgreSQL and MariaDB when their URLs are set; Django's
 //! half needs `DJANGO_PYTHON`.
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::Duration;
 
 use crate::django_interop::{manage, on_server, on_sqlite};
@@ -18,8 +16,9 @@ use auth_core::{AuthStore, Hashers, NewUser};
 use diesel::prelude::*;
 use examples::config::Secret;
 use examples::parity::{Parity, SessionEngine, SessionOptions};
+use integration_tests::django::DjangoProcess;
 use integration_tests::server::{Browser, Response, Server};
-use integration_tests::{connect, env_nonempty, repo_root, skip, unique_name, Backend};
+use integration_tests::{connect, env_nonempty, skip, unique_name, Backend};
 use serde_json::{json, Value};
 use std::path::Path;
 
@@ -38,47 +37,26 @@ fn store_at(url: &str) -> AuthStore {
 }
 
 /// A Django process answering `sessions.py`'s commands.
-struct Django {
-    child: Child,
-    stdin: ChildStdin,
-    stdout: BufReader<ChildStdout>,
-}
+struct Django(DjangoProcess);
 
 impl Django {
     fn start(python: &str, url: &str, key: &str, fallbacks: &str, engine: &str) -> Django {
-        let mut child = Command::new(python)
-            .arg(repo_root().join("scripts/django/sessions.py"))
-            .env("INTEROP_DATABASE_URL", url)
-            .env("SECRET_KEY", key)
-            .env("SECRET_KEY_FALLBACKS", fallbacks)
-            .env("SESSION_ENGINE", engine)
-            .env("PBKDF2_ITERATIONS", ITERATIONS.to_string())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("run {python} sessions.py: {e}"));
-        let stdin = child.stdin.take().expect("stdin");
-        let stdout = BufReader::new(child.stdout.take().expect("stdout"));
-        Django {
-            child,
-            stdin,
-            stdout,
-        }
+        let iterations = ITERATIONS.to_string();
+        Django(DjangoProcess::start(
+            python,
+            "sessions.py",
+            &[
+                ("INTEROP_DATABASE_URL", url),
+                ("SECRET_KEY", key),
+                ("SECRET_KEY_FALLBACKS", fallbacks),
+                ("SESSION_ENGINE", engine),
+                ("PBKDF2_ITERATIONS", &iterations),
+            ],
+        ))
     }
 
     fn ask(&mut self, command: Value) -> Value {
-        writeln!(self.stdin, "{command}").expect("write to Django");
-        let mut line = String::new();
-        self.stdout
-            .read_line(&mut line)
-            .expect("read Django's answer");
-        let answer: Value = serde_json::from_str(&line)
-            .unwrap_or_else(|e| panic!("Django answered {line:?} to {command}: {e}"));
-        assert!(
-            answer.get("error").is_none(),
-            "Django: {answer} for {command}"
-        );
-        answer
+        self.0.ask(command)
     }
 
     /// Django's `Client.login`: the `sessionid` cookie.
@@ -104,13 +82,6 @@ impl Django {
             answer["body"]["user"].as_str().unwrap().to_owned(),
             answer["sessionid"].as_str().map(str::to_owned),
         )
-    }
-}
-
-impl Drop for Django {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

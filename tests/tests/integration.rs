@@ -17,6 +17,8 @@ mod django_sessions;
 mod drf_parity_django;
 mod session_auth;
 mod sessions;
+#[cfg(feature = "jwt")]
+mod simplejwt;
 mod spoofing;
 mod testkit;
 mod throttling;

@@ -19,7 +19,7 @@ pub const MAX_TOKEN_LENGTH: usize = 16 * 1024;
 /// `jwt.encode(payload + aud + iss, key, algorithm)`: the header
 /// `{"alg":…,"typ":"JWT"}` (PyJWT sorts header keys), the payload as
 /// Python's `json.dumps(separators=(",", ":"))` writes it.
-pub(crate) fn encode(settings: &JwtSettings, payload: &JsonObject) -> Result<String, TokenError> {
+pub fn encode(settings: &JwtSettings, payload: &JsonObject) -> Result<String, TokenError> {
     let inner = &settings.0;
     let key = inner
         .encoding_key

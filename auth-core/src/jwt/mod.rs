@@ -48,6 +48,15 @@ pub use token::{md5_hash_password, Token};
 
 use crate::db::StoreError;
 
+impl TokenError {
+    /// Whether this is one of simplejwt's refusals of the token itself (a
+    /// 401 with its message), rather than a failure of the server (the
+    /// blacklist unreadable, no signing key: a 503).
+    pub fn is_refusal(&self) -> bool {
+        !matches!(self, TokenError::Store(_) | TokenError::NoSigningKey)
+    }
+}
+
 /// simplejwt's token classes (`AUTH_TOKEN_CLASSES` names them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TokenClass {

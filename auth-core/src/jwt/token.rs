@@ -376,3 +376,82 @@ mod tests {
         assert_eq!(md5_hash_password(""), "D41D8CD98F00B204E9800998ECF8427E");
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crate::signing::SecretKey;
+    use proptest::prelude::*;
+
+    fn settings() -> JwtSettings {
+        JwtSettings::builder()
+            .secret_key(&SecretKey::new("property-secret").unwrap())
+            .build()
+            .unwrap()
+    }
+
+    const CLASSES: [TokenClass; 4] = [
+        TokenClass::Access,
+        TokenClass::Refresh,
+        TokenClass::Sliding,
+        TokenClass::Untyped,
+    ];
+
+    /// Only simplejwt's refusals; an accepted token round-trips.
+    fn check(raw: &[u8], settings: &JwtSettings) {
+        for class in CLASSES {
+            match Token::parse(class, raw, settings) {
+                Ok(token) => {
+                    let again = token.encode().unwrap();
+                    let parsed = Token::parse(class, again.as_bytes(), settings).unwrap();
+                    assert_eq!(parsed.payload(), token.payload());
+                }
+                Err(err) => assert!(err.is_refusal(), "unexpected failure: {err}"),
+            }
+        }
+    }
+
+    fn claim() -> impl Strategy<Value = JsonValue> {
+        prop_oneof![
+            Just(JsonValue::Null),
+            any::<bool>().prop_map(JsonValue::Bool),
+            any::<i64>().prop_map(|n| JsonValue::Number(n.into())),
+            (-1e12f64..1e12).prop_map(|f| JsonValue::Number(serde_json::Number::from_f64(f).unwrap())),
+            "[a-z0-9 ]{0,12}".prop_map(JsonValue::String),
+            Just(JsonValue::String("access".into())),
+            Just(JsonValue::String("sliding".into())),
+            Just(JsonValue::Array(vec![])),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn any_bytes_are_refused_with_a_message(raw in proptest::collection::vec(any::<u8>(), 0..300)) {
+            check(&raw, &settings());
+        }
+
+        #[test]
+        fn dotted_base64_is_refused_with_a_message(parts in proptest::collection::vec("[A-Za-z0-9_=-]{0,40}", 1..5)) {
+            check(parts.join(".").as_bytes(), &settings());
+        }
+
+        #[test]
+        fn signed_payloads_of_any_claims_never_panic(
+            claims in proptest::collection::vec(
+                (prop_oneof![
+                    Just("token_type"), Just("exp"), Just("iat"), Just("nbf"), Just("jti"),
+                    Just("sub"), Just("aud"), Just("iss"), Just("user_id"), Just("refresh_exp"),
+                ], claim()),
+                0..10,
+            )
+        ) {
+            let settings = settings();
+            let payload: JsonObject = claims
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect();
+            let signed = backend::encode(&settings, &payload).unwrap();
+            check(signed.as_bytes(), &settings);
+        }
+    }
+}

@@ -3,7 +3,8 @@ djangorestframework-simplejwt with its blacklist app, configured as the
 ``drf_parity`` example configures ours (access and sliding tokens accepted,
 refresh tokens rotated and the old ones blacklisted, HS256 with SECRET_KEY).
 
-``SECRET_KEY`` comes from ``JWT_SECRET_KEY`` so that both sides sign with one key.
+``SECRET_KEY`` and ``PBKDF2_ITERATIONS`` come from the environment, as the server under test
+reads them, so that both sides sign with one key and hash alike.
 """
 
 import os
@@ -11,7 +12,9 @@ from datetime import timedelta
 
 from .settings import *  # noqa: F401,F403
 
-SECRET_KEY = os.environ.get("JWT_SECRET_KEY", "interop-checks-only-not-a-secret")
+SECRET_KEY = os.environ.get("SECRET_KEY", "interop-checks-only-not-a-secret")
+ALLOWED_HOSTS = ["testserver"]
+PASSWORD_HASHERS = ["djsite.hashers.ConfiguredPBKDF2PasswordHasher"]
 
 INSTALLED_APPS = INSTALLED_APPS + [  # noqa: F405
     "rest_framework_simplejwt",
