@@ -455,3 +455,67 @@ mod properties {
         }
     }
 }
+
+#[cfg(test)]
+mod asymmetric {
+    use super::*;
+    use std::sync::Arc;
+
+    /// Keys made by `cryptography` and tokens signed by PyJWT 2.10.1 with them (the payload of
+    /// simplejwt's access tokens).
+    const VECTORS: &str = include_str!("../../tests/data/jwt/pyjwt_asymmetric.json");
+
+    fn settings(alg: &str, vector: &serde_json::Value) -> JwtSettings {
+        JwtSettings::builder()
+            .algorithm(alg)
+            .signing_key(vector["private_pem"].as_str().unwrap())
+            .verifying_key(vector["public_pem"].as_str().unwrap())
+            .clock(Arc::new(|| DateTime::from_timestamp(1_700_000_100, 0).unwrap()))
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn pyjwt_tokens_verify_and_deterministic_signatures_match_byte_for_byte() {
+        let vectors: serde_json::Value = serde_json::from_str(VECTORS).unwrap();
+        for alg in ["RS256", "ES256", "ES384", "EdDSA"] {
+            let vector = &vectors[alg];
+            let settings = settings(alg, vector);
+            let theirs = vector["token"].as_str().unwrap();
+            let token = Token::parse(TokenClass::Access, theirs.as_bytes(), &settings)
+                .unwrap_or_else(|e| panic!("{alg}: {e}"));
+            assert_eq!(token.user_id().as_deref(), Some("1"));
+            let ours = token.encode().unwrap();
+            if alg == "RS256" || alg == "EdDSA" {
+                // PKCS#1 v1.5 and Ed25519 are deterministic: the same bytes as PyJWT.
+                assert_eq!(ours, theirs, "{alg}");
+            }
+            assert!(Token::parse(TokenClass::Access, ours.as_bytes(), &settings).is_ok());
+            // Another key's signature, or the algorithm changed in the header, is refused.
+            let other = if alg == "ES256" { "ES384" } else { "ES256" };
+            let forged = vectors[other]["token"].as_str().unwrap();
+            let err = Token::parse(TokenClass::Access, forged.as_bytes(), &settings).unwrap_err();
+            assert_eq!(err.to_string(), "Token is invalid", "{alg}");
+        }
+    }
+
+    #[test]
+    fn verify_only_settings_refuse_to_sign_and_bad_keys_fail_build() {
+        let vectors: serde_json::Value = serde_json::from_str(VECTORS).unwrap();
+        let verify_only = JwtSettings::builder()
+            .algorithm("RS256")
+            .verifying_key(vectors["RS256"]["public_pem"].as_str().unwrap())
+            .build()
+            .unwrap();
+        let token = Token::for_user_id(TokenClass::Access, &verify_only, "1", None);
+        assert!(matches!(token.encode(), Err(TokenError::NoSigningKey)));
+        let err = JwtSettings::builder()
+            .algorithm("RS256")
+            .verifying_key("not a key")
+            .build()
+            .unwrap_err();
+        assert!(err.to_string().contains("VERIFYING_KEY"), "{err}");
+        let err = JwtSettings::builder().algorithm("ES512").build().unwrap_err();
+        assert_eq!(err.to_string(), "Unrecognized algorithm type 'ES512'");
+    }
+}
