@@ -550,3 +550,36 @@ async fn invalid_tokens_read_as_anonymous_only_when_opted_in() {
         .unwrap();
     assert_eq!(send!(&app, bearer("/open/", &access)).status, 200);
 }
+
+#[actix_web::test]
+async fn a_refresh_token_without_jti_is_a_401_not_a_500() {
+    use auth_actix::auth_core::jwt::backend;
+    use auth_actix::auth_core::signing::JsonValue;
+    let fx = fixture();
+    let app = app!(fx);
+    let mut token = Token::for_user(TokenClass::Refresh, fx.jwt.settings(), &fx.alice);
+    let mut payload = token.payload().clone();
+    payload.remove("jti");
+    let raw = backend::encode(fx.jwt.settings(), &payload).unwrap();
+    let reply = send!(&app, post("/api/token/refresh/", json!({"refresh": raw})));
+    assert_eq!(
+        reply.summary(),
+        (
+            401,
+            Some(BEARER),
+            r#"{"detail":"Token has no id","code":"token_not_valid"}"#
+        )
+    );
+    // A user id claim of "0" is truthy in Python: the user is looked up (and is missing).
+    token.insert("user_id", JsonValue::String("0".into()));
+    let raw = token.encode().unwrap();
+    let reply = send!(&app, post("/api/token/refresh/", json!({"refresh": raw})));
+    assert_eq!(
+        reply.summary(),
+        (
+            401,
+            Some(BEARER),
+            r#"{"detail":"No active account found for the given token."}"#
+        )
+    );
+}

@@ -287,6 +287,8 @@ async fn jwt_stateless(request: AuthRequest) -> HttpResponse {
 /// simplejwt's settings for `drf_parity`: its defaults, access and sliding
 /// tokens accepted, refresh tokens rotated and the old ones blacklisted,
 /// HS256 with `SECRET_KEY`; the blacklist's tables must exist.
+/// `JWT_ACCESS_TOKEN_LIFETIME` (seconds) changes `ACCESS_TOKEN_LIFETIME`
+/// (for the load benchmark, whose runs outlast 5 minutes).
 #[cfg(feature = "jwt")]
 pub fn jwt_config(
     store: &AuthStore,
@@ -295,8 +297,14 @@ pub fn jwt_config(
     use auth_actix::jwt::jwt::{JwtSettings, JwtStore, TokenClass};
     let key = auth_actix::auth_core::signing::SecretKey::new(secret.expose())
         .ok_or("the SECRET_KEY setting must not be empty")?;
-    let settings = JwtSettings::builder()
-        .secret_key(&key)
+    let mut settings = JwtSettings::builder().secret_key(&key);
+    if let Some(seconds) = config::var("JWT_ACCESS_TOKEN_LIFETIME") {
+        let seconds: i64 = seconds.parse().map_err(|_| {
+            config::EnvError::new("JWT_ACCESS_TOKEN_LIFETIME must be a number of seconds")
+        })?;
+        settings = settings.access_token_lifetime(chrono::TimeDelta::seconds(seconds));
+    }
+    let settings = settings
         .auth_token_classes([TokenClass::Access, TokenClass::Sliding])
         .rotate_refresh_tokens(true)
         .blacklist(true)

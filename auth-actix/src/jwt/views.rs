@@ -9,6 +9,7 @@ use auth_core::error::AuthError;
 use auth_core::jwt::{user_for_claim, JwtStore, Token, TokenClass, TokenError};
 use auth_core::parsers::RequestData;
 use auth_core::serializers::fields::{non_field_error, CharField, Credentials};
+use auth_core::signing::JsonValue;
 use auth_core::{AuthStore, StoreError, User};
 use auth_macros::api_view;
 
@@ -208,7 +209,14 @@ pub async fn token_obtain_sliding(
 /// then skips the check), `Err` when it is gone or inactive.
 fn refresh_user(jwt: &Jwt, users: &AuthStore, token: &Token) -> Result<Option<User>, AuthError> {
     let settings = jwt.settings();
-    let Some(id) = token.user_id().filter(|id| !id.is_empty() && id != "0") else {
+    // `if user_id and ...`: Python skips the check for a missing, empty or
+    // zero claim (the string "0" is truthy).
+    let truthy = match token.get(settings.user_id_claim()) {
+        Some(JsonValue::String(id)) => !id.is_empty(),
+        Some(JsonValue::Number(n)) => n.as_f64() != Some(0.0),
+        _ => false,
+    };
+    let Some(id) = token.user_id().filter(|_| truthy) else {
         return Ok(None);
     };
     let user = user_for_claim(users, settings, &id)?;

@@ -30,6 +30,7 @@
 //! | `NUM_PROXIES` | `0`: the peer address identifies a client; `n`: the `n`-th address from the right of `X-Forwarded-For` |
 //! | `CACHE_URL` | unset: throttle histories in this process; `redis://…`: in Redis, one budget for every process using it |
 //! | `CACHE_KEY_PREFIX` | `auth-actix:`: the prefix of the throttle histories' Redis keys |
+//! | `JWT_ACCESS_TOKEN_LIFETIME` | `300`: simplejwt's `ACCESS_TOKEN_LIFETIME`, in seconds |
 //! | `ALLOWED_HOSTS` | `.localhost,127.0.0.1,[::1]` (Django's debug default, any port): the hosts served, comma-separated in Django's syntax; any other `Host` is a 400 |
 //!
 //! Once the server listens it prints `drf_parity listening on http://<addr>`
