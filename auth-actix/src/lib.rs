@@ -17,6 +17,8 @@ pub mod error;
 pub mod http;
 #[cfg(feature = "knox")]
 pub mod knox;
+#[cfg(feature = "jwt")]
+pub mod jwt;
 pub mod metadata;
 mod middleware;
 #[cfg(feature = "oauth2")]

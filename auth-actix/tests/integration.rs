@@ -16,6 +16,8 @@ mod http_django_sessions;
 mod http_knox;
 #[cfg(feature = "durin")]
 mod http_durin;
+#[cfg(feature = "jwt")]
+mod http_jwt;
 mod http_login;
 mod http_model_permissions;
 #[cfg(feature = "oauth2")]

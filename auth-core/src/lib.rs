@@ -46,6 +46,8 @@ with_database! {
     pub mod db;
     pub mod groups;
     pub mod identity;
+    #[cfg(feature = "jwt")]
+    pub mod jwt;
     pub mod model_permissions;
     pub mod models;
     pub mod purge;

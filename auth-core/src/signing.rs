@@ -91,6 +91,12 @@ impl SecretKey {
         (!key.is_empty()).then_some(SecretKey(key))
     }
 
+    /// The key's bytes, for the families that sign with `SECRET_KEY` itself
+    /// (simplejwt's default `SIGNING_KEY`).
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+
     /// Django's `salted_hmac(key_salt, value, secret=<this key>, algorithm)`:
     /// the HMAC of `value` keyed with the digest of `key_salt + secret`.
     pub fn salted_hmac(&self, key_salt: &str, value: &[u8], algorithm: Algorithm) -> Vec<u8> {

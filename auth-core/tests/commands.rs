@@ -171,6 +171,10 @@ fn migrate_reports_what_it_applied() {
         "  Applying 2026-12-05-100001_create_knox_authtoken... OK\n",
         #[cfg(feature = "durin")]
         "  Applying 2026-12-05-200001_create_durin... OK\n",
+        #[cfg(feature = "jwt")]
+        "  Applying 2026-12-05-300001_create_token_blacklist... OK\n",
+        #[cfg(feature = "oauth2")]
+        "  Applying 2026-12-05-400001_create_oauth2_provider... OK\n",
     ];
     assert_eq!(
         out.stdout,

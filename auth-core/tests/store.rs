@@ -65,6 +65,10 @@ const FAMILY_MIGRATIONS: &[&str] = &[
     "2026-12-05-100001_create_knox_authtoken",
     #[cfg(feature = "durin")]
     "2026-12-05-200001_create_durin",
+    #[cfg(feature = "jwt")]
+    "2026-12-05-300001_create_token_blacklist",
+    #[cfg(feature = "oauth2")]
+    "2026-12-05-400001_create_oauth2_provider",
 ];
 
 /// Every migration compiled in, in order.
@@ -79,12 +83,16 @@ fn migrations() -> Vec<&'static str> {
 /// The migration folders of every set compiled in (the core's, then each family's), for `backend`.
 fn migration_dirs(backend: &str) -> Vec<String> {
     let root = env!("CARGO_MANIFEST_DIR");
-    #[cfg_attr(not(any(feature = "knox", feature = "durin")), allow(unused_mut))]
+    #[cfg_attr(not(any(feature = "knox", feature = "durin", feature = "jwt", feature = "oauth2")), allow(unused_mut))]
     let mut dirs = vec![format!("{root}/migrations/{backend}")];
     #[cfg(feature = "knox")]
     dirs.push(format!("{root}/migrations/knox/{backend}"));
     #[cfg(feature = "durin")]
     dirs.push(format!("{root}/migrations/durin/{backend}"));
+    #[cfg(feature = "jwt")]
+    dirs.push(format!("{root}/migrations/jwt/{backend}"));
+    #[cfg(feature = "oauth2")]
+    dirs.push(format!("{root}/migrations/oauth2/{backend}"));
     dirs
 }
 

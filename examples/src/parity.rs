@@ -70,6 +70,17 @@
 //!
 //! Clients are made with the `create-client` command; `purge-tokens` deletes expired tokens.
 //!
+//! With the `jwt` feature (on by default), simplejwt 5.5.1's views and classes,
+//! with its defaults except `AUTH_TOKEN_CLASSES` = access and sliding,
+//! `ROTATE_REFRESH_TOKENS` and `BLACKLIST_AFTER_ROTATION` on (so the blacklist
+//! app's tables are used), signed with `SECRET_KEY` (HS256):
+//!
+//! | path | view or authentication | permission |
+//! |---|---|---|
+//! | `/api/token/`, `/api/token/refresh/`, `/api/token/verify/`, `/api/token/blacklist/`, `/api/token/sliding/`, `/api/token/sliding/refresh/` | simplejwt's views | none |
+//! | `/jwt/` | JWTAuthentication, `auth` = the token's `jti` | IsAuthenticated |
+//! | `/jwt-stateless/` | JWTStatelessUserAuthentication (`user` = `TokenUser <id>`) | IsAuthenticated |
+//!
 //! `/api-token-auth/` is DRF's `obtain_auth_token`: `POST {"username", "password"}` (JSON,
 //! urlencoded or multipart) answers `{"token": "<key>"}`. `/csrf/` answers
 //! `{"csrftoken": "<masked token>"}` and sets the `csrftoken` cookie; `/login/` (a `POST`
@@ -357,6 +368,67 @@ pub fn loopback_proxies() -> [TrustedProxy; 2] {
     ]
 }
 
+/// `{"user": str(request.user), "auth": <the token's jti>}`.
+#[cfg(feature = "jwt")]
+fn jwt_answer(request: &AuthRequest) -> HttpResponse {
+    let jti = request
+        .auth()
+        .and_then(|auth| auth.get::<auth_actix::jwt::jwt::Token>())
+        .and_then(|token| token.jti());
+    HttpResponse::Ok().json(Caller {
+        user: request.user().to_string(),
+        auth: jti,
+    })
+}
+
+#[cfg(feature = "jwt")]
+#[api_view(GET, POST, PUT, PATCH)]
+#[authentication_classes(auth_actix::jwt::JWTAuthentication)]
+#[permission_classes(IsAuthenticated)]
+async fn jwt(request: AuthRequest) -> HttpResponse {
+    jwt_answer(&request)
+}
+
+#[cfg(feature = "jwt")]
+#[api_view(GET, POST, PUT, PATCH)]
+#[authentication_classes(auth_actix::jwt::JWTStatelessUserAuthentication)]
+#[permission_classes(IsAuthenticated)]
+async fn jwt_stateless(request: AuthRequest) -> HttpResponse {
+    jwt_answer(&request)
+}
+
+/// simplejwt's settings for `drf_parity`: its defaults, access and sliding
+/// tokens accepted, refresh tokens rotated and the old ones blacklisted,
+/// HS256 with `SECRET_KEY`; the blacklist's tables must exist.
+/// `JWT_ACCESS_TOKEN_LIFETIME` (seconds) changes `ACCESS_TOKEN_LIFETIME`
+/// (for the load benchmark, whose runs outlast 5 minutes).
+#[cfg(feature = "jwt")]
+pub fn jwt_config(
+    store: &AuthStore,
+    secret: &Secret,
+) -> Result<auth_actix::jwt::Jwt, Box<dyn Error>> {
+    use auth_actix::jwt::jwt::{JwtSettings, JwtStore, TokenClass};
+    let key = auth_actix::auth_core::signing::SecretKey::new(secret.expose())
+        .ok_or("the SECRET_KEY setting must not be empty")?;
+    let mut settings = JwtSettings::builder().secret_key(&key);
+    if let Some(seconds) = config::var("JWT_ACCESS_TOKEN_LIFETIME") {
+        let seconds: i64 = seconds.parse().map_err(|_| {
+            config::EnvError::new("JWT_ACCESS_TOKEN_LIFETIME must be a number of seconds")
+        })?;
+        settings = settings.access_token_lifetime(chrono::TimeDelta::seconds(seconds));
+    }
+    let settings = settings
+        .auth_token_classes([TokenClass::Access, TokenClass::Sliding])
+        .rotate_refresh_tokens(true)
+        .blacklist(true)
+        .blacklist_after_rotation(true)
+        .build()?;
+    Ok(auth_actix::jwt::Jwt::new(
+        settings,
+        Some(JwtStore::new(store.database().clone())),
+    )?)
+}
+
 /// The throttle rates when `THROTTLE_RATES` does not change them.
 pub const THROTTLE_RATES: [(&str, &str); 3] =
     [("anon", "3/min"), ("user", "4/min"), ("burst", "2/min")];
@@ -435,6 +507,11 @@ pub fn routes(config: &mut web::ServiceConfig) {
             .configure(durin::urls)
             .route("/", web::to(durin_caller)),
     );
+    #[cfg(feature = "jwt")]
+    config
+        .route("/jwt/", web::to(jwt))
+        .route("/jwt-stateless/", web::to(jwt_stateless))
+        .configure(auth_actix::jwt::urls);
 }
 
 /// `OAUTH2_PROVIDER` of `drf_parity`: DOT's defaults with the scopes `read`,
@@ -551,6 +628,8 @@ pub struct Parity {
     #[cfg(feature = "durin")]
     durin: DurinStore,
     oauth2: web::Data<OAuth2>,
+    #[cfg(feature = "jwt")]
+    jwt: auth_actix::jwt::Jwt,
 }
 
 impl Parity {
@@ -586,6 +665,8 @@ impl Parity {
             #[cfg(feature = "durin")]
             durin: DurinStore::from(&store),
             oauth2: web::Data::new(oauth2),
+            #[cfg(feature = "jwt")]
+            jwt: jwt_config(&store, secret)?,
             sessions: DieselSessionStore::from(&store),
             django: django.cookie_secure(options.cookie_secure),
             settings: settings(store, secret, &options)?,
@@ -631,6 +712,8 @@ impl Parity {
         let app = app
             .app_data(DurinSettings::default())
             .app_data(self.durin.clone());
+        #[cfg(feature = "jwt")]
+        let app = app.app_data(self.jwt.clone());
         app.wrap(Condition::new(
             ours,
             session::django_defaults(self.sessions.clone(), self.key.clone())

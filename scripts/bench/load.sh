@@ -133,8 +133,15 @@ BASIC_HEADER="Authorization: Basic $BASIC"
 SECRET=$(head -c 32 /dev/urandom | base64 -w0)
 RATES=user=1000000/s
 echo "== drf_parity (default settings), $WORKERS workers, SQLite" >&2
-BIND_ADDR=127.0.0.1:0 WORKERS=$WORKERS RUST_LOG=warn SECRET_KEY=$SECRET THROTTLE_RATES=$RATES start ours "$bin"
+# Access tokens that outlive the benchmark (simplejwt's default is 5 minutes).
+BIND_ADDR=127.0.0.1:0 WORKERS=$WORKERS RUST_LOG=warn SECRET_KEY=$SECRET THROTTLE_RATES=$RATES \
+    JWT_ACCESS_TOKEN_LIFETIME=86400 start ours "$bin"
 OURS_PID=$SERVER_PID OURS_URL=$URL
+# A simplejwt access token for /jwt/ (JWTAuthentication, one query) and /jwt-stateless/ (none).
+JWT=$(curl -s -H 'Content-Type: application/json' \
+    -d "{\"username\": \"$USERNAME\", \"password\": \"$PASSWORD\"}" "$OURS_URL/api/token/" |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["access"])')
+JWT_HEADER="Authorization: Bearer $JWT"
 if [[ -n "${REDIS_URL:-}" ]]; then
     echo "== drf_parity with CACHE_URL=\$REDIS_URL" >&2
     BIND_ADDR=127.0.0.1:0 WORKERS=$WORKERS RUST_LOG=warn SECRET_KEY=$SECRET THROTTLE_RATES=$RATES \
@@ -148,6 +155,8 @@ BIND_ADDR=127.0.0.1:0 WORKERS=$WORKERS RUST_LOG=warn TOKEN_CACHE_TTL=5 SECRET_KE
 CACHED_PID=$SERVER_PID CACHED_URL=$URL
 for path in /bare/ /open/; do expect_ok "$OURS_URL$path" ""; done
 expect_ok "$OURS_URL/token/" "$TOKEN_HEADER"
+expect_ok "$OURS_URL/jwt/" "$JWT_HEADER"
+expect_ok "$OURS_URL/jwt-stateless/" "$JWT_HEADER"
 expect_ok "$OURS_URL/throttle/user/" "$TOKEN_HEADER"
 expect_ok "$OURS_URL/basic/" "$BASIC_HEADER"
 KNOX_TOKEN=$(curl -s -X POST -H "$BASIC_HEADER" "$OURS_URL/knox/login/" |
@@ -172,6 +181,8 @@ cheap="ours/bare $OURS_URL/bare/ -
 ours/open $OURS_URL/open/ -
 ours/token $OURS_URL/token/ $TOKEN_HEADER
 ours/knox $OURS_URL/knox/ $KNOX_HEADER
+ours/jwt $OURS_URL/jwt/ $JWT_HEADER
+ours/jwt-stateless $OURS_URL/jwt-stateless/ $JWT_HEADER
 ours/throttle-user $OURS_URL/throttle/user/ $TOKEN_HEADER
 cached/bare $CACHED_URL/bare/ -
 cached/token $CACHED_URL/token/ $TOKEN_HEADER"
@@ -247,7 +258,7 @@ def row(label, base):
         drf = med.get(f"drf/{name}")
         text += f" {med[label] / drf:.1f} |" if drf and not label.startswith("drf/") else " |"
     return text
-for label in ["ours/bare", "ours/open", "ours/token", "ours/knox", "ours/throttle-user", "ours/basic", "ours/basic-busy", "cached/bare", "cached/token"]:
+for label in ["ours/bare", "ours/open", "ours/token", "ours/knox", "ours/jwt", "ours/jwt-stateless", "ours/throttle-user", "ours/basic", "ours/basic-busy", "cached/bare", "cached/token"]:
     if label in med:
         lines.append(row(label, label.split("/")[0] + "/bare"))
 for label in ["redis/token", "redis/throttle-user"]:
@@ -262,6 +273,8 @@ spread = [
     ("/open/ ÷ /bare/", "ours/open", "ours/bare"),
     ("/token/ ÷ /bare/", "ours/token", "ours/bare"),
     ("/knox/ ÷ /token/", "ours/knox", "ours/token"),
+    ("/jwt-stateless/ ÷ /bare/ (target ≥ 0.9)", "ours/jwt-stateless", "ours/bare"),
+    ("/jwt/ ÷ /token/ (target ≥ 1)", "ours/jwt", "ours/token"),
     ("cached /token/ ÷ /bare/", "cached/token", "cached/bare"),
     ("/token/ ÷ DRF /token/", "ours/token", "drf/token"),
     ("/throttle/user/ ÷ /token/", "ours/throttle-user", "ours/token"),

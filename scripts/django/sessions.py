@@ -29,6 +29,7 @@ django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
+from djsite.jsonlines import serve  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from djsite import serve_commands  # noqa: E402

@@ -22,6 +22,8 @@ mod durin;
 mod oauth2;
 mod session_auth;
 mod sessions;
+#[cfg(feature = "jwt")]
+mod simplejwt;
 mod spoofing;
 mod testkit;
 mod throttling;

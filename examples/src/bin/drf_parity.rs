@@ -14,6 +14,7 @@
 //! drf_parity purge-tokens             delete expired knox tokens, printing how many
 //! drf_parity createapplication <client_type> <authorization_grant_type> [--client-id ID] [--client-secret S] [--no-hash-client-secret] [--name N] [--redirect-uris U] [--skip-authorization] [--user ID] [--algorithm A]
 //! drf_parity cleartokens              Django OAuth Toolkit's expired tokens, in batches
+//! drf_parity flushexpiredtokens       delete the expired rows of simplejwt's blacklist tables
 //! drf_parity help                     every command
 //! ```
 //!
@@ -34,6 +35,7 @@
 //! | `NUM_PROXIES` | `0`: the peer address identifies a client; `n`: the `n`-th address from the right of `X-Forwarded-For` |
 //! | `CACHE_URL` | unset: throttle histories in this process; `redis://…`: in Redis, one budget for every process using it |
 //! | `CACHE_KEY_PREFIX` | `auth-actix:`: the prefix of the throttle histories' Redis keys |
+//! | `JWT_ACCESS_TOKEN_LIFETIME` | `300`: simplejwt's `ACCESS_TOKEN_LIFETIME`, in seconds |
 //! | `ALLOWED_HOSTS` | `.localhost,127.0.0.1,[::1]` (Django's debug default, any port): the hosts served, comma-separated in Django's syntax; any other `Host` is a 400 |
 //!
 //! Once the server listens it prints `drf_parity listening on http://<addr>`
@@ -96,6 +98,16 @@ fn oauth2_command(database: &str, args: &[String]) -> Result<i32, Box<dyn std::e
     }
 }
 
+/// simplejwt's `flushexpiredtokens`: deletes the outstanding tokens whose
+/// `exp` has passed, and their blacklist entries; prints nothing, as Django's.
+#[cfg(feature = "jwt")]
+fn flush_expired_tokens(database: &str) -> Result<(), Box<dyn std::error::Error>> {
+    use auth_actix::auth_core::jwt::JwtStore;
+    let store = config::open_store(database)?;
+    JwtStore::new(store.database().clone()).flush_expired(chrono::Utc::now())?;
+    Ok(())
+}
+
 fn exit_code(status: i32) -> ExitCode {
     ExitCode::from(u8::try_from(status).unwrap_or(1))
 }
@@ -121,9 +133,15 @@ fn main() -> ExitCode {
             );
             ExitCode::from(2)
         }
+        #[cfg(feature = "jwt")]
+        [command] if command == "flushexpiredtokens" => {
+            config::exit_on_error(PROGRAM, || flush_expired_tokens(&database))
+        }
         [command] if matches!(command.as_str(), "help" | "--help" | "-h") => {
             let status = run_command(&args);
             println!("  {PROGRAM} [serve]\n      Apply migrations, then serve the parity views (the default).");
+            #[cfg(feature = "jwt")]
+            println!("  {PROGRAM} flushexpiredtokens\n      Delete the expired rows of simplejwt's blacklist tables (token_blacklist_outstandingtoken and, with them, token_blacklist_blacklistedtoken).");
             status
         }
         [command, ..] if command == "createapplication" || command.as_str() == "cleartokens" => {
