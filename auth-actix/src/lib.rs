@@ -15,10 +15,10 @@ pub mod csrf;
 pub mod durin;
 pub mod error;
 pub mod http;
-#[cfg(feature = "knox")]
-pub mod knox;
 #[cfg(feature = "jwt")]
 pub mod jwt;
+#[cfg(feature = "knox")]
+pub mod knox;
 pub mod metadata;
 mod middleware;
 #[cfg(feature = "oauth2")]

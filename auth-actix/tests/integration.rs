@@ -12,12 +12,12 @@ mod csrf;
 mod http_accounts;
 mod http_classes;
 mod http_django_sessions;
-#[cfg(feature = "knox")]
-mod http_knox;
 #[cfg(feature = "durin")]
 mod http_durin;
 #[cfg(feature = "jwt")]
 mod http_jwt;
+#[cfg(feature = "knox")]
+mod http_knox;
 mod http_login;
 mod http_model_permissions;
 #[cfg(feature = "oauth2")]

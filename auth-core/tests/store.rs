@@ -83,7 +83,15 @@ fn migrations() -> Vec<&'static str> {
 /// The migration folders of every set compiled in (the core's, then each family's), for `backend`.
 fn migration_dirs(backend: &str) -> Vec<String> {
     let root = env!("CARGO_MANIFEST_DIR");
-    #[cfg_attr(not(any(feature = "knox", feature = "durin", feature = "jwt", feature = "oauth2")), allow(unused_mut))]
+    #[cfg_attr(
+        not(any(
+            feature = "knox",
+            feature = "durin",
+            feature = "jwt",
+            feature = "oauth2"
+        )),
+        allow(unused_mut)
+    )]
     let mut dirs = vec![format!("{root}/migrations/{backend}")];
     #[cfg(feature = "knox")]
     dirs.push(format!("{root}/migrations/knox/{backend}"));

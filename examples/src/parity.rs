@@ -108,18 +108,18 @@ use actix_web::cookie::Key;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::Condition;
 use actix_web::{web, App, HttpResponse};
+use auth_actix::accounts::djoser::{self, DjoserSettings, DjoserSettingsBuilder};
 #[cfg(feature = "durin")]
 use auth_actix::auth_core::durin::{DurinAuth, DurinSettings, DurinStore};
+use auth_actix::auth_core::oauth2::{AccessToken, OAuth2Settings, OAuth2Store};
 use auth_actix::csrf::CsrfConfig;
-use auth_actix::knox::{self, KnoxSettings, KnoxStore, KnoxTokenAuthentication};
 #[cfg(feature = "durin")]
 use auth_actix::durin::{self, DurinTokenAuthentication, UserClientRateThrottle};
-use auth_actix::auth_core::oauth2::{AccessToken, OAuth2Settings, OAuth2Store};
+use auth_actix::email::Mailer;
+use auth_actix::knox::{self, KnoxSettings, KnoxStore, KnoxTokenAuthentication};
 use auth_actix::oauth2::{
     self, OAuth2, OAuth2Authentication, TokenHasReadWriteScope, TokenHasScope,
 };
-use auth_actix::accounts::djoser::{self, DjoserSettings, DjoserSettingsBuilder};
-use auth_actix::email::Mailer;
 use auth_actix::prelude::*;
 use auth_actix::session::{self, DieselSessionStore};
 use auth_actix::session::{DjangoSessions, FailClosed};

@@ -16,9 +16,9 @@ mod django_interop;
 mod accounts;
 mod django_sessions;
 mod drf_parity_django;
-mod knox;
 #[cfg(feature = "durin")]
 mod durin;
+mod knox;
 mod oauth2;
 mod session_auth;
 mod sessions;
