@@ -36,7 +36,6 @@ pub fn fixture(name: &str) -> PathBuf {
 }
 
 pub mod django;
-pub mod python;
 pub mod server;
 
 /// Direct access to a SQLite file, bypassing the stores: what a migration changed, and damage.

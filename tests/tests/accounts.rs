@@ -15,7 +15,7 @@ use auth_actix::site::SiteSettings;
 use auth_actix::{AuthSettings, BasicAuthentication, TokenAuthentication};
 use auth_core::{AuthStore, Hashers, NewUser};
 use auth_testkit::app::TestApp;
-use integration_tests::python::JsonLines;
+use integration_tests::django::DjangoProcess;
 use integration_tests::{connect, env_nonempty, skip, unique_name, Backend};
 use serde_json::{json, Value};
 
@@ -24,17 +24,18 @@ const KEY: &str = "the-shared-secret-key-of-djoser-and-the-api";
 const ITERATIONS: u32 = 1_000;
 
 /// A Django process with Djoser answering `accounts.py`'s commands.
-struct Djoser(JsonLines);
+struct Djoser(DjangoProcess);
 
 impl Djoser {
     fn start(python: &str, url: &str) -> Djoser {
-        Djoser(JsonLines::start(
+        let iterations = ITERATIONS.to_string();
+        Djoser(DjangoProcess::start(
             python,
-            "accounts.py",
+            &integration_tests::repo_root().join("scripts/django/accounts.py"),
             &[
-                ("INTEROP_DATABASE_URL", url.to_owned()),
-                ("SECRET_KEY", KEY.to_owned()),
-                ("PBKDF2_ITERATIONS", ITERATIONS.to_string()),
+                ("INTEROP_DATABASE_URL", url),
+                ("SECRET_KEY", KEY),
+                ("PBKDF2_ITERATIONS", &iterations),
             ],
         ))
     }

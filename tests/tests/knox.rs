@@ -7,8 +7,6 @@
 //! concurrent logins. On SQLite always, PostgreSQL and MariaDB when their URLs are set; Django's
 //! half needs `KNOX_PYTHON` (`scripts/django/setup_venv.sh knox`).
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::Arc;
 
 use crate::common::TestDb;
@@ -16,6 +14,7 @@ use auth_core::knox::{KnoxSettings, KnoxStore};
 use auth_core::{AuthStore, Hashers, NewUser};
 use examples::config::Secret;
 use examples::parity::Parity;
+use integration_tests::django::DjangoProcess;
 use integration_tests::server::{basic, Server};
 use integration_tests::{connect, env_nonempty, repo_root, skip, unique_name};
 use serde_json::{json, Value};
@@ -25,45 +24,24 @@ const ITERATIONS: u32 = 1_000;
 const PASSWORD: &str = "knox-pw";
 
 /// A Django process with knox, answering `knox_interop.py`'s commands.
-struct Knox {
-    child: Child,
-    stdin: ChildStdin,
-    stdout: BufReader<ChildStdout>,
-}
+struct Knox(DjangoProcess);
 
 impl Knox {
     fn start(python: &str, url: &str) -> Knox {
-        let mut child = Command::new(python)
-            .arg(repo_root().join("scripts/django/knox_interop.py"))
-            .env("INTEROP_DATABASE_URL", url)
-            .env("PBKDF2_ITERATIONS", ITERATIONS.to_string())
-            .env("KNOX_TOKEN_LIMIT_PER_USER", "3")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("run {python} knox_interop.py: {e}"));
-        let stdin = child.stdin.take().expect("stdin");
-        let stdout = BufReader::new(child.stdout.take().expect("stdout"));
-        Knox {
-            child,
-            stdin,
-            stdout,
-        }
+        let iterations = ITERATIONS.to_string();
+        Knox(DjangoProcess::start(
+            python,
+            &repo_root().join("scripts/django/knox_interop.py"),
+            &[
+                ("INTEROP_DATABASE_URL", url),
+                ("PBKDF2_ITERATIONS", &iterations),
+                ("KNOX_TOKEN_LIMIT_PER_USER", "3"),
+            ],
+        ))
     }
 
     fn ask(&mut self, command: Value) -> Value {
-        writeln!(self.stdin, "{command}").expect("write to Django");
-        let mut line = String::new();
-        self.stdout
-            .read_line(&mut line)
-            .expect("read Django's answer");
-        let answer: Value = serde_json::from_str(&line)
-            .unwrap_or_else(|e| panic!("Django answered {line:?} to {command}: {e}"));
-        assert!(
-            answer.get("error").is_none(),
-            "Django: {answer} for {command}"
-        );
-        answer
+        self.0.ask(command)
     }
 
     /// One request through knox's views: the status and the JSON body.
@@ -89,13 +67,6 @@ impl Knox {
 
     fn schema(&mut self) -> Value {
         self.ask(json!({"cmd": "schema"}))
-    }
-}
-
-impl Drop for Knox {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
