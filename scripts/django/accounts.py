@@ -19,7 +19,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from jsonlines import serve  # noqa: E402
+from command_loop import serve  # noqa: E402
 
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core import mail  # noqa: E402

@@ -42,7 +42,7 @@ from django.utils import timezone  # noqa: E402
 from durin.models import AuthToken  # noqa: E402
 from durin.models import Client as DurinClient  # noqa: E402
 
-from djsite import serve_commands  # noqa: E402
+from command_loop import serve  # noqa: E402
 
 
 def captured(*args, **options):
@@ -157,4 +157,4 @@ COMMANDS = {
 
 
 if __name__ == "__main__":
-    serve_commands(COMMANDS)
+    serve(COMMANDS)

@@ -29,10 +29,9 @@ django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from djsite.jsonlines import serve  # noqa: E402
 from django.test import Client  # noqa: E402
 
-from djsite import serve_commands  # noqa: E402
+from command_loop import serve  # noqa: E402
 
 
 def login(command):
@@ -75,4 +74,4 @@ COMMANDS = {
     "clearsessions": clearsessions,
 }
 
-serve_commands(COMMANDS)
+serve(COMMANDS)

@@ -24,7 +24,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
-from djsite.jsonlines import serve  # noqa: E402
+from command_loop import serve  # noqa: E402
 from django.test import Client  # noqa: E402
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken  # noqa: E402
 

@@ -29,18 +29,3 @@ def load_manifest(program, url, manifest_path):
     except (OSError, ValueError) as error:
         print(f"{program}: {error}", file=sys.stderr)
         return None
-
-
-def serve_commands(commands):
-    """The command loop of the long-running check scripts: one JSON command per line on stdin
-    (``{"cmd": name, ...}``), ``commands[name](command)``'s answer as one JSON line on stdout;
-    an exception is answered ``{"error": "<type>: <message>"}`` (the test shows it)."""
-    for line in sys.stdin:
-        if not line.strip():
-            continue
-        command = json.loads(line)
-        try:
-            answer = commands[command["cmd"]](command)
-        except Exception as exc:  # noqa: BLE001 - reported to the test
-            answer = {"error": f"{type(exc).__name__}: {exc}"}
-        print(json.dumps(answer), flush=True)
