@@ -13,7 +13,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use crate::crypto;
 use crate::db::schema::{auth_user, authtoken_token};
-use crate::db::{self, AnyConnection, Database, DbPool, PoolConfig, PooledConnection};
+use crate::db::{self, AnyConnection, Database, DbPool, KeyLookup, PoolConfig, PooledConnection};
 use crate::hashers::{self, Hashers, Verification};
 use crate::models::{
     self, NewUser, Token, TokenRow, User, UserRow, EMAIL_MAX_LENGTH, NAME_MAX_LENGTH,
@@ -389,8 +389,7 @@ impl AuthStore {
         Ok(db::on_backend!(&mut *conn, |c| auth_user::table
             .find(id)
             .select(User::as_select())
-            .first(c)
-            .optional()?))
+            .key_lookup(c)?))
     }
 
     /// Django's `UserManager.create_user`: validates the username as the

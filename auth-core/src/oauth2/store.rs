@@ -15,7 +15,7 @@ use super::schema::{
 use super::{generate_token, token_checksum, OAuth2Settings};
 use crate::crypto;
 use crate::db::schema::auth_user;
-use crate::db::{self, AnyConnection, Database, StoreError};
+use crate::db::{self, AnyConnection, Database, KeyLookup, StoreError};
 use crate::hashers::Hashers;
 use crate::models::User;
 use crate::store::is_retryable;
@@ -402,8 +402,7 @@ impl OAuth2Store {
                     Option::<Application>::as_select(),
                     Option::<User>::as_select(),
                 ))
-                .first(c)
-                .optional()?);
+                .key_lookup(c)?);
         Ok(row.map(|(token, application, user)| TokenInfo {
             token,
             application,
@@ -420,8 +419,7 @@ impl OAuth2Store {
         let found: Option<Application> = app::table
             .filter(app::client_id.eq(client_id))
             .select(Application::as_select())
-            .first(&mut *conn)
-            .optional()?;
+            .key_lookup(&mut *conn)?;
         // MySQL's collation compares case-insensitively.
         Ok(found.filter(|a| a.client_id == client_id))
     }

@@ -48,7 +48,7 @@ use diesel::prelude::*;
 
 use crate::crypto;
 use crate::db::schema::django_session;
-use crate::db::{self, Database, StoreError};
+use crate::db::{self, Database, KeyLookup, StoreError};
 use crate::signing::{self, JsonObject, JsonValue, SecretKey, SigningError};
 use crate::store::{is_unique_violation, now_utc};
 
@@ -214,8 +214,7 @@ impl DjangoSessionDb {
             .filter(django_session::session_key.eq(key))
             .filter(django_session::expire_date.gt(now_utc()))
             .select((django_session::session_key, django_session::session_data))
-            .first(c)
-            .optional()?);
+            .key_lookup(c)?);
         // MySQL's default collation compares case-insensitively: the key must
         // be the one stored, byte for byte.
         Ok(row

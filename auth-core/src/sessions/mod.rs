@@ -35,7 +35,7 @@ use sha2::{Digest, Sha256};
 
 use crate::crypto::{self, RANDOM_STRING_CHARS};
 use crate::db::schema::actix_auth_session;
-use crate::db::{self, Backend, Database, DbPool, PooledConnection};
+use crate::db::{self, Backend, Database, DbPool, KeyLookup, PooledConnection};
 use crate::models;
 use crate::store::{now_utc, AuthStore, StoreError};
 
@@ -261,8 +261,7 @@ impl SessionDb {
         let row: Option<(String, SessionRecord)> =
             db::on_backend!(&mut *conn, |c| live_row(hash.clone(), now_utc())
                 .select((actix_auth_session::key_hash, SessionRecord::as_select()))
-                .first(c)
-                .optional()?);
+                .key_lookup(c)?);
         // The column is compared exactly on every backend; re-checking costs
         // nothing and keeps that true whatever collation a DBA sets.
         Ok(row
