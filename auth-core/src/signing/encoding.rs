@@ -2,11 +2,24 @@
 //! base64 without padding, decoded as Python's `base64.urlsafe_b64decode`
 //! decodes them.
 
+use base64::alphabet::URL_SAFE;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use base64::Engine as _;
 
 use super::SigningError;
 use crate::compat::{a2b_base64, A2bError};
+
+/// Url-safe base64 without pads, the spare low bits of the last character
+/// ignored as Python ignores them: on such input, the same bytes as
+/// [`a2b_base64`].
+const CANONICAL: GeneralPurpose = GeneralPurpose::new(
+    &URL_SAFE,
+    GeneralPurposeConfig::new()
+        .with_encode_padding(false)
+        .with_decode_padding_mode(DecodePaddingMode::RequireNone)
+        .with_decode_allow_trailing_bits(true),
+);
 
 /// Django's `BASE62_ALPHABET`.
 const BASE62_ALPHABET: &[u8; 62] =
@@ -102,6 +115,12 @@ pub fn b64_encode(data: &[u8]) -> String {
 /// [`SigningError::Malformed`] with `binascii.Error`'s message when the
 /// characters do not make whole bytes.
 pub fn b64_decode(s: &[u8]) -> Result<Vec<u8>, SigningError> {
+    // What Django and PyJWT write (the url-safe alphabet, no padding)
+    // decodes to the same bytes in one pass; anything else (the other
+    // alphabet, pads, skipped characters, errors) takes Python's path.
+    if let Ok(bytes) = CANONICAL.decode(s) {
+        return Ok(bytes);
+    }
     let padding = (4 - s.len() % 4) % 4;
     // CPython's binascii.a2b_base64 with strict_mode=False, after
     // urlsafe_b64decode has mapped `-_` onto `+/`.
@@ -115,4 +134,40 @@ pub fn b64_decode(s: &[u8]) -> Result<Vec<u8>, SigningError> {
             A2bError::Padding => "Error: Incorrect padding".to_owned(),
         })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Python's path alone, without the one-pass decoder in front.
+    fn python(s: &[u8]) -> Option<Vec<u8>> {
+        let padded = s
+            .iter()
+            .copied()
+            .chain(std::iter::repeat_n(b'=', (4 - s.len() % 4) % 4));
+        a2b_base64(padded, true).ok()
+    }
+
+    proptest! {
+        #[test]
+        fn the_one_pass_decoder_agrees_with_python(s in "[A-Za-z0-9_=+/.-]{0,40}") {
+            prop_assert_eq!(b64_decode(s.as_bytes()).ok(), python(s.as_bytes()));
+        }
+
+        #[test]
+        fn canonical_input_takes_the_one_pass_decoder(data in proptest::collection::vec(any::<u8>(), 0..64)) {
+            let encoded = b64_encode(&data);
+            prop_assert_eq!(CANONICAL.decode(&encoded).ok(), Some(data.clone()));
+            prop_assert_eq!(python(encoded.as_bytes()), Some(data));
+        }
+    }
+
+    #[test]
+    fn spare_bits_are_ignored_as_python_ignores_them() {
+        // "YR" carries 12 bits: "a" and four spare ones, set here.
+        assert_eq!(b64_decode(b"YR").unwrap(), b"a");
+        assert_eq!(python(b"YR").unwrap(), b"a");
+    }
 }

@@ -135,17 +135,40 @@ impl JsonObject {
     }
 }
 
+/// Up to this many keys, [`JsonObject`]'s `from_iter` looks a repeated key up
+/// by scanning rather than hashing.
+const LINEAR_KEYS: usize = 32;
+
 impl FromIterator<(String, JsonValue)> for JsonObject {
     /// Entries with `dict`'s rules: a repeated key keeps its first place and
     /// its last value.
     fn from_iter<I: IntoIterator<Item = (String, JsonValue)>>(entries: I) -> Self {
-        let mut object = JsonObject::new();
-        let mut index: HashMap<String, usize> = HashMap::new();
+        let entries = entries.into_iter();
+        let mut object = JsonObject(Vec::with_capacity(entries.size_hint().0.min(LINEAR_KEYS)));
+        // Small objects (a token's claims, a session) are searched in place;
+        // past LINEAR_KEYS entries an index keeps a hostile object linear.
+        let mut index: Option<HashMap<String, usize>> = None;
         for (key, value) in entries {
-            match index.get(&key) {
-                Some(&i) => object.0[i].1 = value,
+            let found = match &mut index {
+                None if object.0.len() < LINEAR_KEYS => {
+                    object.0.iter().position(|(k, _)| *k == key)
+                }
                 None => {
-                    index.insert(key.clone(), object.0.len());
+                    let built = object
+                        .0
+                        .iter()
+                        .enumerate()
+                        .map(|(i, (k, _))| (k.clone(), i));
+                    index.insert(built.collect()).get(&key).copied()
+                }
+                Some(index) => index.get(&key).copied(),
+            };
+            match found {
+                Some(i) => object.0[i].1 = value,
+                None => {
+                    if let Some(index) = &mut index {
+                        index.insert(key.clone(), object.0.len());
+                    }
                     object.0.push((key, value));
                 }
             }
@@ -258,5 +281,52 @@ impl<'de> Visitor<'de> for JsonValueVisitor {
             entries.push(entry);
         }
         Ok(JsonValue::Object(entries.into_iter().collect()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// `dict`'s rules written plainly: first place, last value.
+    fn reference(entries: &[(String, i64)]) -> Vec<(String, JsonValue)> {
+        let mut out: Vec<(String, JsonValue)> = Vec::new();
+        for (key, value) in entries {
+            let value = JsonValue::Number((*value).into());
+            match out.iter_mut().find(|(k, _)| k == key) {
+                Some(slot) => slot.1 = value,
+                None => out.push((key.clone(), value)),
+            }
+        }
+        out
+    }
+
+    proptest! {
+        #[test]
+        fn repeated_keys_keep_their_first_place_and_last_value(
+            // Up to 72 distinct keys, repeated: both the scan and the index.
+            entries in proptest::collection::vec(("[a-h]{1,2}", any::<i64>()), 0..150)
+        ) {
+            let object: JsonObject = entries
+                .iter()
+                .map(|(k, v)| (k.clone(), JsonValue::Number((*v).into())))
+                .collect();
+            prop_assert_eq!(object.0, reference(&entries));
+        }
+    }
+
+    #[test]
+    fn a_large_object_with_a_repeat_past_the_scan() {
+        let mut entries: Vec<(String, i64)> = (0..40).map(|i| (format!("k{i}"), i)).collect();
+        entries.push(("k3".into(), 99));
+        entries.push(("k39".into(), 7));
+        entries.push(("new".into(), 1));
+        let object: JsonObject = entries
+            .iter()
+            .map(|(k, v)| (k.clone(), JsonValue::Number((*v).into())))
+            .collect();
+        assert_eq!(object.0, reference(&entries));
+        assert_eq!(object.len(), 41);
     }
 }
