@@ -460,12 +460,25 @@ pub fn settings(
 /// The routes, for `App::configure`, and `/remote/`'s configuration:
 /// `Remote-User` believed from loopback peers.
 pub fn routes(config: &mut web::ServiceConfig) {
+    // The load benchmark's endpoints first: actix tries an app's routes in
+    // the order they were registered (a few hundred instructions each), so
+    // these pay the same routing and the ratios between them compare the
+    // authentication alone.
     config
         .app_data(RemoteUserConfig::default().trusted_proxies(loopback_proxies()))
-        .route("/basic/", web::to(basic))
+        .route("/bare/", web::to(bare))
+        .route("/open/", web::to(open))
         .route("/token/", web::to(token))
-        .route("/bearer/", web::to(bearer))
+        .route("/knox/", web::to(knox_caller))
         .route("/oauth/", web::to(oauth))
+        .route("/throttle/user/", web::to(throttle_user))
+        .route("/basic/", web::to(basic));
+    #[cfg(feature = "jwt")]
+    config
+        .route("/jwt/", web::to(jwt))
+        .route("/jwt-stateless/", web::to(jwt_stateless));
+    config
+        .route("/bearer/", web::to(bearer))
         .route("/oauth-rw/", web::to(oauth_rw))
         .service(web::resource("/o/token/").to(oauth2::token))
         .service(web::resource("/o/revoke_token/").to(oauth2::revoke_token))
@@ -476,25 +489,21 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/basic-token/", web::to(basic_token))
         .route("/token-session/", web::to(token_session))
         .route("/custom/", web::to(custom))
-        .route("/open/", web::to(open))
         .route("/ro/", web::to(ro))
         .route("/admin/", web::to(admin))
         .route("/admin-or-ro/", web::to(admin_or_ro))
         .route("/not-admin/", web::to(not_admin))
         .route("/deny-msg/", web::to(deny_msg))
         .route("/and-deny/", web::to(and_deny))
-        .route("/bare/", web::to(bare))
         .route("/model-perms/", web::to(model_perms))
         .route("/model-perms-anon-ro/", web::to(model_perms_anon_ro))
         .route("/throttle/anon/", web::to(throttle_anon))
-        .route("/throttle/user/", web::to(throttle_user))
         .route("/throttle/scoped/", web::to(throttle_scoped))
         .route("/throttle/scoped-2/", web::to(throttle_scoped_2))
         .route("/throttle/combined/", web::to(throttle_combined))
         .route("/knox/login/", web::to(knox_login))
         .route("/knox/logout/", web::to(knox::logout))
         .route("/knox/logoutall/", web::to(knox::logoutall))
-        .route("/knox/", web::to(knox_caller))
         .route("/knox/tokens/", web::to(knox::tokens))
         .route("/knox/tokens/{id}/", web::to(knox::revoke_token))
         .service(obtain_auth_token)
@@ -508,10 +517,7 @@ pub fn routes(config: &mut web::ServiceConfig) {
             .route("/", web::to(durin_caller)),
     );
     #[cfg(feature = "jwt")]
-    config
-        .route("/jwt/", web::to(jwt))
-        .route("/jwt-stateless/", web::to(jwt_stateless))
-        .configure(auth_actix::jwt::urls);
+    config.configure(auth_actix::jwt::urls);
 }
 
 /// `OAUTH2_PROVIDER` of `drf_parity`: DOT's defaults with the scopes `read`,

@@ -17,7 +17,8 @@
 # work plus UserRateThrottle (Basic tried first, then Token) with a budget too large to trip
 # (THROTTLE_RATES=user=1000000/s), on the in-process store; /knox/ is django-rest-knox's token
 # (KnoxTokenAuthentication + IsAuthenticated, one indexed query and one SHA-512) with a token from
-# /knox/login/, beside /token/; with REDIS_URL set, a third server keeps
+# /knox/login/, beside /token/; /oauth/ is Django OAuth Toolkit's (OAuth2Authentication +
+# TokenHasScope, one query) with a client-credentials token; with REDIS_URL set, a third server keeps
 # the histories in Redis (CACHE_URL) and its /throttle/user/ and /token/ are loaded too. All servers
 # (ours, ours with the cache, ours on Redis, DRF) run at once, each round loads every endpoint of every server in turn, and every
 # ratio is between medians of the same run; the report also gives the main ratios round by round.
@@ -35,7 +36,7 @@ for arg in "$@"; do
     case "$arg" in
     --drf) WITH_DRF=1 ;;
     -h | --help)
-        sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+        sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
         exit 0
         ;;
     *)
@@ -53,16 +54,10 @@ fi
 cargo build --release -q -p examples --bin drf_parity
 target=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
 bin="$target/release/drf_parity"
-work=$(mktemp -d)
 mkdir -p "$target/bench"
 OUT=${OUT:-$target/bench/load.md}
-SERVER_PIDS=()
-cleanup() {
-    local pid
-    for pid in "${SERVER_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=scripts/bench/servers.sh
+source "$root/scripts/bench/servers.sh"
 
 USERNAME=bench
 PASSWORD=bench-password-$RANDOM
@@ -72,25 +67,10 @@ printf '%s\n' "$PASSWORD" | "$bin" createuser "$USERNAME" --password-stdin >/dev
 TOKEN=$("$bin" create-token "$USERNAME" | sed -n 's/^Generated token \([0-9a-f]*\) for user .*/\1/p')
 [[ ${#TOKEN} == 40 ]] || { echo "load.sh: no token from create-token" >&2; exit 1; }
 BASIC=$(printf '%s:%s' "$USERNAME" "$PASSWORD" | base64 -w0)
+# A client-credentials application for /oauth/ (DOT's OAuth2Authentication + TokenHasScope).
+"$bin" createapplication confidential client-credentials --name bench --client-id bench-client \
+    --client-secret "$PASSWORD" >/dev/null
 
-# start <name> <command...>: run a server in the background, wait for "listening on http://…";
-# sets SERVER_PID and URL.
-start() {
-    local name=$1
-    shift
-    "$@" >"$work/$name.out" 2>"$work/$name.err" &
-    SERVER_PID=$!
-    SERVER_PIDS+=("$SERVER_PID")
-    for ((i = 0; i < 240; i++)); do
-        URL=$(grep -o -m1 'listening on http://[^ ]*' "$work/$name.out" 2>/dev/null | cut -d' ' -f3 || true)
-        [[ -n "$URL" ]] && return 0
-        kill -0 "$SERVER_PID" 2>/dev/null || break
-        sleep 0.25
-    done
-    cat "$work/$name.out" "$work/$name.err" >&2
-    echo "load.sh: $name did not start" >&2
-    exit 1
-}
 
 # The peak resident set (VmHWM) of process <pid>, in MiB.
 peak_rss() {
@@ -163,6 +143,10 @@ KNOX_TOKEN=$(curl -s -X POST -H "$BASIC_HEADER" "$OURS_URL/knox/login/" |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')
 KNOX_HEADER="Authorization: Token $KNOX_TOKEN"
 expect_ok "$OURS_URL/knox/" "$KNOX_HEADER"
+OAUTH_TOKEN=$(curl -s -u "bench-client:$PASSWORD" -d grant_type=client_credentials -d 'scope=read write' \
+    "$OURS_URL/o/token/" | python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')
+OAUTH_HEADER="Authorization: Bearer $OAUTH_TOKEN"
+expect_ok "$OURS_URL/oauth/" "$OAUTH_HEADER"
 expect_ok "$CACHED_URL/token/" "$TOKEN_HEADER"
 if ((WITH_DRF)); then
     # shellcheck source=scripts/bench/drf.sh
@@ -181,6 +165,7 @@ cheap="ours/bare $OURS_URL/bare/ -
 ours/open $OURS_URL/open/ -
 ours/token $OURS_URL/token/ $TOKEN_HEADER
 ours/knox $OURS_URL/knox/ $KNOX_HEADER
+ours/oauth $OURS_URL/oauth/ $OAUTH_HEADER
 ours/jwt $OURS_URL/jwt/ $JWT_HEADER
 ours/jwt-stateless $OURS_URL/jwt-stateless/ $JWT_HEADER
 ours/throttle-user $OURS_URL/throttle/user/ $TOKEN_HEADER
@@ -258,7 +243,7 @@ def row(label, base):
         drf = med.get(f"drf/{name}")
         text += f" {med[label] / drf:.1f} |" if drf and not label.startswith("drf/") else " |"
     return text
-for label in ["ours/bare", "ours/open", "ours/token", "ours/knox", "ours/jwt", "ours/jwt-stateless", "ours/throttle-user", "ours/basic", "ours/basic-busy", "cached/bare", "cached/token"]:
+for label in ["ours/bare", "ours/open", "ours/token", "ours/knox", "ours/oauth", "ours/jwt", "ours/jwt-stateless", "ours/throttle-user", "ours/basic", "ours/basic-busy", "cached/bare", "cached/token"]:
     if label in med:
         lines.append(row(label, label.split("/")[0] + "/bare"))
 for label in ["redis/token", "redis/throttle-user"]:
@@ -272,7 +257,8 @@ lines.append("")
 spread = [
     ("/open/ ÷ /bare/", "ours/open", "ours/bare"),
     ("/token/ ÷ /bare/", "ours/token", "ours/bare"),
-    ("/knox/ ÷ /token/", "ours/knox", "ours/token"),
+    ("/knox/ ÷ /token/ (target ≥ 1)", "ours/knox", "ours/token"),
+    ("/oauth/ ÷ /token/ (target ≥ 1)", "ours/oauth", "ours/token"),
     ("/jwt-stateless/ ÷ /bare/ (target ≥ 0.9)", "ours/jwt-stateless", "ours/bare"),
     ("/jwt/ ÷ /token/ (target ≥ 1)", "ours/jwt", "ours/token"),
     ("cached /token/ ÷ /bare/", "cached/token", "cached/bare"),
@@ -287,7 +273,7 @@ for name, a, b in spread:
             f"Per round, {name}: " + ", ".join(f"{x:.2f}" for x in ratios)
             + f" (median {statistics.median(ratios):.2f}, min {min(ratios):.2f})."
         )
-for name, a, b in [spread[2]] + spread[-2:]:
+for name, a, b in spread[2:6] + spread[-2:]:
     if a in med and b in med:
         lines.append(f"Medians, {name}: {med[a] / med[b]:.3f}.")
 lines.append("")
