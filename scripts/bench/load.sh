@@ -22,6 +22,8 @@
 # the histories in Redis (CACHE_URL) and its /throttle/user/ and /token/ are loaded too. All servers
 # (ours, ours with the cache, ours on Redis, DRF) run at once, each round loads every endpoint of every server in turn, and every
 # ratio is between medians of the same run; the report also gives the main ratios round by round.
+# Beside requests per second, each of our runs records the server's CPU time per request: on a
+# machine busy with other work it still tells how the endpoints compare.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -36,7 +38,7 @@ for arg in "$@"; do
     case "$arg" in
     --drf) WITH_DRF=1 ;;
     -h | --help)
-        sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+        sed -n '2,26p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
         exit 0
         ;;
     *)
@@ -88,12 +90,26 @@ expect_ok() {
     [[ $code == 200 ]] || { echo "load.sh: $url answered $code, not 200" >&2; exit 1; }
 }
 
+# cpu_ticks <pid>: the user and system CPU time of process <pid> so far, in clock ticks.
+cpu_ticks() {
+    awk '{ print $14 + $15 }' "/proc/$1/stat"
+}
+CLK_TCK=$(getconf CLK_TCK)
+
 # load <label> <url> <duration> <connections> <header-or-empty>: one wrk run; appends
-# "<round> <label> <req/s> <p99 ms>" to $work/results (round 0: not a measured round).
+# "<round> <label> <req/s> <p99 ms> <server CPU µs per request, or ->" to $work/results (round 0:
+# not a measured round). The CPU time is the server's own (ours and the cached one), which other
+# work on the machine barely moves, where it takes requests per second down with it.
 ROUND=0
 load() {
-    local label=$1 url=$2 duration=$3 connections=$4 header=$5 args=() report rps p99 bad
+    local label=$1 url=$2 duration=$3 connections=$4 header=$5 args=() report rps p99 bad pid=
+    local before=0 requests cpu=-
     [[ -z "$header" ]] || args=(-H "$header")
+    case $label in
+    ours/*) pid=$OURS_PID ;;
+    cached/*) pid=$CACHED_PID ;;
+    esac
+    [[ -z "$pid" ]] || before=$(cpu_ticks "$pid")
     report=$(wrk -t1 -c"$connections" -d"${duration}s" --timeout 30s --latency "${args[@]}" "$url")
     if bad=$(grep -E 'Non-2xx|Socket errors' <<<"$report"); then
         echo "$report" >&2
@@ -102,8 +118,13 @@ load() {
     fi
     rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$report")
     p99=$(awk '$1 == "99%" { v = $2; if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 } printf "%.2f", v }' <<<"$report")
-    echo "$ROUND $label $rps $p99" >>"$work/results"
-    printf '  %-14s %10.0f req/s   p99 %8s ms\n' "$label" "$rps" "$p99" >&2
+    if [[ -n "$pid" ]]; then
+        requests=$(awk '/ requests in / { print $1 }' <<<"$report")
+        cpu=$(awk -v t="$(($(cpu_ticks "$pid") - before))" -v hz="$CLK_TCK" -v n="$requests" \
+            'BEGIN { printf "%.2f", t / hz * 1e6 / n }')
+    fi
+    echo "$ROUND $label $rps $p99 $cpu" >>"$work/results"
+    printf '  %-18s %10.0f req/s   p99 %8s ms   server CPU %6s µs/request\n' "$label" "$rps" "$p99" "$cpu" >&2
 }
 
 # Every server runs for the whole benchmark, and each round loads every endpoint of every server
@@ -213,17 +234,20 @@ import statistics, sys
 from collections import defaultdict
 
 results, out, workers, conns, duration, rounds, ours_rss, cached_rss, drf_rss, drf_iters = sys.argv[1:]
-rps, p99 = defaultdict(list), defaultdict(list)
+rps, p99, cpu = defaultdict(list), defaultdict(list), defaultdict(list)
 by_round = defaultdict(dict)  # round -> label -> req/s
 for line in open(results):
-    rnd, label, r, p = line.split()
+    rnd, label, r, p, c = line.split()
     if label != "warmup":
         rps[label].append(float(r))
         p99[label].append(float(p))
+        if c != "-":
+            cpu[label].append(float(c))
         if rnd != "0":
             by_round[int(rnd)][label] = float(r)
 med = {k: statistics.median(v) for k, v in rps.items()}
 lat = {k: statistics.median(v) for k, v in p99.items()}
+cpu_med = {k: statistics.median(v) for k, v in cpu.items()}
 OUR_ITERATIONS = 1_500_000
 
 lines = [
@@ -232,12 +256,13 @@ lines = [
     f"(/basic/: one run, -c{workers}; "
     f"/basic-busy/: one run, -c{4 * int(workers)}).",
     "",
-    "| endpoint | req/s | p99 (ms) | × /bare/ (same server) |" + (" × DRF |" if "drf/bare" in med else ""),
-    "|---|---:|---:|---:|" + ("---:|" if "drf/bare" in med else ""),
+    "| endpoint | req/s | p99 (ms) | × /bare/ (same server) | server CPU (µs/request) |" + (" × DRF |" if "drf/bare" in med else ""),
+    "|---|---:|---:|---:|---:|" + ("---:|" if "drf/bare" in med else ""),
 ]
 def row(label, base):
     ratio = med[label] / med[base] if base in med else float("nan")
-    text = f"| {label} | {med[label]:.0f} | {lat[label]:.2f} | {ratio:.3f} |"
+    used = f"{cpu_med[label]:.1f}" if label in cpu_med else "–"
+    text = f"| {label} | {med[label]:.0f} | {lat[label]:.2f} | {ratio:.3f} | {used} |"
     if "drf/bare" in med:
         name = label.split("/", 1)[1]
         drf = med.get(f"drf/{name}")
@@ -275,7 +300,11 @@ for name, a, b in spread:
         )
 for name, a, b in spread[2:6] + spread[-2:]:
     if a in med and b in med:
-        lines.append(f"Medians, {name}: {med[a] / med[b]:.3f}.")
+        line = f"Medians, {name}: {med[a] / med[b]:.3f}"
+        if a in cpu_med and b in cpu_med:
+            # Throughput goes as the inverse of the CPU a request takes.
+            line += f"; by server CPU per request, {cpu_med[b] / cpu_med[a]:.3f}"
+        lines.append(line + ".")
 lines.append("")
 lines.append(f"Peak RSS of drf_parity (VmHWM): {ours_rss} MiB default, {cached_rss} MiB with the token cache.")
 if drf_rss:
