@@ -15,6 +15,9 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+#[cfg(feature = "durin")]
+use auth_actix::auth_core::durin::{DurinSettings, DurinStore};
+use auth_actix::auth_core::oauth2::{NewApplication, OAuth2Store};
 use auth_actix::auth_core::{Hashers, NewUser, PoolConfig};
 use auth_actix::knox::{KnoxSettings, KnoxStore};
 use auth_actix::AuthStore;
@@ -40,9 +43,25 @@ fn pool_config() -> PoolConfig {
     }
 }
 
-/// A migrated store with cheap hashing and `username` (password [`PASSWORD`]) with a DRF token
-/// and a knox token.
-fn store_with_user(url: &str, username: &str) -> (AuthStore, String, String) {
+/// What `username` authenticates with, one credential per family.
+struct Credentials {
+    /// DRF's token.
+    key: String,
+    /// A knox token.
+    knox: String,
+    /// A Durin token of the client `web`.
+    #[cfg(feature = "durin")]
+    durin: String,
+    /// A Django OAuth Toolkit access token with the `read` scope.
+    oauth: String,
+    /// A simplejwt access token, signed as `drf_parity` signs them, and its `jti`.
+    #[cfg(feature = "jwt")]
+    jwt: (String, String),
+}
+
+/// A migrated store with cheap hashing and `username` (password [`PASSWORD`]) with a credential
+/// of every family.
+fn store_with_user(url: &str, username: &str) -> (AuthStore, Credentials) {
     let store = AuthStore::connect(url, &pool_config())
         .expect("connect")
         .with_hashers(Hashers {
@@ -57,28 +76,107 @@ fn store_with_user(url: &str, username: &str) -> (AuthStore, String, String) {
         .create(user.id)
         .expect("a knox token")
         .expect("under the limit");
-    (store, key, knox.token().to_owned())
+    #[cfg(feature = "durin")]
+    let durin = {
+        let durin = DurinStore::from(&store);
+        let web = durin
+            .create_client(&format!("web-{username}"), chrono::TimeDelta::hours(1), "")
+            .expect("a Durin client");
+        durin
+            .login(user.id, &web, &DurinSettings::default())
+            .expect("a Durin token")
+            .token()
+            .to_owned()
+    };
+    let oauth = {
+        let oauth2 =
+            OAuth2Store::new(store.database().clone()).with_hashers(store.hashers().clone());
+        let settings = examples::parity::oauth2_settings();
+        let (application, _) = oauth2
+            .create_application(
+                NewApplication::new("confidential", "password"),
+                settings.now(),
+            )
+            .expect("an OAuth application");
+        oauth2
+            .issue(
+                application.id,
+                Some(user.id),
+                "read write",
+                false,
+                &settings,
+            )
+            .expect("an OAuth token")
+            .access_token
+    };
+    #[cfg(feature = "jwt")]
+    let jwt = {
+        use auth_actix::auth_core::jwt::{Token, TokenClass};
+        let jwt = examples::parity::jwt_config(&store, &Secret::new(SECRET_KEY).unwrap())
+            .expect("drf_parity's simplejwt settings");
+        let token = Token::for_user(TokenClass::Access, jwt.settings(), &user);
+        let jti = token.jti().expect("a jti").to_owned();
+        (token.encode().expect("an access token"), jti)
+    };
+    let credentials = Credentials {
+        key,
+        knox: knox.token().to_owned(),
+        #[cfg(feature = "durin")]
+        durin,
+        oauth,
+        #[cfg(feature = "jwt")]
+        jwt,
+    };
+    (store, credentials)
 }
+
+/// One request of the scenario, sent each time it is called.
+type Call<'a> = Box<dyn Fn() -> Response + 'a>;
 
 /// The requests of the scenario, each a name and a closure sending it.
 struct Calls<'a> {
     server: &'a Server,
     username: &'a str,
-    key: &'a str,
-    knox: &'a str,
+    credentials: &'a Credentials,
 }
 
 impl Calls<'_> {
-    fn token(&self) -> Response {
-        let auth = format!("Token {}", self.key);
+    /// GET `path` with `Authorization: <authorization>`.
+    fn get(&self, path: &str, authorization: &str) -> Response {
         self.server
-            .send("GET", "/token/", &[("Authorization", &auth)], "")
+            .send("GET", path, &[("Authorization", authorization)], "")
+    }
+
+    fn token(&self) -> Response {
+        self.get("/token/", &format!("Token {}", self.credentials.key))
     }
 
     fn knox(&self) -> Response {
-        let auth = format!("Token {}", self.knox);
-        self.server
-            .send("GET", "/knox/", &[("Authorization", &auth)], "")
+        self.get("/knox/", &format!("Token {}", self.credentials.knox))
+    }
+
+    #[cfg(feature = "durin")]
+    fn durin(&self) -> Response {
+        self.get("/durin/", &format!("Token {}", self.credentials.durin))
+    }
+
+    fn oauth(&self) -> Response {
+        self.get("/oauth/", &format!("Bearer {}", self.credentials.oauth))
+    }
+
+    /// `JWTAuthentication`: the token's user is loaded.
+    #[cfg(feature = "jwt")]
+    fn jwt(&self) -> Response {
+        self.get("/jwt/", &format!("Bearer {}", self.credentials.jwt.0))
+    }
+
+    /// `JWTStatelessUserAuthentication`: no query.
+    #[cfg(feature = "jwt")]
+    fn jwt_stateless(&self) -> Response {
+        self.get(
+            "/jwt-stateless/",
+            &format!("Bearer {}", self.credentials.jwt.0),
+        )
     }
 
     fn basic(&self) -> Response {
@@ -160,16 +258,40 @@ fn check_healthy(calls: &Calls<'_>, browser: &mut Browser) {
     let user = calls.username;
     assert_eq!(
         calls.token().summary(),
-        (200, caller(user, Some(calls.key)).as_str())
+        (200, caller(user, Some(&calls.credentials.key)).as_str())
     );
     assert_eq!(calls.basic().summary(), (200, caller(user, None).as_str()));
     assert_eq!(
         calls.knox().summary(),
-        (200, caller(user, Some(&calls.knox[..15])).as_str())
+        (
+            200,
+            caller(user, Some(&calls.credentials.knox[..15])).as_str()
+        )
+    );
+    #[cfg(feature = "durin")]
+    assert_eq!(
+        calls.durin().summary(),
+        (200, caller(user, Some(&calls.credentials.durin)).as_str())
     );
     assert_eq!(
+        calls.oauth().summary(),
+        (200, caller(user, Some(&calls.credentials.oauth)).as_str())
+    );
+    #[cfg(feature = "jwt")]
+    {
+        let jti = &calls.credentials.jwt.1;
+        assert_eq!(
+            calls.jwt().summary(),
+            (200, caller(user, Some(jti)).as_str())
+        );
+        assert_eq!(calls.jwt_stateless().summary().0, 200);
+    }
+    assert_eq!(
         calls.obtain_auth_token().summary(),
-        (200, format!(r#"{{"token":"{}"}}"#, calls.key).as_str())
+        (
+            200,
+            format!(r#"{{"token":"{}"}}"#, calls.credentials.key).as_str()
+        )
     );
     let reply = calls.login(browser);
     assert_eq!(
@@ -186,13 +308,18 @@ fn check_healthy(calls: &Calls<'_>, browser: &mut Browser) {
 /// whose text contains one of `causes`; the rest still answer.
 fn check_down(calls: &Calls<'_>, browser: &Browser, logs: &Logs, causes: &[&str]) {
     logs.take();
-    let failing: [(&str, &dyn Fn() -> Response); 5] = [
-        ("token", &|| calls.token()),
-        ("knox", &|| calls.knox()),
-        ("basic", &|| calls.basic()),
-        ("obtain_auth_token", &|| calls.obtain_auth_token()),
-        ("session", &|| calls.session(browser)),
+    let mut failing: Vec<(&str, Call<'_>)> = vec![
+        ("token", Box::new(|| calls.token())),
+        ("knox", Box::new(|| calls.knox())),
+        ("oauth", Box::new(|| calls.oauth())),
+        ("basic", Box::new(|| calls.basic())),
+        ("obtain_auth_token", Box::new(|| calls.obtain_auth_token())),
+        ("session", Box::new(|| calls.session(browser))),
     ];
+    #[cfg(feature = "durin")]
+    failing.push(("durin", Box::new(|| calls.durin())));
+    #[cfg(feature = "jwt")]
+    failing.push(("jwt", Box::new(|| calls.jwt())));
     for (name, call) in failing {
         let reply = call();
         assert_eq!(reply.summary(), (503, UNAVAILABLE), "{name}: {reply:?}");
@@ -249,6 +376,9 @@ fn check_down(calls: &Calls<'_>, browser: &Browser, logs: &Logs, causes: &[&str]
         calls.open().summary(),
         (200, caller("AnonymousUser", None).as_str())
     );
+    // A stateless JWT names its user without a query.
+    #[cfg(feature = "jwt")]
+    assert_eq!(calls.jwt_stateless().summary().0, 200);
     assert!(problems(&logs.take()).is_empty());
 }
 
@@ -278,14 +408,13 @@ fn sqlite_file_replaced_by_garbage() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let logs = Logs::capture();
     let db = integration_tests::TempSqlite::new();
-    let (store, key, knox) = store_with_user(&db.url(), "olivia");
+    let (store, credentials) = store_with_user(&db.url(), "olivia");
     let parity = Parity::new(store, &Secret::new(SECRET_KEY).unwrap()).unwrap();
     let server = Server::start(parity, 2);
     let calls = Calls {
         server: &server,
         username: "olivia",
-        key: &key,
-        knox: &knox,
+        credentials: &credentials,
     };
     let mut browser = Browser::default();
     check_healthy(&calls, &mut browser);
@@ -385,14 +514,13 @@ fn server_stopped_and_started(server: &StoppableServer) {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let logs = Logs::capture();
     let username = integration_tests::unique_name("outage");
-    let (store, key, knox) = store_with_user(&url, &username);
+    let (store, credentials) = store_with_user(&url, &username);
     let parity = Parity::new(store, &Secret::new(SECRET_KEY).unwrap()).unwrap();
     let http = Server::start(parity, 2);
     let calls = Calls {
         server: &http,
         username: &username,
-        key: &key,
-        knox: &knox,
+        credentials: &credentials,
     };
     let mut browser = Browser::default();
     check_healthy(&calls, &mut browser);
