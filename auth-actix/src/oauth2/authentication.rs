@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 use actix_web::{web, HttpMessage, HttpRequest};
 use auth_core::identity::{Auth, Authenticated};
-use auth_core::oauth2::TokenInfo;
+use auth_core::oauth2::Bearer;
 
 use super::OAuth2;
 use crate::authentication::{AuthResult, Authentication, AuthenticationConfig};
@@ -73,13 +73,13 @@ impl Authentication for OAuth2Authentication {
             ));
         };
         let store = oauth2.store().clone();
-        let found = run_query(move || store.access_token(&token)).await?;
+        let found = run_query(move || store.authenticating_token(&token)).await?;
         let now = oauth2.settings().now();
         match found {
-            Some(TokenInfo {
+            Some(Bearer {
                 token,
                 user,
-                application: Some(_),
+                has_application: true,
             }) if !token.is_expired(now) => match user {
                 Some(user) if user.is_active => {
                     Ok(Some(Authenticated::with_auth(user, Auth::custom(token))))

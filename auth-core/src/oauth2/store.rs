@@ -210,6 +210,17 @@ pub struct TokenInfo {
     pub user: Option<User>,
 }
 
+/// A token as a request presents it ([`OAuth2Store::authenticating_token`]).
+#[derive(Debug, Clone)]
+pub struct Bearer {
+    /// The access token.
+    pub token: AccessToken,
+    /// Whether its application still exists.
+    pub has_application: bool,
+    /// Its user (none for a client credentials token).
+    pub user: Option<User>,
+}
+
 /// A freshly issued pair.
 #[derive(Clone)]
 pub struct Issued {
@@ -384,28 +395,56 @@ impl OAuth2Store {
     }
 
     /// DOT's `_load_access_token` with its `select_related`: the token with
-    /// this checksum, its application and its user, in one query. `None`
-    /// without a query for a token no row can hold.
+    /// this checksum, its application and its user. `None` without a query
+    /// for a token no row can hold. Requests use
+    /// [`authenticating_token`](Self::authenticating_token), one query
+    /// without the application's row; this reads that row after it.
     pub fn access_token(&self, token: &str) -> Result<Option<TokenInfo>, StoreError> {
+        let Some(bearer) = self.authenticating_token(token)? else {
+            return Ok(None);
+        };
+        let application = match bearer.token.application_id {
+            Some(id) if bearer.has_application => {
+                let mut conn = self.db.connection()?;
+                app::table
+                    .find(id)
+                    .select(Application::as_select())
+                    .key_lookup(&mut *conn)?
+            }
+            _ => None,
+        };
+        Ok(Some(TokenInfo {
+            token: bearer.token,
+            application,
+            user: bearer.user,
+        }))
+    }
+
+    /// What `OAuth2Authentication` needs of a token, in one query: the
+    /// token with this checksum, whether its application still exists, and
+    /// its user. `None` without a query for a token no row can hold. The
+    /// application's row, which a request never reads, would be about a
+    /// third of the lookup's work.
+    pub fn authenticating_token(&self, token: &str) -> Result<Option<Bearer>, StoreError> {
         if token.is_empty() || token.contains('\0') {
             return Ok(None);
         }
         let checksum = token_checksum(token);
         let mut conn = self.db.connection()?;
-        let row: Option<(AccessToken, Option<Application>, Option<User>)> =
+        let row: Option<(AccessToken, Option<i64>, Option<User>)> =
             db::on_backend!(&mut *conn, |c| at::table
                 .left_join(app::table)
                 .left_join(auth_user::table)
                 .filter(at::token_checksum.eq(&checksum))
                 .select((
                     AccessToken::as_select(),
-                    Option::<Application>::as_select(),
+                    app::id.nullable(),
                     Option::<User>::as_select(),
                 ))
                 .key_lookup(c)?);
-        Ok(row.map(|(token, application, user)| TokenInfo {
+        Ok(row.map(|(token, application_id, user)| Bearer {
             token,
-            application,
+            has_application: application_id.is_some(),
             user,
         }))
     }
