@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Djoser's side of the accounts checks: one Django 5.2 process with Djoser 2.3.5 answering
 commands, one JSON object per line on stdin, one JSON answer per line on stdout, on the database
-of INTEROP_DATABASE_URL (``djsite/accounts_settings.py``). Commands:
+of INTEROP_DATABASE_URL (``djsite/accounts_settings.py``); with ``EMAIL_PORT`` set, its emails go by
+SMTP to ``EMAIL_HOST``:``EMAIL_PORT`` instead of the outbox. Commands:
 
 * ``{"cmd": "post", "path": p, "body": {...}, "token": key or null, "method": m}``: one JSON
   request (``POST`` unless ``method`` says otherwise) through DRF's ``APIClient``, for the host
@@ -28,6 +29,11 @@ from django.test.utils import setup_test_environment  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
 setup_test_environment()
+if os.environ.get("EMAIL_PORT"):
+    # setup_test_environment() swapped in the locmem backend; keep sending by SMTP.
+    from django.conf import settings  # noqa: E402
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 
 
 def post(command):

@@ -19,29 +19,38 @@ use integration_tests::django::DjangoProcess;
 use integration_tests::{connect, env_nonempty, skip, unique_name, Backend};
 use serde_json::{json, Value};
 
-const KEY: &str = "the-shared-secret-key-of-djoser-and-the-api";
+pub(crate) const KEY: &str = "the-shared-secret-key-of-djoser-and-the-api";
 /// The PBKDF2 iterations of both sides.
-const ITERATIONS: u32 = 1_000;
+pub(crate) const ITERATIONS: u32 = 1_000;
 
 /// A Django process with Djoser answering `accounts.py`'s commands.
-struct Djoser(DjangoProcess);
+pub(crate) struct Djoser(DjangoProcess);
 
 impl Djoser {
-    fn start(python: &str, url: &str) -> Djoser {
+    pub(crate) fn start(python: &str, url: &str) -> Djoser {
+        Self::start_with(python, url, &[])
+    }
+
+    /// [`Djoser::start`] with more environment (`EMAIL_PORT`: send by SMTP).
+    pub(crate) fn start_with(python: &str, url: &str, env: &[(&str, &str)]) -> Djoser {
         let iterations = ITERATIONS.to_string();
         Djoser(DjangoProcess::start(
             python,
             &integration_tests::repo_root().join("scripts/django/accounts.py"),
             &[
-                ("INTEROP_DATABASE_URL", url),
-                ("SECRET_KEY", KEY),
-                ("PBKDF2_ITERATIONS", &iterations),
-            ],
+                &[
+                    ("INTEROP_DATABASE_URL", url),
+                    ("SECRET_KEY", KEY),
+                    ("PBKDF2_ITERATIONS", &iterations),
+                ],
+                env,
+            ]
+            .concat(),
         ))
     }
 
     /// Djoser's status, body and emails for a JSON `POST`.
-    fn post(&mut self, path: &str, body: Value) -> (u16, String, Vec<String>) {
+    pub(crate) fn post(&mut self, path: &str, body: Value) -> (u16, String, Vec<String>) {
         self.send("post", path, None, body)
     }
 
@@ -79,8 +88,8 @@ fn site() -> SiteSettings {
         .unwrap()
 }
 
-/// Our Djoser endpoints under `/auth/`, as `drf_parity` mounts them, mailing into `outbox`.
-async fn ours(store: &AuthStore, outbox: &MemoryBackend) -> TestApp {
+/// Our Djoser endpoints under `/auth/`, as `drf_parity` mounts them, mailing through `mailer`.
+pub(crate) async fn ours(store: &AuthStore, mailer: Mailer) -> TestApp {
     let settings = AuthSettings::builder()
         .store(store.clone())
         .default_authentication_classes((TokenAuthentication::default(), BasicAuthentication))
@@ -88,7 +97,7 @@ async fn ours(store: &AuthStore, outbox: &MemoryBackend) -> TestApp {
         .build()
         .unwrap();
     let djoser_settings = examples::parity::djoser_builder()
-        .mailer(Mailer::new(outbox.clone()))
+        .mailer(mailer)
         .build()
         .unwrap();
     TestApp::new(
@@ -101,8 +110,8 @@ async fn ours(store: &AuthStore, outbox: &MemoryBackend) -> TestApp {
 }
 
 /// Our dj-rest-auth endpoints under `/dj-rest-auth/`, as `drf_parity` mounts them (Token then
-/// Session authentication), mailing into `outbox`.
-async fn our_rest_auth(store: &AuthStore, outbox: &MemoryBackend) -> TestApp {
+/// Session authentication), mailing through `mailer`.
+pub(crate) async fn our_rest_auth(store: &AuthStore, mailer: Mailer) -> TestApp {
     let settings = AuthSettings::builder()
         .store(store.clone())
         .default_authentication_classes((TokenAuthentication::default(), SessionAuthentication))
@@ -110,7 +119,7 @@ async fn our_rest_auth(store: &AuthStore, outbox: &MemoryBackend) -> TestApp {
         .build()
         .unwrap();
     let rest_auth = examples::parity::dj_rest_auth_builder()
-        .mailer(Mailer::new(outbox.clone()))
+        .mailer(mailer)
         .build()
         .unwrap();
     TestApp::new(
@@ -130,7 +139,7 @@ async fn our_rest_auth(store: &AuthStore, outbox: &MemoryBackend) -> TestApp {
 }
 
 /// Our status, body and emails for a JSON request, with a DRF token if given.
-async fn our_send(
+pub(crate) async fn our_send(
     app: &TestApp,
     outbox: &MemoryBackend,
     method: &str,
@@ -167,21 +176,21 @@ async fn our_post(
 }
 
 /// The `uid` and `token` of the link after `prefix` in an email.
-fn link(mail: &str, prefix: &str) -> (String, String) {
+pub(crate) fn link(mail: &str, prefix: &str) -> (String, String) {
     let start = mail
         .find(prefix)
         .unwrap_or_else(|| panic!("no {prefix} in {mail}"))
         + prefix.len();
     let rest = &mail[start..];
-    let end = rest.find(['\n', '"']).unwrap_or(rest.len());
+    let end = rest.find(['\r', '\n', '"']).unwrap_or(rest.len());
     let (uid, token) = rest[..end].split_once('/').expect("uid/token");
     (uid.to_owned(), token.to_owned())
 }
 
-const RESET: &str = "http://localhost:8000/password/reset/confirm/";
-const ACTIVATE: &str = "http://localhost:8000/activate/";
+pub(crate) const RESET: &str = "http://localhost:8000/password/reset/confirm/";
+pub(crate) const ACTIVATE: &str = "http://localhost:8000/activate/";
 
-fn python(test: &str) -> Option<String> {
+pub(crate) fn python(test: &str) -> Option<String> {
     let python = env_nonempty("ACCOUNTS_PYTHON");
     if python.is_none() {
         skip(
@@ -202,7 +211,7 @@ fn links_both_ways(test: &str, url: &str, _dir: &Path) {
     let mut django = Djoser::start(&python, url);
     let outbox = MemoryBackend::new();
     actix_web::rt::System::new().block_on(async {
-        let app = ours(&store, &outbox).await;
+        let app = ours(&store, Mailer::new(outbox.clone())).await;
         let name = unique_name("acct");
         let email = format!("{name}@example.com");
         let mut new = NewUser::new(name.clone(), Some("a-Long-pass-42".into()));
@@ -304,10 +313,10 @@ on_each_backend!(links_both_ways =>
     djoser_links_on_mysql
 );
 
-const REST_RESET: &str = "http://localhost:8000/password-reset/confirm/";
+pub(crate) const REST_RESET: &str = "http://localhost:8000/password-reset/confirm/";
 
 /// The `uid` and `token` of a dj-rest-auth reset email (Django's, with its trailing slash).
-fn rest_link(mail: &str) -> (String, String) {
+pub(crate) fn rest_link(mail: &str) -> (String, String) {
     let (uid, token) = link(mail, REST_RESET);
     (uid, token.trim_end_matches('/').to_owned())
 }
@@ -321,7 +330,7 @@ fn rest_auth_both_ways(test: &str, url: &str, _dir: &Path) {
     let mut django = Djoser::start(&python, url);
     let outbox = MemoryBackend::new();
     actix_web::rt::System::new().block_on(async {
-        let app = our_rest_auth(&store, &outbox).await;
+        let app = our_rest_auth(&store, Mailer::new(outbox.clone())).await;
         let ours = |method: &'static str, path: &'static str, token: Option<String>, body: Value| {
             let (app, outbox) = (&app, &outbox);
             async move { our_send(app, outbox, method, path, token.as_deref(), body).await }
