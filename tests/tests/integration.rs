@@ -14,6 +14,7 @@ mod conformance;
 #[macro_use]
 mod django_interop;
 mod accounts;
+mod accounts_enumeration;
 mod accounts_smtp;
 mod django_sessions;
 mod drf_parity_django;
