@@ -1,8 +1,9 @@
 //! Account endpoints (feature `accounts`): registration with email
 //! activation, password and username change and reset, the current user,
-//! and token login and logout, the way [Djoser](djoser) 2.3.5 answers them,
-//! on Django's password validators and `PasswordResetTokenGenerator`, so
-//! that a link emailed by a Django site works here and the reverse.
+//! and token login and logout, the way [Djoser](djoser) 2.3.5 and
+//! [dj-rest-auth](dj_rest_auth) 7.2.0 answer them, on Django's password
+//! validators and `PasswordResetTokenGenerator`, so that a link emailed by a
+//! Django site works here and the reverse.
 //!
 //! Emails go through an [`auth_core::email::Mailer`] and are sent after the
 //! response is decided, in a task of their own: a slow or unreachable SMTP
