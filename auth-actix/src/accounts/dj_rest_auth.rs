@@ -72,6 +72,7 @@ use super::{
 };
 use crate::blocking::run_blocking;
 use crate::error::{ApiError, ConfigError};
+use crate::metadata::{FieldInfo, Metadata};
 use crate::AuthRequest;
 use auth_core::permissions::{AllowAny, IsAuthenticated};
 
@@ -359,6 +360,49 @@ fn new_passwords(errors: &mut FieldErrors, data: &RequestData) -> (Option<String
 }
 
 // ----------------------------------------------------------------------------
+// What `OPTIONS` says of the serializers (DRF's `SimpleMetadata`)
+
+/// `LoginSerializer`.
+const LOGIN_METADATA: Metadata = Metadata::new().serializer(&[
+    FieldInfo::new("username", "string", "Username").optional(),
+    FieldInfo::new("email", "email", "Email").optional(),
+    FieldInfo::new("password", "string", "Password"),
+]);
+
+/// `UserDetailsSerializer` over Django's `User`.
+const USER_METADATA: Metadata = Metadata::new().serializer(&[
+    FieldInfo::new("pk", "integer", "ID").read_only(),
+    FieldInfo::new("username", "string", "Username")
+        .help_text("Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.")
+        .max_length(USERNAME_MAX_LENGTH),
+    FieldInfo::new("email", "email", "Email address").read_only(),
+    FieldInfo::new("first_name", "string", "First name")
+        .optional()
+        .max_length(USERNAME_MAX_LENGTH),
+    FieldInfo::new("last_name", "string", "Last name")
+        .optional()
+        .max_length(USERNAME_MAX_LENGTH),
+]);
+
+/// `PasswordChangeSerializer` (without `old_password`, as by default).
+const PASSWORD_CHANGE_METADATA: Metadata = Metadata::new().serializer(&[
+    FieldInfo::new("new_password1", "string", "New password1").max_length(128),
+    FieldInfo::new("new_password2", "string", "New password2").max_length(128),
+]);
+
+/// `PasswordResetSerializer`.
+const PASSWORD_RESET_METADATA: Metadata =
+    Metadata::new().serializer(&[FieldInfo::new("email", "email", "Email")]);
+
+/// `PasswordResetConfirmSerializer`.
+const PASSWORD_RESET_CONFIRM_METADATA: Metadata = Metadata::new().serializer(&[
+    FieldInfo::new("new_password1", "string", "New password1").max_length(128),
+    FieldInfo::new("new_password2", "string", "New password2").max_length(128),
+    FieldInfo::new("uid", "string", "Uid"),
+    FieldInfo::new("token", "string", "Token"),
+]);
+
+// ----------------------------------------------------------------------------
 // login/ and logout/
 
 /// `{"username", "password"}` (or `{"email", "password"}`): 200
@@ -372,6 +416,7 @@ fn new_passwords(errors: &mut FieldErrors, data: &RequestData) -> (Option<String
 #[api_view(
     POST,
     path = "/login/",
+    metadata = LOGIN_METADATA,
     description = "Check the credentials and return the REST Token\nif the credentials are valid and authenticated.\nCalls Django Auth login method to register User ID\nin Django session framework\n\nAccept the following POST parameters: username, password\nReturn the REST Framework Token Object's key."
 )]
 #[authentication_classes()]
@@ -529,6 +574,7 @@ fn user_body(user: &User) -> String {
     PATCH,
     HEAD,
     path = "/user/",
+    metadata = USER_METADATA,
     description = "Reads and updates UserModel fields\nAccepts GET, PUT, PATCH methods.\n\nDefault accepted fields: username, first_name, last_name\nDefault display fields: pk, username, email, first_name, last_name\nRead-only fields: pk, email\n\nReturns UserModel fields."
 )]
 #[permission_classes(IsAuthenticated)]
@@ -633,6 +679,7 @@ pub async fn user_details(
 #[api_view(
     POST,
     path = "/password/change/",
+    metadata = PASSWORD_CHANGE_METADATA,
     description = "Calls Django Auth SetPasswordForm save method.\n\nAccepts the following POST parameters: new_password1, new_password2\nReturns the success/fail message."
 )]
 #[permission_classes(IsAuthenticated)]
@@ -697,6 +744,7 @@ pub async fn password_change(
 #[api_view(
     POST,
     path = "/password/reset/",
+    metadata = PASSWORD_RESET_METADATA,
     description = "Calls Django Auth PasswordResetForm save method.\n\nAccepts the following POST parameters: email\nReturns the success/fail message."
 )]
 #[permission_classes(AllowAny)]
@@ -740,6 +788,7 @@ pub async fn password_reset(
 #[api_view(
     POST,
     path = "/password/reset/confirm/",
+    metadata = PASSWORD_RESET_CONFIRM_METADATA,
     description = "Password reset e-mail link is confirmed, therefore\nthis resets the user's password.\n\nAccepts the following POST parameters: token, uid,\n    new_password1, new_password2\nReturns the success/fail message."
 )]
 #[permission_classes(AllowAny)]
