@@ -227,24 +227,14 @@ pub struct DetailsChange<'a> {
     pub last_name: Option<&'a str>,
 }
 
-/// Django's `_unicode_ci_compare`: equal after NFKC normalisation and case
-/// folding. Case folding is Unicode's lowercase mapping with the full folds
-/// of `ß`/`ẞ` (to `ss`), final sigma and long s, where Python's
-/// `str.casefold` differs from it for letters of email addresses.
+/// Django's `_unicode_ci_compare`: equal after NFKC normalisation and
+/// Python's `str.casefold()`.
 pub fn unicode_ci_eq(a: &str, b: &str) -> bool {
-    fn fold(s: &str) -> String {
-        let normalized = icu_normalizer::ComposingNormalizerBorrowed::new_nfkc().normalize(s);
-        let mut out = String::with_capacity(normalized.len());
-        for c in normalized.chars() {
-            match c {
-                '\u{df}' | '\u{1e9e}' => out.push_str("ss"),
-                '\u{3c2}' => out.push('\u{3c3}'),
-                '\u{17f}' => out.push('s'),
-                c => out.extend(c.to_lowercase()),
-            }
-        }
-        out
-    }
+    let fold = |s: &str| {
+        crate::compat::py_casefold(
+            &icu_normalizer::ComposingNormalizerBorrowed::new_nfkc().normalize(s),
+        )
+    };
     fold(a) == fold(b)
 }
 
@@ -475,6 +465,9 @@ mod tests {
         assert!(unicode_ci_eq("Ann@Example.COM", "ann@example.com"));
         assert!(unicode_ci_eq("stra\u{df}e@x.de", "STRASSE@x.de"));
         assert!(unicode_ci_eq("\u{ff41}nn@x", "ann@x")); // fullwidth a
+        assert!(unicode_ci_eq("\u{3a3}\u{3c2}@x", "\u{3c3}\u{3c3}@x")); // Σ, final ς
+        assert!(unicode_ci_eq("\u{ab70}@x", "\u{13a0}@x")); // Cherokee small and capital
+        assert!(unicode_ci_eq("\u{b5}@x", "\u{3bc}@x")); // micro sign, mu
         assert!(!unicode_ci_eq("ann@x", "anne@x"));
     }
 
