@@ -478,18 +478,21 @@ async fn password_change_as_dj_rest_auth() {
 
 #[actix_web::test]
 async fn session_survives_its_own_password_change() {
-    let s = setup().await;
-    carol_token(&s).await; // the session is logged in, its cookies in the jar
-    let change = json!({"new_password1": "b-Long-pass-43", "new_password2": "b-Long-pass-43"});
-    let reply = s
-        .app
-        .post("/dj-rest-auth/password/change/")
-        .csrf(true)
-        .json(&change)
-        .await;
-    assert_eq!(reply.status, 200, "{}", reply.body);
-    let reply = s.app.get("/dj-rest-auth/user/").await;
-    assert_eq!(reply.status, 200, "{}", reply.body);
+    // LOGOUT_ON_PASSWORD_CHANGE off (the default): the session stays logged in; on: it ends.
+    for (logout, status) in [(false, 200), (true, 401)] {
+        let s = setup_with(|b| b.logout_on_password_change(logout)).await;
+        carol_token(&s).await; // the session is logged in, its cookies in the jar
+        let change = json!({"new_password1": "b-Long-pass-43", "new_password2": "b-Long-pass-43"});
+        let reply = s
+            .app
+            .post("/dj-rest-auth/password/change/")
+            .csrf(true)
+            .json(&change)
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        let reply = s.app.get("/dj-rest-auth/user/").await;
+        assert_eq!(reply.status, status, "{logout}: {}", reply.body);
+    }
 }
 
 /// The text of Django's reset email for carol.
