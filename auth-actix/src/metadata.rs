@@ -43,6 +43,7 @@ pub struct FieldInfo {
     read_only: bool,
     label: &'static str,
     help_text: Option<&'static str>,
+    max_length: Option<usize>,
 }
 
 impl FieldInfo {
@@ -58,6 +59,7 @@ impl FieldInfo {
             read_only: false,
             label,
             help_text: None,
+            max_length: None,
         }
     }
 
@@ -77,6 +79,12 @@ impl FieldInfo {
     /// The field's `help_text`.
     pub const fn help_text(mut self, text: &'static str) -> Self {
         self.help_text = Some(text);
+        self
+    }
+
+    /// The field's `max_length`.
+    pub const fn max_length(mut self, limit: usize) -> Self {
+        self.max_length = Some(limit);
         self
     }
 
@@ -101,6 +109,10 @@ impl FieldInfo {
         if let Some(text) = self.help_text {
             out.push_str(",\"help_text\":");
             push_json_str(out, text);
+        }
+        if let Some(limit) = self.max_length {
+            out.push_str(",\"max_length\":");
+            out.push_str(&limit.to_string());
         }
         out.push('}');
     }
@@ -220,7 +232,9 @@ mod tests {
 
     const NOTE: Metadata = Metadata::new().serializer(&[
         FieldInfo::new("id", "integer", "ID").read_only(),
-        FieldInfo::new("text", "string", "Text").help_text("What to remember."),
+        FieldInfo::new("text", "string", "Text")
+            .help_text("What to remember.")
+            .max_length(80),
         FieldInfo::new("done", "boolean", "Done").optional(),
     ]);
 
@@ -238,7 +252,7 @@ mod tests {
             &["POST", "PUT"],
             &settings,
         );
-        let fields = r#"{"id":{"type":"integer","required":false,"read_only":true,"label":"ID"},"text":{"type":"string","required":true,"read_only":false,"label":"Text","help_text":"What to remember."},"done":{"type":"boolean","required":false,"read_only":false,"label":"Done"}}"#;
+        let fields = r#"{"id":{"type":"integer","required":false,"read_only":true,"label":"ID"},"text":{"type":"string","required":true,"read_only":false,"label":"Text","help_text":"What to remember.","max_length":80},"done":{"type":"boolean","required":false,"read_only":false,"label":"Done"}}"#;
         assert_eq!(
             body,
             format!(r#"{head},"actions":{{"POST":{fields},"PUT":{fields}}}}}"#)

@@ -11,6 +11,8 @@ mod csrf;
 #[cfg(feature = "accounts")]
 mod http_accounts;
 mod http_classes;
+#[cfg(feature = "accounts")]
+mod http_dj_rest_auth;
 mod http_django_sessions;
 #[cfg(feature = "durin")]
 mod http_durin;

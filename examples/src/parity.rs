@@ -94,6 +94,12 @@
 //! `users/reset_username/`, `users/reset_username_confirm/`, `token/login/`
 //! and `token/logout/`, authenticated by Token then Basic.
 //!
+//! `/dj-rest-auth/` is dj-rest-auth in token mode ([`dj_rest_auth_settings`]):
+//! `login/`, `logout/`, `user/`, `password/change/`, `password/reset/` and
+//! `password/reset/confirm/`, authenticated by Token then Session, with
+//! `SESSION_LOGIN` on; its reset email is Django's, linking to
+//! `http://localhost:8000/password-reset/confirm/{uid}/{token}/`.
+//!
 //! Sessions follow [`SessionOptions`]: this library's own table by default,
 //! or Django's `db` or `signed_cookies` engine (shared with a Django site on
 //! the same database and `SECRET_KEY`), with `SESSION_COOKIE_SECURE` and
@@ -108,6 +114,7 @@ use actix_web::cookie::Key;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::Condition;
 use actix_web::{web, App, HttpResponse};
+use auth_actix::accounts::dj_rest_auth::{self, DjRestAuthSettings, DjRestAuthSettingsBuilder};
 use auth_actix::accounts::djoser::{self, DjoserSettings, DjoserSettingsBuilder};
 #[cfg(feature = "durin")]
 use auth_actix::auth_core::durin::{DurinAuth, DurinSettings, DurinStore};
@@ -598,11 +605,32 @@ impl SessionOptions {
 /// Django's four password validators, email through `EMAIL_URL`
 /// (`smtp://host:port`; the console when unset) from `webmaster@localhost`.
 pub fn djoser_settings() -> Result<DjoserSettings, Box<dyn Error>> {
-    let mailer = match config::var("EMAIL_URL") {
+    Ok(djoser_builder().mailer(mailer()?).build()?)
+}
+
+/// The mailer of the account emails: SMTP at `EMAIL_URL`
+/// (`smtp://host:port`), the console when unset.
+pub fn mailer() -> Result<Mailer, Box<dyn Error>> {
+    Ok(match config::var("EMAIL_URL") {
         Some(url) => Mailer::from_url(&url)?,
         None => Mailer::default(),
-    };
-    Ok(djoser_builder().mailer(mailer).build()?)
+    })
+}
+
+/// dj-rest-auth under `/dj-rest-auth/`, as `drf_parity` mounts it: its
+/// defaults (token mode, `SESSION_LOGIN` on), Django's four password
+/// validators, Django's reset email linking to
+/// `http://localhost:8000/password-reset/confirm/{uid}/{token}/`, through
+/// [`mailer`].
+pub fn dj_rest_auth_settings() -> Result<DjRestAuthSettings, Box<dyn Error>> {
+    Ok(dj_rest_auth_builder().mailer(mailer()?).build()?)
+}
+
+/// [`dj_rest_auth_settings`] before its mailer is chosen.
+pub fn dj_rest_auth_builder() -> DjRestAuthSettingsBuilder {
+    DjRestAuthSettings::builder()
+        .domain(DOMAIN)
+        .protocol("http")
 }
 
 /// [`djoser_settings`] before its mailer is chosen.
@@ -626,6 +654,9 @@ pub struct Parity {
     /// The settings of the `/auth/` scope: Djoser's, and DRF's settings
     /// with Token then Basic authentication.
     djoser: (AuthSettings, DjoserSettings),
+    /// The settings of the `/dj-rest-auth/` scope: dj-rest-auth's, and
+    /// DRF's settings with Token then Session authentication.
+    dj_rest_auth: (AuthSettings, DjRestAuthSettings),
     sessions: DieselSessionStore,
     django: DjangoSessions,
     options: SessionOptions,
@@ -665,8 +696,18 @@ impl Parity {
             .site(config::site(secret, &options.secret_key_fallbacks)?)
             .default_authentication_classes((TokenAuthentication::default(), BasicAuthentication))
             .build()?;
+        let rest_auth = AuthSettings::builder()
+            .store(store.clone())
+            .site(config::site(secret, &options.secret_key_fallbacks)?)
+            .csrf(CsrfConfig {
+                use_sessions: options.csrf_use_sessions,
+                ..CsrfConfig::default()
+            })
+            .default_authentication_classes((TokenAuthentication::default(), SessionAuthentication))
+            .build()?;
         Ok(Parity {
             djoser: (djoser_auth, djoser_settings()?),
+            dj_rest_auth: (rest_auth, dj_rest_auth_settings()?),
             knox: KnoxStore::new(store.database().clone(), knox_settings()),
             #[cfg(feature = "durin")]
             durin: DurinStore::from(&store),
@@ -735,6 +776,12 @@ impl Parity {
                 .app_data(self.djoser.0.clone())
                 .app_data(self.djoser.1.clone())
                 .configure(djoser::urls),
+        )
+        .service(
+            web::scope("/dj-rest-auth")
+                .app_data(self.dj_rest_auth.0.clone())
+                .app_data(self.dj_rest_auth.1.clone())
+                .configure(dj_rest_auth::urls),
         )
         .configure(routes)
     }

@@ -771,3 +771,80 @@ async fn session_views_with_login_csrf_and_logout() {
     let reply = send!(&app, replayed);
     assert_eq!((reply.status, reply.body), (403, detail(NOT_PROVIDED)));
 }
+
+#[actix_web::test]
+async fn dj_rest_auth_is_mounted_with_its_defaults() {
+    let (f, app) = served!();
+    let json = |method: &str, path: &str, headers: &[(String, String)], body: serde_json::Value| {
+        request(method, path, headers).set_json(body)
+    };
+    // A stale token does not block the login; SESSION_LOGIN starts a session.
+    let reply = send!(
+        &app,
+        json(
+            "POST",
+            "/dj-rest-auth/login/",
+            &[authorization("Token stale")],
+            serde_json::json!({"username": "alice", "password": "alice-pw"}),
+        )
+    );
+    assert_eq!(
+        (reply.status, reply.body.as_str()),
+        (200, format!(r#"{{"key":"{}"}}"#, f.alice_key).as_str())
+    );
+    assert!(
+        reply
+            .set_cookies
+            .iter()
+            .any(|c| c.starts_with("sessionid="))
+            && reply
+                .set_cookies
+                .iter()
+                .any(|c| c.starts_with("csrftoken=")),
+        "{:?}",
+        reply.set_cookies
+    );
+    let token = authorization(&format!("Token {}", f.alice_key));
+    let reply = send!(
+        &app,
+        request("GET", "/dj-rest-auth/user/", std::slice::from_ref(&token))
+    );
+    assert_eq!(
+        (reply.status, reply.body.as_str()),
+        (
+            200,
+            r#"{"pk":1,"username":"alice","email":"","first_name":"","last_name":""}"#
+        )
+    );
+    let reply = send!(
+        &app,
+        json(
+            "POST",
+            "/dj-rest-auth/password/reset/",
+            &[],
+            serde_json::json!({"email": "nobody@example.com"}),
+        )
+    );
+    assert_eq!(
+        (reply.status, reply.body.as_str()),
+        (200, detail("Password reset e-mail has been sent.").as_str())
+    );
+    let reply = send!(&app, request("GET", "/dj-rest-auth/logout/", &[]));
+    assert_eq!(
+        (reply.status, reply.allow.as_deref()),
+        (405, Some("GET, POST, HEAD, OPTIONS"))
+    );
+    let reply = send!(
+        &app,
+        request(
+            "POST",
+            "/dj-rest-auth/logout/",
+            std::slice::from_ref(&token)
+        )
+    );
+    assert_eq!(
+        (reply.status, reply.body.as_str()),
+        (200, detail("Successfully logged out.").as_str())
+    );
+    assert!(f.store.token_for_user(1).unwrap().is_none());
+}

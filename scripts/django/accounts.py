@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Djoser's side of the accounts checks: one Django 5.2 process with Djoser 2.3.5 answering
 commands, one JSON object per line on stdin, one JSON answer per line on stdout, on the database
-of INTEROP_DATABASE_URL (``djsite/accounts_settings.py``). Commands:
+of INTEROP_DATABASE_URL (``djsite/accounts_settings.py``); with ``EMAIL_PORT`` set, its emails go by
+SMTP to ``EMAIL_HOST``:``EMAIL_PORT`` instead of the outbox. Commands:
 
-* ``{"cmd": "post", "path": p, "body": {...}, "token": key or null}``: one JSON ``POST`` through
-  DRF's ``APIClient``; answers the status, the body (text) and the emails sent meanwhile
-  (``[{"subject", "to", "body"}]``, emptied from Django's outbox).
+* ``{"cmd": "post", "path": p, "body": {...}, "token": key or null, "method": m}``: one JSON
+  request (``POST`` unless ``method`` says otherwise) through DRF's ``APIClient``, for the host
+  ``localhost:8000``; answers the status, the body (text) and the emails sent meanwhile
+  (``[{"subject", "from", "to", "body"}]``, emptied from Django's outbox).
 * ``{"cmd": "user", "username": u}``: ``is_active``, ``last_login`` (ISO) and the password hash.
 """
 
@@ -27,6 +29,11 @@ from django.test.utils import setup_test_environment  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
 setup_test_environment()
+if os.environ.get("EMAIL_PORT"):
+    # setup_test_environment() swapped in the locmem backend; keep sending by SMTP.
+    from django.conf import settings  # noqa: E402
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 
 
 def post(command):
@@ -34,8 +41,14 @@ def post(command):
     if command.get("token"):
         client.credentials(HTTP_AUTHORIZATION="Token " + command["token"])
     mail.outbox = []
-    response = client.post(command["path"], command.get("body", {}), format="json")
-    sent = [{"subject": m.subject, "to": m.to, "body": m.body} for m in mail.outbox]
+    send = getattr(client, command.get("method", "post").lower())
+    response = send(
+        command["path"], command.get("body", {}), format="json", HTTP_HOST="localhost:8000"
+    )
+    sent = [
+        {"subject": m.subject, "from": m.from_email, "to": m.to, "body": m.body}
+        for m in mail.outbox
+    ]
     mail.outbox = []
     return {
         "status": response.status_code,

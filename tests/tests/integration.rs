@@ -14,6 +14,8 @@ mod conformance;
 #[macro_use]
 mod django_interop;
 mod accounts;
+mod accounts_enumeration;
+mod accounts_smtp;
 mod django_sessions;
 mod drf_parity_django;
 #[cfg(feature = "durin")]

@@ -56,9 +56,7 @@ use std::sync::Arc;
 use actix_web::http::header;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use auth_core::accounts::{
-    self, email_errors, field_error, messages, username_errors, AccountStore, FieldErrors,
-};
+use auth_core::accounts::{self, email_errors, field_error, messages, AccountStore, FieldErrors};
 use auth_core::email::{EmailContext, EmailTemplate, Mailer, Template, TemplateError};
 use auth_core::error::{AuthError, Text};
 use auth_core::parsers::RequestData;
@@ -68,9 +66,12 @@ use auth_core::serializers::fields::{non_field_error, CharField};
 use auth_core::{NewUser, StoreError, User};
 use auth_macros::api_view;
 
-use super::{auth_settings, current_user, json, no_content, read_mapping, JsonObject};
+use super::{
+    account_store, auth_settings, char_field, configured_origin, current_user, email_field, json,
+    no_content, on_accounts, one_field, read_mapping, token_generator, username_field, JsonObject,
+};
 use crate::blocking::run_blocking;
-use crate::error::{misconfigured, ApiError, ConfigError};
+use crate::error::{ApiError, ConfigError};
 use crate::AuthRequest;
 use auth_core::permissions::{AllowAny, IsAuthenticated};
 
@@ -182,12 +183,7 @@ impl DjoserSettings {
     }
 
     fn from_request(request: &HttpRequest) -> Result<&DjoserSettings, ApiError> {
-        request.app_data::<DjoserSettings>().ok_or_else(|| {
-            misconfigured(
-                "no DjoserSettings in the app data: add `.app_data(DjoserSettings::builder()...build()?)` to the App",
-            )
-            .into()
-        })
+        super::family_settings(request, "DjoserSettings")
     }
 
     /// The mailer.
@@ -421,15 +417,9 @@ struct Context {
 }
 
 fn context(request: &HttpRequest, djoser: &DjoserSettings) -> Result<Context, ApiError> {
-    let settings = auth_settings(request)?;
-    let site = settings.site();
-    let generator = PasswordResetTokenGenerator::new(site.secret_key()?.clone())
-        .with_fallbacks(site.secret_key_fallbacks().iter().cloned())
-        .with_time_zone(site.time_zone())
-        .with_timeout(djoser.0.password_reset_timeout);
     Ok(Context {
-        accounts: AccountStore::new(settings.store()?.clone()),
-        generator,
+        accounts: account_store(request)?,
+        generator: token_generator(request, djoser.0.password_reset_timeout)?,
     })
 }
 
@@ -501,41 +491,7 @@ fn link_origin(request: &HttpRequest, djoser: &DjoserSettings) -> (String, Strin
             }
         }
     }
-    let info = request.connection_info();
-    (
-        s.protocol
-            .clone()
-            .unwrap_or_else(|| info.scheme().to_owned()),
-        s.domain.clone().unwrap_or_else(|| info.host().to_owned()),
-    )
-}
-
-/// DRF's `CharField` on a member of the body.
-fn char_field(data: &RequestData, name: &str) -> Result<String, Vec<Text>> {
-    CharField::new().run_validation(data.get(name))
-}
-
-/// DRF's required `EmailField`.
-fn email_field(data: &RequestData, name: &str) -> Result<String, Vec<Text>> {
-    let value = char_field(data, name)?;
-    let errors = email_errors(&value);
-    if errors.is_empty() {
-        Ok(value)
-    } else {
-        Err(errors)
-    }
-}
-
-/// `User.username` as a serializer field: required, the model's rules,
-/// unique (checked by the caller, which has the store).
-fn username_field(data: &RequestData, name: &str) -> Result<String, Vec<Text>> {
-    let value = char_field(data, name)?;
-    let errors = username_errors(&value);
-    if errors.is_empty() {
-        Ok(value)
-    } else {
-        Err(errors)
-    }
+    configured_origin(request, s.protocol.as_ref(), s.domain.as_ref())
 }
 
 /// Django's `validate_password` messages for `password` and `user`.
@@ -633,8 +589,7 @@ async fn write<T: Send + 'static>(
     ctx: &Context,
     work: impl FnOnce(&AccountStore) -> Result<T, StoreError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    let accounts = ctx.accounts.clone();
-    Ok(run_blocking(move || work(&accounts).map_err(AuthError::from)).await?)
+    on_accounts(ctx.accounts.clone(), work).await
 }
 
 // ----------------------------------------------------------------------------
@@ -870,13 +825,6 @@ async fn user_object(
         }
     }
     Ok(json(StatusCode::OK, user_body(&user)))
-}
-
-/// `{"field": [messages]}`.
-fn one_field(field: &'static str, messages: Vec<Text>) -> ApiError {
-    let mut errors = FieldErrors::new();
-    errors.add(field, messages);
-    errors.into_error().into()
 }
 
 // ----------------------------------------------------------------------------

@@ -44,6 +44,31 @@ pub mod messages {
     pub const USERNAME_TAKEN: &str = "A user with that username already exists.";
 }
 
+/// dj-rest-auth 7.2.0's messages, and those of Django's auth forms it
+/// answers with.
+pub mod dj_rest_auth_messages {
+    /// `LoginSerializer.validate`, wrong credentials.
+    pub const INVALID_CREDENTIALS: &str = "Unable to log in with provided credentials.";
+    /// `LogoutView`.
+    pub const LOGGED_OUT: &str = "Successfully logged out.";
+    /// `LogoutView` without `SESSION_LOGIN` and without a token.
+    pub const LOGOUT_NEEDS_LOGIN: &str =
+        "You should be logged in to logout. Check whether the token is passed.";
+    /// `PasswordChangeView`.
+    pub const PASSWORD_SAVED: &str = "New password has been saved.";
+    /// `PasswordResetView`, whether or not the address has an account.
+    pub const RESET_SENT: &str = "Password reset e-mail has been sent.";
+    /// `PasswordResetConfirmView`.
+    pub const PASSWORD_RESET: &str = "Password has been reset with the new password.";
+    /// `PasswordResetConfirmSerializer`, for a bad `uid` or `token`.
+    pub const INVALID_VALUE: &str = "Invalid value";
+    /// Django's `SetPasswordMixin` `password_mismatch` (a curly apostrophe).
+    pub const PASSWORD_MISMATCH: &str = "The two password fields didn\u{2019}t match.";
+    /// `PasswordChangeSerializer.validate_old_password`.
+    pub const OLD_PASSWORD_INCORRECT: &str =
+        "Your old password was entered incorrectly. Please enter it again.";
+}
+
 /// Field errors in the order a serializer reports them, rendered as DRF's
 /// `{"field": ["message", ...], ...}`.
 #[derive(Debug, Default)]
@@ -186,6 +211,33 @@ fn subject<'a>(user: &'a User, pk: &'a str) -> ResetSubject<'a> {
     }
 }
 
+diesel::define_sql_function!(
+    /// SQL `LOWER`.
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+/// The columns `user/` may change (`None`: left as is).
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = auth_user)]
+pub struct DetailsChange<'a> {
+    /// `username`.
+    pub username: Option<&'a str>,
+    /// `first_name`.
+    pub first_name: Option<&'a str>,
+    /// `last_name`.
+    pub last_name: Option<&'a str>,
+}
+
+/// Django's `_unicode_ci_compare`: equal after NFKC normalisation and
+/// Python's `str.casefold()`.
+pub fn unicode_ci_eq(a: &str, b: &str) -> bool {
+    let fold = |s: &str| {
+        crate::compat::py_casefold(
+            &icu_normalizer::ComposingNormalizerBorrowed::new_nfkc().normalize(s),
+        )
+    };
+    fold(a) == fold(b)
+}
+
 /// The account writes and queries of the endpoints, over the core's store
 /// (its pool, hashers and user-changed hooks).
 #[derive(Debug, Clone)]
@@ -223,6 +275,78 @@ impl AccountStore {
             .into_iter()
             .filter(|u| crate::crypto::constant_time_eq(u.email.as_bytes(), email.as_bytes()))
             .collect())
+    }
+
+    /// Candidates for Django's `email__iexact` lookup: the users whose
+    /// email is `email` up to case (SQL `LOWER` on both sides), by id. The
+    /// callers compare again in Rust, so that a database collation never
+    /// widens the match (MySQL's accent-insensitive ones).
+    fn users_by_email_lower(&self, email: &str) -> Result<Vec<User>, StoreError> {
+        if !models::storable(email) || email.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut conn = self.store.connection()?;
+        Ok(db::on_backend!(&mut *conn, |c| auth_user::table
+            .filter(lower(auth_user::email).eq(lower(email)))
+            .order(auth_user::id)
+            .select(User::as_select())
+            .load(c)?))
+    }
+
+    /// Django's `PasswordResetForm.get_users(email)`: the active users with
+    /// a usable password whose email matches `email` case-insensitively
+    /// (`email__iexact`, then Unicode's caseless comparison,
+    /// [`unicode_ci_eq`]), by id. Every one of them gets a reset email.
+    pub fn users_for_password_reset(&self, email: &str) -> Result<Vec<User>, StoreError> {
+        Ok(self
+            .users_by_email_lower(email)?
+            .into_iter()
+            .filter(|u| {
+                u.is_active
+                    && crate::hashers::is_password_usable(&u.password)
+                    && unicode_ci_eq(email, &u.email)
+            })
+            .collect())
+    }
+
+    /// `User.objects.get(email__iexact=email)` as dj-rest-auth's
+    /// `LoginSerializer` runs it: the one user whose email matches `email`
+    /// up to case, active or not; `None` for none, and for several (where
+    /// Django raises `MultipleObjectsReturned`, a 500).
+    pub fn user_by_email_iexact(&self, email: &str) -> Result<Option<User>, StoreError> {
+        let mut found: Vec<User> = self
+            .users_by_email_lower(email)?
+            .into_iter()
+            .filter(|u| u.email.to_lowercase() == email.to_lowercase())
+            .collect();
+        Ok(if found.len() == 1 { found.pop() } else { None })
+    }
+
+    /// Writes the given `username`, `first_name` and `last_name` (each
+    /// only when `Some`) in one `UPDATE`: dj-rest-auth's
+    /// `UserDetailsSerializer.update`. [`StoreError::DuplicateUsername`]
+    /// when another user has the name.
+    pub fn update_details(&self, user_id: i32, change: &DetailsChange<'_>) -> Result<(), StoreError> {
+        if change.username.is_none() && change.first_name.is_none() && change.last_name.is_none()
+        {
+            // Django saves every column again; nothing changes.
+            return match self.store.user_by_id(user_id)? {
+                Some(_) => Ok(()),
+                None => Err(StoreError::UserNotFound),
+            };
+        }
+        let result = self.update(user_id, |c| {
+            let target = auth_user::table.find(user_id);
+            Ok(db::on_backend!(c, |c| diesel::update(target)
+                .set(change)
+                .execute(c)?))
+        });
+        match result {
+            Err(StoreError::Database(e)) if crate::store::is_unique_violation(&e) => {
+                Err(StoreError::DuplicateUsername)
+            }
+            other => other,
+        }
     }
 
     /// Every user, by id (Djoser's list for staff).
@@ -334,6 +458,18 @@ impl AccountStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn caseless_comparison_as_python() {
+        // unicodedata.normalize("NFKC", s).casefold() on both sides.
+        assert!(unicode_ci_eq("Ann@Example.COM", "ann@example.com"));
+        assert!(unicode_ci_eq("stra\u{df}e@x.de", "STRASSE@x.de"));
+        assert!(unicode_ci_eq("\u{ff41}nn@x", "ann@x")); // fullwidth a
+        assert!(unicode_ci_eq("\u{3a3}\u{3c2}@x", "\u{3c3}\u{3c3}@x")); // Σ, final ς
+        assert!(unicode_ci_eq("\u{ab70}@x", "\u{13a0}@x")); // Cherokee small and capital
+        assert!(unicode_ci_eq("\u{b5}@x", "\u{3bc}@x")); // micro sign, mu
+        assert!(!unicode_ci_eq("ann@x", "anne@x"));
+    }
 
     #[test]
     fn uids() {

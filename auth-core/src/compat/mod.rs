@@ -1,10 +1,13 @@
 //! Python's text behaviour where Django's depends on it: `str.isspace()`,
-//! `str.strip()`, latin-1 as WSGI decodes header bytes, `binascii`'s base64,
-//! and `urllib.parse.urlsplit` ([`urlsplit`]). One copy for every parser and
+//! `str.strip()`, `str.casefold()`, latin-1 as WSGI decodes header bytes,
+//! `binascii`'s base64, and `urllib.parse.urlsplit` ([`urlsplit`]). One copy for every parser and
 //! check that must treat text exactly as Django does.
 
+mod casefold;
 pub(crate) mod json;
 pub mod urlsplit;
+
+pub use casefold::py_casefold;
 
 /// Python's `str.isspace()` (Unicode white space, plus U+001C..U+001F).
 pub fn py_isspace(c: char) -> bool {
@@ -224,6 +227,22 @@ pub fn py_float_repr(value: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn casefold_as_python() {
+        // What Python 3.11's str.casefold() answers.
+        for (text, folded) in [
+            ("Stra\u{df}e", "strasse"),
+            ("\u{1e9e}", "ss"),
+            ("\u{3a3}\u{3c2}", "\u{3c3}\u{3c3}"),
+            ("\u{ab70}\u{13a0}", "\u{13a0}\u{13a0}"),
+            ("\u{130}", "i\u{307}"),
+            ("\u{1f88}", "\u{1f00}\u{3b9}"),
+            ("ANN@Example.COM", "ann@example.com"),
+        ] {
+            assert_eq!(py_casefold(text), folded, "{text}");
+        }
+    }
 
     #[test]
     fn pythons_white_space_and_latin1() {

@@ -3,7 +3,8 @@
 use std::fmt;
 use std::time::Duration;
 
-use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
+use lettre::message::header::{ContentTransferEncoding, ContentType};
+use lettre::message::{Body, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -236,6 +237,11 @@ fn mailbox(address: &str) -> Result<Mailbox, EmailError> {
 /// `message` as lettre builds it: a text/plain part, or
 /// multipart/alternative with the HTML, as Django's
 /// `EmailMultiAlternatives`.
+///
+/// Each part is base64-encoded: lettre ends every part with a line break,
+/// which in a 7bit, 8bit or quoted-printable part becomes one more line of
+/// the text, while a base64 part decodes to exactly the text (its line
+/// breaks as CRLF, as SMTP carries them).
 pub(crate) fn to_lettre(message: &EmailMessage) -> Result<Message, EmailError> {
     let mut builder = Message::builder()
         .from(mailbox(&message.from)?)
@@ -243,16 +249,20 @@ pub(crate) fn to_lettre(message: &EmailMessage) -> Result<Message, EmailError> {
     for to in &message.to {
         builder = builder.to(mailbox(to)?);
     }
+    let exact = |text: &str| {
+        Body::new_with_encoding(text.to_owned(), ContentTransferEncoding::Base64)
+            .map_err(|_| EmailError::Message("a part could not be base64-encoded".to_owned()))
+    };
     let text = SinglePart::builder()
         .header(ContentType::TEXT_PLAIN)
-        .body(message.text.clone());
+        .body(exact(&message.text)?);
     let built = match &message.html {
         None => builder.singlepart(text),
         Some(html) => builder.multipart(
             MultiPart::alternative().singlepart(text).singlepart(
                 SinglePart::builder()
                     .header(ContentType::TEXT_HTML)
-                    .body(html.clone()),
+                    .body(exact(html)?),
             ),
         ),
     };
@@ -416,7 +426,9 @@ mod tests {
         let data = server.join().unwrap();
         assert!(data.contains("Subject: Reset\r\n"), "{data}");
         assert!(data.contains("To: ann@example.com\r\n"), "{data}");
-        assert!(data.contains("the link"), "{data}");
+        // Both parts in base64: "the link" and "<p>the link</p>".
+        assert!(data.contains("\r\ndGhlIGxpbms=\r\n"), "{data}");
+        assert!(data.contains("\r\nPHA+dGhlIGxpbms8L3A+\r\n"), "{data}");
         assert!(data.contains("Content-Type: text/html"), "{data}");
     }
 
