@@ -7,10 +7,9 @@
 //! The keys are `tests/data/jwks_keys.json` (made once with `cryptography`
 //! and PyJWT's `RSAAlgorithm.to_jwk`).
 
-use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
-use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::common::{with_auth, UNAVAILABLE};
@@ -23,12 +22,17 @@ use auth_actix::auth_core::NewUser;
 use auth_actix::jwt::{JWTAuthentication, JWTStatelessUserAuthentication, Jwt};
 use auth_actix::prelude::*;
 use auth_actix::AuthSettings;
+use auth_testkit::jwks::{Answer, Issuer};
 use chrono::{DateTime, TimeDelta};
 use jsonwebtoken::{Algorithm, EncodingKey};
 use serde_json::{json, Value};
 
 const T0: i64 = 1_800_000_000;
 const INVALID: &str = r#"{"detail":"Given token not valid for any token type","code":"token_not_valid","messages":[{"token_class":"AccessToken","token_type":"access","message":"Token is invalid"}]}"#;
+
+fn set(set: Value) -> String {
+    set.to_string()
+}
 
 fn keys() -> Value {
     serde_json::from_str(include_str!("data/jwks_keys.json")).unwrap()
@@ -42,73 +46,6 @@ fn jwk(name: &str, kid: &str, extra: Value) -> Value {
         jwk[k] = v.clone();
     }
     jwk
-}
-
-/// What the JWKS server answers.
-#[derive(Clone)]
-enum Answer {
-    Set(Value),
-    Status(u16),
-    Raw(String),
-    Hang,
-}
-
-/// A JWKS on loopback: answers `answer`, counts requests.
-struct Issuer {
-    url: String,
-    answer: Arc<Mutex<Answer>>,
-    hits: Arc<AtomicUsize>,
-}
-
-impl Issuer {
-    fn start(answer: Answer) -> Issuer {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!(
-            "http://{}/.well-known/jwks.json",
-            listener.local_addr().unwrap()
-        );
-        let answer = Arc::new(Mutex::new(answer));
-        let hits = Arc::new(AtomicUsize::new(0));
-        let (shared, count) = (answer.clone(), hits.clone());
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(mut stream) = stream else { continue };
-                let (shared, count) = (shared.clone(), count.clone());
-                std::thread::spawn(move || {
-                    let mut reader = BufReader::new(stream.try_clone().unwrap());
-                    let mut line = String::new();
-                    while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
-                        line.clear();
-                    }
-                    count.fetch_add(1, Ordering::SeqCst);
-                    let answer = shared.lock().unwrap().clone();
-                    let (status, body) = match answer {
-                        Answer::Set(set) => (200, set.to_string()),
-                        Answer::Status(status) => (status, "{}".to_owned()),
-                        Answer::Raw(body) => (200, body),
-                        Answer::Hang => {
-                            std::thread::sleep(Duration::from_secs(3));
-                            (200, "{}".to_owned())
-                        }
-                    };
-                    let _ = write!(
-                        stream,
-                        "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                        body.len()
-                    );
-                });
-            }
-        });
-        Issuer { url, answer, hits }
-    }
-
-    fn set(&self, answer: Answer) {
-        *self.answer.lock().unwrap() = answer;
-    }
-
-    fn hits(&self) -> usize {
-        self.hits.load(Ordering::SeqCst)
-    }
 }
 
 fn settings(url: &str, clock: &Arc<AtomicI64>) -> JwtSettings {
@@ -208,7 +145,7 @@ async fn tokens_of_another_issuer_verify_with_its_jwks_and_rotation_refetches_on
         .unwrap();
     assert_eq!(alice.id, 1);
     let clock = Arc::new(AtomicI64::new(T0));
-    let issuer = Issuer::start(Answer::Set(json!({"keys": [
+    let issuer = Issuer::start(Answer::Body(set(json!({"keys": [
         jwk("rsa-1", "k1", json!({"use": "sig", "alg": "RS256"})),
         // Not signing keys, or not for RS256: never used.
         jwk("rsa-2", "enc", json!({"use": "enc"})),
@@ -217,7 +154,7 @@ async fn tokens_of_another_issuer_verify_with_its_jwks_and_rotation_refetches_on
         {"kty": "oct", "kid": "hs", "k": "c2VjcmV0"},
         {"kty": "RSA", "kid": "broken", "n": "AQ", "e": "AQAB"},
         jwk("rsa-2", "", json!({})),
-    ]})));
+    ]}))));
     let jwt = Jwt::new(settings(&issuer.url, &clock), None).unwrap();
     let app = app!(store, jwt);
     let k1 = token("rsa-1", "RS256", Some("k1"), &clock);
@@ -257,10 +194,10 @@ async fn tokens_of_another_issuer_verify_with_its_jwks_and_rotation_refetches_on
     assert_eq!(issuer.hits(), 1);
 
     // Rotation: k2 appears; once the interval has passed, its first token makes one refetch.
-    issuer.set(Answer::Set(json!({"keys": [
+    issuer.set(Answer::Body(set(json!({"keys": [
         jwk("rsa-1", "k1", json!({})),
         jwk("rsa-2", "k2", json!({})),
-    ]})));
+    ]}))));
     let k2 = token("rsa-2", "RS256", Some("k2"), &clock);
     assert_eq!(send!(&app, bearer("/stateless/", &k2)).status, 401);
     assert_eq!(issuer.hits(), 1);
@@ -298,9 +235,9 @@ async fn an_issuer_down_is_a_503_never_a_pass() {
     let failures = [
         Answer::Status(500),
         Answer::Status(404),
-        Answer::Raw("<html>not json</html>".into()),
-        Answer::Raw(r#"{"no": "keys"}"#.into()),
-        Answer::Raw(format!(
+        Answer::Body("<html>not json</html>".into()),
+        Answer::Body(r#"{"no": "keys"}"#.into()),
+        Answer::Body(format!(
             r#"{{"keys": [], "pad": "{}"}}"#,
             "x".repeat(20_000)
         )),
@@ -334,9 +271,9 @@ async fn an_issuer_down_is_a_503_never_a_pass() {
     assert_eq!((reply.status, reply.body.as_str()), (401, INVALID));
 
     // Back up: the next fetch (once the interval has passed) lets tokens through.
-    issuer.set(Answer::Set(
+    issuer.set(Answer::Body(set(
         json!({"keys": [jwk("rsa-1", "k1", json!({}))]}),
-    ));
+    )));
     clock.store(T0 + 30 * 6, Ordering::SeqCst);
     let k1_now = token("rsa-1", "RS256", Some("k1"), &clock);
     assert_eq!(send!(&app, bearer("/stateless/", &k1_now)).status, 200);
