@@ -348,3 +348,53 @@ impl Jwks {
         Some((kid.to_owned(), key))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::signing::b64_encode;
+    use auth_testkit::jwks::{Answer, Issuer};
+    use std::time::Duration;
+
+    /// A token-shaped string with this header (only the header is read here).
+    fn token(header: &str) -> String {
+        format!("{}.e30.c2ln", b64_encode(header.as_bytes()))
+    }
+
+    #[test]
+    fn one_fetch_at_a_time_and_none_more_within_the_interval() {
+        // Answers after 3 s, and then not a JWKS.
+        let issuer = Issuer::start(Answer::Hang);
+        let options = JwksOptions {
+            limits: HttpLimits {
+                timeout: Duration::from_secs(5),
+                ..HttpLimits::default()
+            },
+            ..JwksOptions::default()
+        };
+        let jwks = Arc::new(Jwks::new(&issuer.url, JwtAlgorithm::RS256, options, Arc::new(Utc::now)).unwrap());
+        let raw = token(r#"{"alg":"RS256","kid":"k1"}"#);
+        // No kid: refused without a fetch.
+        let no_kid = token(r#"{"alg":"RS256"}"#);
+        assert!(matches!(jwks.lookup(no_kid.as_bytes()), KeyLookup::Ready(Err(TokenError::Invalid))));
+        assert!(matches!(jwks.lookup(raw.as_bytes()), KeyLookup::Fetch));
+        // Eight requests at once with a cold cache: one fetch, all waiting for it.
+        let waiting: Vec<_> = (0..8)
+            .map(|_| {
+                let (jwks, raw) = (jwks.clone(), raw.clone());
+                std::thread::spawn(move || jwks.key(raw.as_bytes()))
+            })
+            .collect();
+        for thread in waiting {
+            assert!(matches!(thread.join().unwrap(), Err(TokenError::KeysUnavailable)));
+        }
+        assert_eq!((issuer.hits(), jwks.fetches()), (1, 1));
+        // Within the interval the failure is answered at once, from the cache.
+        assert!(matches!(
+            jwks.lookup(raw.as_bytes()),
+            KeyLookup::Ready(Err(TokenError::KeysUnavailable))
+        ));
+        assert!(matches!(jwks.key(raw.as_bytes()), Err(TokenError::KeysUnavailable)));
+        assert_eq!(issuer.hits(), 1);
+    }
+}
