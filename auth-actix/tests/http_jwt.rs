@@ -10,7 +10,7 @@ use actix_web::test::TestRequest;
 use actix_web::HttpResponse;
 use auth_actix::auth_core::jwt::{JwtSettings, JwtStore, Token, TokenClass};
 use auth_actix::auth_core::NewUser;
-use auth_actix::jwt::{JWTAuthentication, JWTStatelessUserAuthentication, Jwt};
+use auth_actix::jwt::{AsAnonymous, JWTAuthentication, JWTStatelessUserAuthentication, Jwt};
 use auth_actix::prelude::*;
 use auth_actix::{AuthStore, User};
 use chrono::DateTime;
@@ -465,6 +465,23 @@ async fn sliding_tokens() {
     );
 }
 
+/// The blacklist's table dropped behind the app's back.
+fn drop_blacklist_table(store: &AuthStore) {
+    store
+        .database()
+        .run(|conn| {
+            use diesel::connection::SimpleConnection;
+            #[allow(irrefutable_let_patterns)]
+            let auth_actix::auth_core::AnyConnection::Sqlite(c) = conn
+            else {
+                unreachable!()
+            };
+            c.batch_execute("DROP TABLE token_blacklist_blacklistedtoken")
+                .map_err(auth_actix::StoreError::from)
+        })
+        .unwrap();
+}
+
 #[actix_web::test]
 async fn the_store_down_is_a_503_and_missing_tables_fail_start_up() {
     let fx = fixture();
@@ -484,19 +501,7 @@ async fn the_store_down_is_a_503_and_missing_tables_fail_start_up() {
         "{err}"
     );
     // Tables gone after start-up: the refresh view answers 503, never a pass.
-    fx.store
-        .database()
-        .run(|conn| {
-            use diesel::connection::SimpleConnection;
-            #[allow(irrefutable_let_patterns)]
-            let auth_actix::auth_core::AnyConnection::Sqlite(c) = conn
-            else {
-                unreachable!()
-            };
-            c.batch_execute("DROP TABLE token_blacklist_blacklistedtoken")
-                .map_err(auth_actix::StoreError::from)
-        })
-        .unwrap();
+    drop_blacklist_table(&fx.store);
     let app = app!(fx);
     let reply = send!(
         &app,
@@ -512,43 +517,94 @@ async fn open_view(request: AuthRequest) -> HttpResponse {
     jwt_body(&request)
 }
 
+#[api_view(GET)]
+#[authentication_classes(JWTAuthentication<AsAnonymous>)]
+#[permission_classes(AllowAny)]
+async fn lenient_open_view(request: AuthRequest) -> HttpResponse {
+    jwt_body(&request)
+}
+
+#[api_view(GET)]
+#[authentication_classes(JWTStatelessUserAuthentication<AsAnonymous>)]
+#[permission_classes(AllowAny)]
+async fn lenient_stateless_view(request: AuthRequest) -> HttpResponse {
+    jwt_body(&request)
+}
+
+#[api_view(GET)]
+#[authentication_classes(JWTAuthentication<AsAnonymous>)]
+#[permission_classes(IsAuthenticated)]
+async fn lenient_private_view(request: AuthRequest) -> HttpResponse {
+    jwt_body(&request)
+}
+
 #[actix_web::test]
-async fn invalid_tokens_read_as_anonymous_only_when_opted_in() {
+async fn invalid_tokens_read_as_anonymous_only_for_the_opted_in_class() {
     let fx = fixture();
-    // DRF-exact by default: an invalid token fails even where anyone may enter.
-    let app = serve!(auth_settings(&fx.store), with fx.jwt.clone(), "/open/" => open_view);
-    let reply = send!(&app, bearer("/open/", "garbage"));
-    assert_eq!(reply.status, 401);
-    let at = fx.clock.clone();
-    let lenient = JwtSettings::builder()
-        .signing_key("django-insecure-jwt-tests")
-        .anonymous_on_invalid(true)
-        .clock(Arc::new(move || {
-            DateTime::from_timestamp(at.load(Ordering::SeqCst), 0).unwrap()
-        }))
-        .build()
-        .unwrap();
-    let jwt = Jwt::new(lenient, None).unwrap();
     let app = serve!(
         auth_settings(&fx.store),
-        with jwt.clone(),
+        with fx.jwt.clone(),
         "/open/" => open_view,
-        "/jwt/" => jwt_view
+        "/lenient/" => lenient_open_view,
+        "/lenient-stateless/" => lenient_stateless_view,
+        "/lenient-private/" => lenient_private_view
     );
-    let reply = send!(&app, bearer("/open/", "garbage"));
-    assert_eq!(
-        reply.summary(),
-        (200, None, r#"{"auth":null,"user":"AnonymousUser"}"#)
-    );
-    // A view that needs a user still refuses, as for a request without credentials.
-    let reply = send!(&app, bearer("/jwt/", "garbage"));
-    let not_provided = format!(r#"{{"detail":"{NOT_PROVIDED}"}}"#);
-    assert_eq!(reply.summary(), (401, Some(BEARER), not_provided.as_str()));
-    // A valid token still authenticates.
-    let access = Token::for_user(TokenClass::Access, jwt.settings(), &fx.alice)
+    let garbage = r#"{"detail":"Given token not valid for any token type","code":"token_not_valid","messages":[{"token_class":"AccessToken","token_type":"access","message":"Token is invalid"},{"token_class":"SlidingToken","token_type":"sliding","message":"Token is invalid"}]}"#;
+    let anonymous = r#"{"auth":null,"user":"AnonymousUser"}"#;
+    let access = Token::for_user(TokenClass::Access, fx.jwt.settings(), &fx.alice)
         .encode()
         .unwrap();
-    assert_eq!(send!(&app, bearer("/open/", &access)).status, 200);
+    // DRF-exact by default: an invalid token fails even where anyone may enter.
+    let reply = send!(&app, bearer("/open/", "garbage"));
+    assert_eq!(reply.summary(), (401, Some(BEARER), garbage));
+    let reply = send!(
+        &app,
+        with_auth(TestRequest::get().uri("/open/"), b"Bearer a b")
+    );
+    assert_eq!(reply.status, 401);
+    // The opted-in class on the same app: whatever it would refuse is anonymous.
+    for path in ["/lenient/", "/lenient-stateless/"] {
+        let reply = send!(&app, bearer(path, "garbage"));
+        assert_eq!(reply.summary(), (200, None, anonymous), "{path}");
+        let reply = send!(&app, with_auth(TestRequest::get().uri(path), b"Bearer a b"));
+        assert_eq!(reply.summary(), (200, None, anonymous), "{path}");
+    }
+    fx.clock.store(T0 + 300, Ordering::SeqCst);
+    assert_eq!(
+        send!(&app, bearer("/lenient/", &access)).summary(),
+        (200, None, anonymous)
+    );
+    assert_eq!(send!(&app, bearer("/open/", &access)).status, 401);
+    fx.clock.store(T0, Ordering::SeqCst);
+    // A valid token still authenticates.
+    let jti = jti_of(&access, fx.jwt.settings());
+    let reply = send!(&app, bearer("/lenient/", &access));
+    assert_eq!(
+        reply.summary(),
+        (
+            200,
+            None,
+            format!(r#"{{"auth":"{jti}","user":"alice"}}"#).as_str()
+        )
+    );
+    // A view that needs a user refuses as for a request without credentials.
+    let reply = send!(&app, bearer("/lenient-private/", "garbage"));
+    let not_provided = format!(r#"{{"detail":"{NOT_PROVIDED}"}}"#);
+    assert_eq!(reply.summary(), (401, Some(BEARER), not_provided.as_str()));
+    // An inactive user's token reads as anonymous too (the default class: 401).
+    fx.store.set_active(fx.alice.id, false).unwrap();
+    assert_eq!(
+        send!(&app, bearer("/lenient/", &access)).summary(),
+        (200, None, anonymous)
+    );
+    assert_eq!(send!(&app, bearer("/open/", &access)).status, 401);
+    // A server failure is never anonymous: the blacklist's tables gone is a 503.
+    let sliding = Token::for_user(TokenClass::Sliding, fx.jwt.settings(), &fx.alice)
+        .encode()
+        .unwrap();
+    drop_blacklist_table(&fx.store);
+    let reply = send!(&app, bearer("/lenient/", &sliding));
+    assert_eq!(reply.summary(), (503, None, UNAVAILABLE));
 }
 
 #[actix_web::test]

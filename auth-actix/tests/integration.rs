@@ -17,6 +17,8 @@ mod http_django_sessions;
 #[cfg(feature = "durin")]
 mod http_durin;
 #[cfg(feature = "jwt")]
+mod http_jwks;
+#[cfg(feature = "jwt")]
 mod http_jwt;
 #[cfg(feature = "knox")]
 mod http_knox;

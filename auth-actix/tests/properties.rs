@@ -565,3 +565,202 @@ async fn no_request_gets_a_5xx() {
         }
     }
 }
+
+// ----------------------------------------------------------------------------
+// HTTP: simplejwt's classes and views never answer a 5xx.
+
+#[cfg(feature = "jwt")]
+mod jwt {
+    use super::*;
+    use auth_actix::auth_core::jwt::{JwtSettings, JwtStore, Token, TokenClass};
+    use auth_actix::auth_core::signing::{b64_encode, JsonValue};
+    use auth_actix::jwt::{AsAnonymous, JWTAuthentication, JWTStatelessUserAuthentication, Jwt};
+
+    #[api_view(GET, POST)]
+    #[authentication_classes(JWTAuthentication)]
+    #[permission_classes(IsAuthenticated)]
+    async fn private(request: AuthRequest) -> HttpResponse {
+        HttpResponse::Ok().body(request.user().to_string())
+    }
+
+    #[api_view(GET)]
+    #[authentication_classes(JWTStatelessUserAuthentication)]
+    #[permission_classes(AllowAny)]
+    async fn stateless(request: AuthRequest) -> HttpResponse {
+        HttpResponse::Ok().body(request.user().to_string())
+    }
+
+    #[api_view(GET)]
+    #[authentication_classes(JWTAuthentication<AsAnonymous>)]
+    #[permission_classes(AllowAny)]
+    async fn lenient(request: AuthRequest) -> HttpResponse {
+        HttpResponse::Ok().body(request.user().to_string())
+    }
+
+    /// Token-shaped text: base64url segments joined by dots, with a real
+    /// token's segments mixed in, or a real token with one byte changed.
+    fn token(valid: Vec<String>) -> impl Strategy<Value = Vec<u8>> {
+        let segment = prop_oneof![
+            "[A-Za-z0-9_=-]{0,40}".prop_map(String::into_bytes),
+            prop::collection::vec(any::<u8>(), 0..20),
+            // A header or payload of any JSON-ish object.
+            "\\{(\"(alg|kid|typ|exp|iat|jti|token_type|user_id)\":(\"[a-zA-Z0-9]{0,8}\"|-?[0-9]{1,12}|null|\\[\\]|1e999),?){0,4}\\}"
+                .prop_map(|json| b64_encode(json.as_bytes()).into_bytes()),
+        ];
+        let valid_segments = valid.clone();
+        prop_oneof![
+            prop::collection::vec(segment, 1..5).prop_map(|parts| parts.join(&b'.')),
+            (
+                prop::sample::select(valid.clone()),
+                any::<prop::sample::Index>(),
+                any::<u8>()
+            )
+                .prop_map(|(token, at, byte)| {
+                    let mut bytes = token.into_bytes();
+                    let i = at.index(bytes.len());
+                    bytes[i] = byte;
+                    bytes
+                }),
+            (
+                prop::sample::select(valid_segments),
+                prop::sample::select(valid),
+                0..3usize
+            )
+                .prop_map(|(a, b, which)| {
+                    // Segments of two real tokens spliced.
+                    let (a, b): (Vec<&str>, Vec<&str>) =
+                        (a.split('.').collect(), b.split('.').collect());
+                    let mut parts = a.clone();
+                    parts[which] = b[which];
+                    parts.join(".").into_bytes()
+                }),
+        ]
+    }
+
+    /// `Authorization` values: the keyword in any spacing and case, then a token.
+    fn header(valid: Vec<String>) -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            prop::collection::vec(any::<u8>(), 0..60),
+            (
+                prop::sample::select(vec![&b"Bearer"[..], b"bearer", b"JWT", b"Bearer\x0b"]),
+                spaces(),
+                token(valid),
+                prop::option::of((spaces(), "[ -~]{0,8}")),
+            )
+                .prop_map(|(keyword, sep, token, tail)| {
+                    let mut out = keyword.to_vec();
+                    out.extend(sep);
+                    out.extend(token);
+                    if let Some((sep, more)) = tail {
+                        out.extend(sep);
+                        out.extend(more.into_bytes());
+                    }
+                    out
+                }),
+        ]
+    }
+
+    /// Any `Authorization` header on the classes, any token in the views'
+    /// bodies: 200, 400, 401 or 403 (the last for a POST without CSRF never:
+    /// no session), never a 5xx, every refusal a JSON object.
+    #[actix_web::test]
+    async fn no_token_gets_a_5xx() {
+        let (store, _dir) = crate::common::sqlite_store();
+        let alice = store
+            .create_user(NewUser::new("alice", Some("pw".into())))
+            .unwrap();
+        let settings = JwtSettings::builder()
+            .signing_key(SECRET)
+            .auth_token_classes([TokenClass::Access, TokenClass::Sliding])
+            .rotate_refresh_tokens(true)
+            .blacklist(true)
+            .blacklist_after_rotation(true)
+            .build()
+            .unwrap();
+        let jwt_store = JwtStore::new(store.database().clone());
+        let mut valid = Vec::new();
+        for class in [TokenClass::Access, TokenClass::Refresh, TokenClass::Sliding] {
+            let mut token = jwt_store.for_user(class, &settings, &alice).unwrap();
+            valid.push(token.encode().unwrap());
+            token.insert("user_id", JsonValue::String("x".into()));
+            valid.push(token.encode().unwrap());
+            token.insert("exp", JsonValue::String("soon".into()));
+            valid.push(token.encode().unwrap());
+        }
+        valid.push(
+            Token::for_user(TokenClass::Access, &settings, &alice)
+                .encode()
+                .unwrap(),
+        );
+        let jwt = Jwt::new(settings, Some(jwt_store)).unwrap();
+        let auth = AuthSettings::builder()
+            .store(store.clone())
+            .build()
+            .unwrap();
+        let app = init_service(
+            App::new()
+                .app_data(auth)
+                .app_data(jwt)
+                .route("/private", web::to(private))
+                .route("/stateless", web::to(stateless))
+                .route("/lenient", web::to(lenient))
+                .configure(auth_actix::jwt::urls),
+        )
+        .await;
+        let mut runner = TestRunner::default();
+        let strategy = (
+            prop::sample::select(vec![
+                "/private",
+                "/stateless",
+                "/lenient",
+                "/api/token/verify/",
+                "/api/token/refresh/",
+                "/api/token/blacklist/",
+                "/api/token/sliding/refresh/",
+            ]),
+            header(valid.clone()),
+            token(valid),
+        );
+        let mut seen = HashMap::new();
+        for _ in 0..cases(256) {
+            let (path, header, token) = strategy.new_tree(&mut runner).unwrap().current();
+            let request = if path.starts_with("/api/") {
+                let field = if path.contains("sliding") || path.contains("verify") {
+                    "token"
+                } else {
+                    "refresh"
+                };
+                let token = String::from_utf8_lossy(&token);
+                TestRequest::post()
+                    .uri(path)
+                    .set_json(serde_json::json!({ field: token }))
+            } else {
+                let mut request = TestRequest::get().uri(path);
+                if let Ok(value) = HeaderValue::from_bytes(&header) {
+                    request = request.insert_header(("authorization", value));
+                }
+                request
+            };
+            let response = call_service(&app, request.to_request()).await;
+            let status = response.status().as_u16();
+            let body = read_body(response).await;
+            assert!(
+                [200, 400, 401].contains(&status),
+                "status {status} ({body:?}) for {path} {:?} {:?}",
+                String::from_utf8_lossy(&header),
+                String::from_utf8_lossy(&token)
+            );
+            if status != 200 {
+                let detail: serde_json::Value =
+                    serde_json::from_slice(&body).unwrap_or_else(|e| panic!("{e}: {body:?}"));
+                assert!(detail.is_object(), "{detail}");
+            }
+            *seen.entry(status).or_insert(0) += 1;
+        }
+        if cases(256) >= 256 {
+            for status in [200, 401] {
+                assert!(seen.contains_key(&status), "no {status} in {seen:?}");
+            }
+        }
+    }
+}

@@ -24,6 +24,8 @@ pub mod csrf;
 pub mod email;
 pub mod error;
 pub mod hashers;
+#[cfg(feature = "http-client")]
+pub mod http_client;
 pub mod parsers;
 pub mod password_validation;
 pub mod render;

@@ -25,6 +25,7 @@
 pub mod conformance;
 pub mod db;
 pub mod env;
+pub mod jwks;
 
 #[cfg(feature = "actix")]
 pub mod app;

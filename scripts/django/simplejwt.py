@@ -10,6 +10,10 @@ SECRET_KEY and PBKDF2_ITERATIONS from the environment). Commands:
 * ``{"cmd": "rows", "username": u}``: the user's ``OutstandingToken`` rows, oldest first, as
   ``[{"jti", "token", "expires_at", "blacklisted"}]``.
 * ``{"cmd": "flushexpiredtokens"}``: ``manage.py flushexpiredtokens``.
+* ``{"cmd": "sign", "username": u, "kid": k, "private_pem": p}``: ``AccessToken.for_user``'s
+  claims signed by PyJWT as simplejwt's ``TokenBackend`` signs them, with ``SIGNING_KEY`` (or
+  ``private_pem``) and a ``kid`` header when ``kid`` is given (simplejwt itself never writes one,
+  so its own tokens never match a JWKS key); answers ``{"token"}``.
 """
 
 import json
@@ -66,6 +70,25 @@ def flushexpiredtokens(_command):
     return {"ok": True}
 
 
-COMMANDS = {"request": request, "rows": rows, "flushexpiredtokens": flushexpiredtokens}
+def sign(command):
+    import jwt
+    from django.contrib.auth import get_user_model
+    from rest_framework_simplejwt.state import token_backend
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    user = get_user_model().objects.get(username=command["username"])
+    payload = AccessToken.for_user(user).payload
+    key = command.get("private_pem") or token_backend.prepared_signing_key
+    headers = {"kid": command["kid"]} if command.get("kid") else None
+    token = jwt.encode(payload, key, algorithm=token_backend.algorithm, headers=headers)
+    return {"token": token}
+
+
+COMMANDS = {
+    "request": request,
+    "rows": rows,
+    "flushexpiredtokens": flushexpiredtokens,
+    "sign": sign,
+}
 
 serve(COMMANDS)

@@ -17,6 +17,11 @@ use integration_tests::server::{Response, Server};
 use integration_tests::{connect, env_nonempty, skip, unique_name, Backend};
 use serde_json::{json, Value};
 
+use actix_web::HttpResponse;
+use auth_actix::auth_core::jwt::{JwksOptions, JwtSettings, TokenClass};
+use auth_actix::jwt::{JWTAuthentication, Jwt};
+use auth_actix::prelude::*;
+
 const KEY: &str = "the-shared-secret-key-of-the-django-site-and-the-jwt-api";
 /// The PBKDF2 iterations of both sides (Django would otherwise re-hash at each login).
 const ITERATIONS: u32 = 1_000;
@@ -26,15 +31,22 @@ struct Django(DjangoProcess);
 
 impl Django {
     fn start(python: &str, url: &str) -> Django {
+        Django::start_with(python, url, &[])
+    }
+
+    /// With more environment (`djsite/jwt_settings.py` reads the `JWT_*` variables).
+    fn start_with(python: &str, url: &str, env: &[(&str, &str)]) -> Django {
         let iterations = ITERATIONS.to_string();
+        let mut all = vec![
+            ("INTEROP_DATABASE_URL", url),
+            ("SECRET_KEY", KEY),
+            ("PBKDF2_ITERATIONS", &iterations),
+        ];
+        all.extend_from_slice(env);
         Django(DjangoProcess::start(
             python,
             &integration_tests::repo_root().join("scripts/django/simplejwt.py"),
-            &[
-                ("INTEROP_DATABASE_URL", url),
-                ("SECRET_KEY", KEY),
-                ("PBKDF2_ITERATIONS", &iterations),
-            ],
+            &all,
         ))
     }
 
@@ -283,3 +295,130 @@ on_each_backend!(jwt_both_ways =>
     simplejwt_on_postgres,
     simplejwt_on_mysql
 );
+
+/// The key pairs of `auth-actix/tests/data/jwks_keys.json`.
+fn jwks_keys() -> Value {
+    let path = integration_tests::repo_root().join("auth-actix/tests/data/jwks_keys.json");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[api_view(GET)]
+#[authentication_classes(JWTAuthentication)]
+#[permission_classes(IsAuthenticated)]
+async fn jwt_view(request: AuthRequest) -> HttpResponse {
+    let jti = request
+        .auth()
+        .and_then(|auth| auth.get::<auth_core::jwt::Token>())
+        .and_then(|token| token.jti().map(str::to_owned));
+    HttpResponse::Ok().json(json!({"user": request.user().to_string(), "auth": jti}))
+}
+
+/// `JWK_URL` on both sides, one JWKS on loopback: simplejwt (its `PyJWKClient`) and we give
+/// the same answer, byte for byte, to tokens simplejwt signs with a `kid` the set has, with
+/// one it lacks, without one (as simplejwt issues them), and after the set gains a key. Where
+/// we differ by design: the issuer down and a `kid` the cache lacks is our 503, simplejwt's
+/// 401. (Our refetch interval is 0 here, as PyJWT has none, for the answers to be comparable.)
+fn jwk_url_both_ways(test: &str, url: &str, _dir: &Path) {
+    use auth_testkit::jwks::{Answer, Issuer};
+    let Some(python) = python(test) else { return };
+    let store: AuthStore = connect(url).with_hashers(Hashers {
+        pbkdf2_iterations: ITERATIONS,
+    });
+    store.migrate().unwrap();
+    let name = unique_name("jwks");
+    store
+        .create_user(NewUser::new(name.clone(), Some("pw".into())))
+        .unwrap();
+    let keys = jwks_keys();
+    let public = |key: &str, kid: &str| {
+        let mut jwk = keys[key]["jwk"].clone();
+        jwk["kid"] = json!(kid);
+        jwk
+    };
+    let issuer = Issuer::start(Answer::Body(
+        json!({"keys": [public("rsa-1", "k1")]}).to_string(),
+    ));
+    let private = keys["rsa-1"]["private_pem"].as_str().unwrap().to_owned();
+    let mut django = Django::start_with(
+        &python,
+        url,
+        &[("JWT_JWK_URL", &issuer.url), ("JWT_SIGNING_KEY", &private)],
+    );
+    let settings = JwtSettings::builder()
+        .algorithm("RS256")
+        .auth_token_classes([TokenClass::Access, TokenClass::Sliding])
+        .signing_key(private.clone())
+        .jwk_url(&issuer.url)
+        .jwks_options(JwksOptions {
+            refetch_interval: chrono::TimeDelta::zero(),
+            ..JwksOptions::default()
+        })
+        .build()
+        .unwrap();
+    let jwt = Jwt::new(settings, None).unwrap();
+    let auth = auth_actix::AuthSettings::builder()
+        .store(store.clone())
+        .build()
+        .unwrap();
+    let server = Server::serve(
+        move || {
+            actix_web::App::new()
+                .app_data(auth.clone())
+                .app_data(jwt.clone())
+                .route("/jwt/", actix_web::web::to(jwt_view))
+        },
+        1,
+    );
+    let mut sign = |kid: Option<&str>, key: Option<&str>| {
+        let answer =
+            django.ask(json!({"cmd": "sign", "username": name, "kid": kid, "private_pem": key}));
+        text(&answer, "token")
+    };
+    let with_kid = sign(Some("k1"), None);
+    let without_kid = sign(None, None);
+    let unknown_kid = sign(Some("k9"), None);
+    let rotated = sign(Some("k2"), keys["rsa-2"]["private_pem"].as_str());
+    let forged = sign(Some("k1"), keys["rsa-2"]["private_pem"].as_str());
+    let me = |token: &str| json!({"user": name, "auth": jti(token)});
+
+    assert_eq!(django.jwt(&with_kid), (200, me(&with_kid)));
+    assert_eq!(our_jwt(&server, &with_kid), (200, me(&with_kid)));
+    for refused in [&without_kid, &unknown_kid, &rotated, &forged] {
+        let theirs = django.jwt(refused);
+        assert_eq!(theirs.0, 401, "{}", theirs.1);
+        assert_eq!(our_jwt(&server, refused), theirs);
+    }
+    // simplejwt's own pair (RS256, no kid) is refused alike on both sides.
+    let (status, pair) = django.post("/api/token/", json!({"username": name, "password": "pw"}));
+    assert_eq!(status, 200, "{pair}");
+    let access = text(&pair, "access");
+    assert_eq!(our_jwt(&server, &access), django.jwt(&access));
+
+    // The set gains k2: both sides fetch it again for the unknown kid and accept the token.
+    issuer.set(Answer::Body(
+        json!({"keys": [public("rsa-1", "k1"), public("rsa-2", "k2")]}).to_string(),
+    ));
+    assert_eq!(django.jwt(&rotated), (200, me(&rotated)));
+    assert_eq!(our_jwt(&server, &rotated), (200, me(&rotated)));
+
+    // The issuer down: cached keys still verify on both sides; an unknown kid is
+    // simplejwt's 401 and our 503.
+    issuer.set(Answer::Status(500));
+    assert_eq!(django.jwt(&with_kid), (200, me(&with_kid)));
+    assert_eq!(our_jwt(&server, &with_kid), (200, me(&with_kid)));
+    let theirs = django.jwt(&unknown_kid);
+    assert_eq!(theirs.0, 401, "{}", theirs.1);
+    assert_eq!(
+        our_jwt(&server, &unknown_kid),
+        (
+            503,
+            json!({"detail": "Service temporarily unavailable, try again later."})
+        )
+    );
+}
+
+#[cfg(feature = "sqlite")]
+#[test]
+fn simplejwt_jwk_url_on_sqlite() {
+    on_sqlite("simplejwt_jwk_url_on_sqlite", jwk_url_both_ways);
+}

@@ -1,6 +1,8 @@
 //! simplejwt's `JWTAuthentication` and `JWTStatelessUserAuthentication`.
 
 use std::borrow::Cow;
+use std::fmt;
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 use actix_web::HttpRequest;
@@ -10,7 +12,7 @@ use auth_core::jwt::{md5_hash_password, user_for_claim, JwtSettings, Token, Toke
 use auth_core::signing::JsonValue;
 use auth_core::User;
 
-use super::{failed, Jwt};
+use super::{failed, invalid_token, verifying_key, Jwt};
 use crate::authentication::AuthenticationConfig;
 use crate::authentication::{get_authorization_header, AuthResult, Authentication};
 use crate::blocking::run_query;
@@ -51,26 +53,38 @@ fn raw_token<'h>(settings: &JwtSettings, header: &'h [u8]) -> Result<Option<&'h 
 /// only); a class that needs the blacklist queries it off the worker.
 async fn validated_token(jwt: &Jwt, raw: &[u8]) -> Result<Token, AuthError> {
     let settings = jwt.settings();
+    // `JWK_URL`'s key: a refusal (no `kid`, an unknown one) is each class's
+    // `Token is invalid`, as simplejwt's `get_verifying_key` raises it.
+    let key = match verifying_key(settings, raw).await {
+        Ok(key) => Ok(key),
+        Err(err) if err.is_refusal() => Err(err),
+        Err(err) => return Err(invalid_token(settings, err)),
+    };
     let mut messages = Vec::new();
     for &class in settings.auth_token_classes() {
-        let outcome = if class.uses_blacklist() && settings.blacklist() {
-            let store = jwt.store().cloned();
-            let raw = raw.to_vec();
-            let settings = settings.clone();
-            let checked: Result<Result<Token, TokenError>, AuthError> = run_query(move || {
-                Ok(match &store {
-                    Some(store) => store.parse(class, &raw, &settings),
-                    None => Token::parse(class, &raw, &settings),
+        let outcome = match &key {
+            Err(_) => Err(TokenError::Invalid),
+            Ok(key) if class.uses_blacklist() && settings.blacklist() => {
+                let store = jwt.store().cloned();
+                let raw = raw.to_vec();
+                let settings = settings.clone();
+                let key = key.clone();
+                let checked: Result<Result<Token, TokenError>, AuthError> = run_query(move || {
+                    Ok(match &store {
+                        Some(store) => store.parse_with_key(class, &raw, &settings, key.as_deref()),
+                        None => {
+                            Token::parse_with(class, &raw, &settings, key.as_deref(), |_| Ok(false))
+                        }
+                    })
                 })
-            })
-            .await;
-            checked?
-        } else {
-            Token::parse(class, raw, settings)
+                .await;
+                checked?
+            }
+            Ok(key) => Token::parse_with(class, raw, settings, key.as_deref(), |_| Ok(false)),
         };
         match outcome {
             Ok(token) => return Ok(token),
-            Err(TokenError::Store(err)) => return Err(err.into()),
+            Err(err) if !err.is_refusal() => return Err(invalid_token(settings, err)),
             Err(err) => messages.push(ErrorDetail::Map(vec![
                 (
                     "token_class".into(),
@@ -113,18 +127,47 @@ async fn authenticate_token(request: &HttpRequest) -> Result<Option<(Jwt, Token)
     let Some(raw) = raw_token(jwt.settings(), &header)? else {
         return Ok(None);
     };
-    let outcome = validated_token(&jwt, raw).await;
-    match outcome {
-        Ok(token) => Ok(Some((jwt, token))),
-        Err(err)
-            if jwt.settings().anonymous_on_invalid()
-                && err.kind() == ErrorKind::AuthenticationFailed =>
-        {
-            // The opt-in: an invalid token authenticates nobody. Views that
-            // need a user still refuse (401 not authenticated).
-            Ok(None)
-        }
-        Err(err) => Err(err),
+    let token = validated_token(&jwt, raw).await?;
+    Ok(Some((jwt, token)))
+}
+
+/// What a JWT class does with credentials it refuses: the type parameter of
+/// [`JWTAuthentication`] and [`JWTStatelessUserAuthentication`].
+pub trait OnInvalid: Send + Sync + 'static {
+    /// Whether a refusal (a 401) reads as no credentials.
+    const ANONYMOUS: bool;
+}
+
+/// simplejwt's and DRF's behaviour, the default: invalid credentials are a
+/// 401 with simplejwt's body, on every view.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Refuse;
+
+impl OnInvalid for Refuse {
+    const ANONYMOUS: bool = false;
+}
+
+/// Our opt-in (simplejwt #182, #941), for views that let anonymous users in:
+/// whatever this class would refuse with a 401 (a malformed header, an
+/// invalid or expired token, a user missing or inactive) authenticates
+/// nobody instead, as if no credentials were sent, so the next class is
+/// tried and an `AllowAny` view answers. A view that needs a user then
+/// answers DRF's `Authentication credentials were not provided.` rather than
+/// the token's error: use the default class there. A server failure (the
+/// store or `JWK_URL` unreachable) is still a 503.
+///
+/// `#[authentication_classes(JWTAuthentication<AsAnonymous>)]`
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AsAnonymous;
+
+impl OnInvalid for AsAnonymous {
+    const ANONYMOUS: bool = true;
+}
+
+fn on_invalid<P: OnInvalid>(result: AuthResult) -> AuthResult {
+    match result {
+        Err(err) if P::ANONYMOUS && err.kind() == ErrorKind::AuthenticationFailed => Ok(None),
+        other => other,
     }
 }
 
@@ -138,46 +181,69 @@ fn www_authenticate(request: &HttpRequest) -> Option<Cow<'static, str>> {
 /// of one of `AUTH_TOKEN_CLASSES`, and its user loaded (one query) and
 /// checked active (`CHECK_USER_IS_ACTIVE`) and, with `CHECK_REVOKE_TOKEN`,
 /// unchanged since. `request.auth` is the [`Token`].
-#[derive(Debug, Clone, Copy, Default)]
-pub struct JWTAuthentication;
+///
+/// The type parameter says what invalid credentials do: [`Refuse`] (the
+/// default, simplejwt's 401) or [`AsAnonymous`] (no credentials).
+pub struct JWTAuthentication<P: OnInvalid = Refuse>(PhantomData<fn() -> P>);
 
-impl Authentication for JWTAuthentication {
+/// [`JWTStatelessUserAuthentication`]'s and [`JWTAuthentication`]'s
+/// constructors and traits, which do not depend on the type parameter.
+macro_rules! jwt_class {
+    ($class:ident) => {
+        impl $class<Refuse> {
+            /// The class as simplejwt has it (`$class::default()`; a default
+            /// type parameter does not decide one in an expression, so the
+            /// trait's `Default::default` alone would not compile there).
+            #[allow(clippy::should_implement_trait)]
+            pub const fn default() -> Self {
+                $class(PhantomData)
+            }
+        }
+
+        impl<P: OnInvalid> $class<P> {
+            /// The class with `P`: `$class::<AsAnonymous>::new()`.
+            pub const fn new() -> Self {
+                $class(PhantomData)
+            }
+        }
+
+        impl<P: OnInvalid> Default for $class<P> {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl<P: OnInvalid> Clone for $class<P> {
+            fn clone(&self) -> Self {
+                *self
+            }
+        }
+
+        impl<P: OnInvalid> Copy for $class<P> {}
+
+        impl<P: OnInvalid> fmt::Debug for $class<P> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(
+                    f,
+                    "{}(anonymous_on_invalid: {})",
+                    stringify!($class),
+                    P::ANONYMOUS
+                )
+            }
+        }
+    };
+}
+
+jwt_class!(JWTAuthentication);
+jwt_class!(JWTStatelessUserAuthentication);
+
+impl<P: OnInvalid> Authentication for JWTAuthentication<P> {
     async fn authenticate(
         &self,
         request: &HttpRequest,
         config: &AuthenticationConfig,
     ) -> AuthResult {
-        let Some((jwt, token)) = authenticate_token(request).await? else {
-            return Ok(None);
-        };
-        let settings = jwt.settings().clone();
-        let Some(id) = token.user_id() else {
-            return Err(no_user_claim(&settings));
-        };
-        let store = config.store()?.clone();
-        let lookup = settings.clone();
-        let user: Option<User> = run_query(move || user_for_claim(&store, &lookup, &id)).await?;
-        let Some(user) = user else {
-            return Err(failed(&settings, "User not found", "user_not_found"));
-        };
-        if settings.check_user_is_active() && !user.is_active {
-            return Err(failed(&settings, "User is inactive", "user_inactive"));
-        }
-        if settings.check_revoke_token() {
-            let expected = md5_hash_password(&user.password);
-            let given = match token.get(settings.revoke_token_claim()) {
-                Some(JsonValue::String(s)) => s.as_str(),
-                _ => "",
-            };
-            if !auth_core::crypto::constant_time_eq(given.as_bytes(), expected.as_bytes()) {
-                return Err(failed(
-                    &settings,
-                    "The user's password has been changed.",
-                    "password_changed",
-                ));
-            }
-        }
-        Ok(Some(Authenticated::with_auth(user, Auth::custom(token))))
+        on_invalid::<P>(authenticate_user(request, config).await)
     }
 
     fn authenticate_header(
@@ -189,33 +255,50 @@ impl Authentication for JWTAuthentication {
     }
 }
 
+/// `JWTAuthentication.authenticate`.
+async fn authenticate_user(request: &HttpRequest, config: &AuthenticationConfig) -> AuthResult {
+    let Some((jwt, token)) = authenticate_token(request).await? else {
+        return Ok(None);
+    };
+    let settings = jwt.settings().clone();
+    let Some(id) = token.user_id() else {
+        return Err(no_user_claim(&settings));
+    };
+    let store = config.store()?.clone();
+    let lookup = settings.clone();
+    let user: Option<User> = run_query(move || user_for_claim(&store, &lookup, &id)).await?;
+    let Some(user) = user else {
+        return Err(failed(&settings, "User not found", "user_not_found"));
+    };
+    if settings.check_user_is_active() && !user.is_active {
+        return Err(failed(&settings, "User is inactive", "user_inactive"));
+    }
+    if settings.check_revoke_token() {
+        let expected = md5_hash_password(&user.password);
+        let given = match token.get(settings.revoke_token_claim()) {
+            Some(JsonValue::String(s)) => s.as_str(),
+            _ => "",
+        };
+        if !auth_core::crypto::constant_time_eq(given.as_bytes(), expected.as_bytes()) {
+            return Err(failed(
+                &settings,
+                "The user's password has been changed.",
+                "password_changed",
+            ));
+        }
+    }
+    Ok(Some(Authenticated::with_auth(user, Auth::custom(token))))
+}
+
 /// simplejwt's `JWTStatelessUserAuthentication` (`JWTTokenUserAuthentication`):
 /// the same token checks, and a [`StatelessUser`] from the claims
 /// (`TokenUser`: the id claim, `username`, `is_staff`, `is_superuser`)
-/// without a query.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct JWTStatelessUserAuthentication;
+/// without a query. The type parameter is [`JWTAuthentication`]'s.
+pub struct JWTStatelessUserAuthentication<P: OnInvalid = Refuse>(PhantomData<fn() -> P>);
 
-impl Authentication for JWTStatelessUserAuthentication {
+impl<P: OnInvalid> Authentication for JWTStatelessUserAuthentication<P> {
     async fn authenticate(&self, request: &HttpRequest, _: &AuthenticationConfig) -> AuthResult {
-        let Some((jwt, token)) = authenticate_token(request).await? else {
-            return Ok(None);
-        };
-        let Some(id) = token.user_id() else {
-            return Err(no_user_claim(jwt.settings()));
-        };
-        let mut user = StatelessUser::new(TOKEN_USER_KIND, id);
-        if let Some(JsonValue::String(username)) = token.get("username") {
-            user.username = username.clone();
-        }
-        user.is_staff = matches!(token.get("is_staff"), Some(JsonValue::Bool(true)));
-        user.is_superuser = matches!(token.get("is_superuser"), Some(JsonValue::Bool(true)));
-        let token = Arc::new(token);
-        user.claims = Some(token.clone());
-        Ok(Some(Authenticated::stateless(
-            user,
-            Some(Auth::Custom(token)),
-        )))
+        on_invalid::<P>(authenticate_stateless(request).await)
     }
 
     fn authenticate_header(
@@ -225,4 +308,26 @@ impl Authentication for JWTStatelessUserAuthentication {
     ) -> Option<Cow<'static, str>> {
         www_authenticate(request)
     }
+}
+
+/// `JWTStatelessUserAuthentication.authenticate`.
+async fn authenticate_stateless(request: &HttpRequest) -> AuthResult {
+    let Some((jwt, token)) = authenticate_token(request).await? else {
+        return Ok(None);
+    };
+    let Some(id) = token.user_id() else {
+        return Err(no_user_claim(jwt.settings()));
+    };
+    let mut user = StatelessUser::new(TOKEN_USER_KIND, id);
+    if let Some(JsonValue::String(username)) = token.get("username") {
+        user.username = username.clone();
+    }
+    user.is_staff = matches!(token.get("is_staff"), Some(JsonValue::Bool(true)));
+    user.is_superuser = matches!(token.get("is_superuser"), Some(JsonValue::Bool(true)));
+    let token = Arc::new(token);
+    user.claims = Some(token.clone());
+    Ok(Some(Authenticated::stateless(
+        user,
+        Some(Auth::Custom(token)),
+    )))
 }

@@ -28,6 +28,12 @@
 //!   not an `AttributeError` swallowed (#985); the blacklist without its
 //!   tables fails [`Jwt::new`];
 //! - non-numeric `exp`/`iat`/`nbf` claims are `Token is invalid`.
+//! - `JWK_URL`: an issuer that cannot be reached is a 503 (simplejwt: 401
+//!   `Token is invalid`, or a 500 for an answer that is not JSON), and a
+//!   flood of unknown `kid`s fetches the set at most once per interval
+//!   (see [`auth_core::jwt::jwks`]);
+//! - invalid credentials read as anonymous, per class, with
+//!   [`JWTAuthentication<AsAnonymous>`](AsAnonymous) (#182, #941).
 
 mod authentication;
 mod views;
@@ -37,16 +43,20 @@ use std::sync::Arc;
 use actix_web::HttpRequest;
 use auth_core::error::Challenge;
 use auth_core::error::{AuthError, ErrorDetail, ErrorKind, Text};
-use auth_core::jwt::{JwtSettings, JwtStore, TokenError};
+use auth_core::jwt::{DecodingKey, JwtSettings, JwtStore, KeyLookup, TokenError};
 use auth_core::StoreError;
 
 pub use auth_core::jwt;
-pub use authentication::{JWTAuthentication, JWTStatelessUserAuthentication, TOKEN_USER_KIND};
+pub use authentication::{
+    AsAnonymous, JWTAuthentication, JWTStatelessUserAuthentication, OnInvalid, Refuse,
+    TOKEN_USER_KIND,
+};
 pub use views::{
     token_blacklist, token_obtain_pair, token_obtain_sliding, token_refresh, token_refresh_sliding,
     token_verify, urls,
 };
 
+use crate::blocking::run_blocking;
 use crate::error::misconfigured;
 
 /// The JWT family's app data: simplejwt's settings and, when the blacklist
@@ -121,9 +131,43 @@ pub(crate) fn failed_plain(settings: &JwtSettings, detail: &'static str) -> Auth
 pub(crate) fn invalid_token(settings: &JwtSettings, err: TokenError) -> AuthError {
     match err {
         TokenError::Store(store) => AuthError::from(store),
+        // Logged where the fetch failed, once per fetch, not per request.
+        TokenError::KeysUnavailable => AuthError::service_unavailable(),
         TokenError::NoSigningKey => AuthError::from(StoreError::Config(err.to_string())),
         other => failed(settings, other.to_string(), "token_not_valid"),
     }
+}
+
+/// The verifying key of `raw` when the settings verify with `JWK_URL`'s
+/// set (`None` otherwise): from the cache on the worker, or fetched off it
+/// (see [`auth_core::jwt::jwks`]).
+pub(crate) async fn verifying_key(
+    settings: &JwtSettings,
+    raw: &[u8],
+) -> Result<Option<Arc<DecodingKey>>, TokenError> {
+    let Some(jwks) = settings.jwks() else {
+        return Ok(None);
+    };
+    match jwks.lookup(raw) {
+        KeyLookup::Ready(found) => found.map(Some),
+        KeyLookup::Fetch => {
+            let (jwks, raw) = (jwks.clone(), raw.to_vec());
+            let fetched: Result<Result<Arc<DecodingKey>, TokenError>, AuthError> =
+                run_blocking(move || Ok(jwks.key(&raw))).await;
+            match fetched {
+                Ok(found) => found.map(Some),
+                Err(_) => Err(TokenError::KeysUnavailable),
+            }
+        }
+    }
+}
+
+/// [`verifying_key`] where blocking is allowed (in a view's blocking job).
+pub(crate) fn verifying_key_blocking(
+    settings: &JwtSettings,
+    raw: &[u8],
+) -> Result<Option<Arc<DecodingKey>>, TokenError> {
+    settings.jwks().map(|jwks| jwks.key(raw)).transpose()
 }
 
 fn challenge(settings: &JwtSettings) -> Challenge {

@@ -13,7 +13,7 @@ use auth_core::signing::JsonValue;
 use auth_core::{AuthStore, StoreError, User};
 use auth_macros::api_view;
 
-use super::{failed_plain, invalid_token, Jwt};
+use super::{failed_plain, invalid_token, verifying_key_blocking, Jwt};
 use crate::blocking::run_blocking;
 use crate::error::{missing_settings, ApiError};
 use crate::parsers::{request_data, CREDENTIAL_PARSERS};
@@ -101,11 +101,14 @@ fn blacklist_store(jwt: &Jwt) -> Option<JwtStore> {
     jwt.store().filter(|_| jwt.settings().blacklist()).cloned()
 }
 
-/// Parses `raw` as `class` off the worker (with the blacklist when on).
+/// Parses `raw` as `class` off the worker (with the blacklist when on, and
+/// `JWK_URL`'s key when set).
 fn parse(jwt: &Jwt, class: TokenClass, raw: &str) -> Result<Token, TokenError> {
+    let (raw, settings) = (raw.as_bytes(), jwt.settings());
+    let key = verifying_key_blocking(settings, raw)?;
     match blacklist_store(jwt) {
-        Some(store) => store.parse(class, raw.as_bytes(), jwt.settings()),
-        None => Token::parse(class, raw.as_bytes(), jwt.settings()),
+        Some(store) => store.parse_with_key(class, raw, settings, key.as_deref()),
+        None => Token::parse_with(class, raw, settings, key.as_deref(), |_| Ok(false)),
     }
 }
 
@@ -297,8 +300,16 @@ pub async fn token_verify(
 ) -> Result<HttpResponse, ApiError> {
     token_view(&request, payload, "token", |jwt, _, raw| {
         let settings = jwt.settings();
-        let token = Token::parse(TokenClass::Untyped, raw.as_bytes(), settings)
+        let key = verifying_key_blocking(settings, raw.as_bytes())
             .map_err(|e| invalid_token(settings, e))?;
+        let token = Token::parse_with(
+            TokenClass::Untyped,
+            raw.as_bytes(),
+            settings,
+            key.as_deref(),
+            |_| Ok(false),
+        )
+        .map_err(|e| invalid_token(settings, e))?;
         if let (Some(store), Some(jti)) = (blacklist_store(jwt), token.jti()) {
             if store.is_blacklisted(jti)? {
                 return Err(non_field_error("Token is blacklisted").with_code("invalid"));

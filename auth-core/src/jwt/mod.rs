@@ -35,6 +35,7 @@
 //! ```
 
 pub mod backend;
+pub mod jwks;
 mod settings;
 mod store;
 mod token;
@@ -43,6 +44,8 @@ pub use settings::{
     Audience, Clock, JwtAlgorithm, JwtConfigError, JwtSettings, JwtSettingsBuilder, UserIdField,
 };
 pub use crate::db::migrations::JWT;
+pub use jsonwebtoken::DecodingKey;
+pub use jwks::{Jwks, JwksOptions, KeyLookup};
 pub use store::{user_for_claim, JwtStore, Outstanding};
 pub use token::{md5_hash_password, Token};
 
@@ -51,9 +54,13 @@ use crate::db::StoreError;
 impl TokenError {
     /// Whether this is one of simplejwt's refusals of the token itself (a
     /// 401 with its message), rather than a failure of the server (the
-    /// blacklist unreadable, no signing key: a 503).
+    /// blacklist unreadable, no signing key, the `JWK_URL` unreachable: a
+    /// 503).
     pub fn is_refusal(&self) -> bool {
-        !matches!(self, TokenError::Store(_) | TokenError::NoSigningKey)
+        !matches!(
+            self,
+            TokenError::Store(_) | TokenError::NoSigningKey | TokenError::KeysUnavailable
+        )
     }
 }
 
@@ -129,6 +136,10 @@ pub enum TokenError {
     /// No signing key (a verify-only setup asked to issue a token).
     #[error("no JWT signing key is configured")]
     NoSigningKey,
+    /// The key set of `JWK_URL` could not be fetched (see [`jwks`]): never a
+    /// pass.
+    #[error("the key set of JWK_URL could not be fetched")]
+    KeysUnavailable,
     /// The blacklist could not be read: never a pass.
     #[error(transparent)]
     Store(#[from] StoreError),

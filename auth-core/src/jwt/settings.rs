@@ -6,6 +6,7 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeDelta, Utc};
 use jsonwebtoken::{DecodingKey, EncodingKey};
 
+use super::jwks::{Jwks, JwksOptions};
 use super::TokenClass;
 use crate::signing::SecretKey;
 
@@ -162,6 +163,12 @@ pub enum JwtConfigError {
     /// `LEEWAY` is negative or not finite.
     #[error("LEEWAY must be a finite number of seconds, zero or more")]
     BadLeeway,
+    /// `JWK_URL` is not an absolute `http` or `https` URL.
+    #[error("JWK_URL must be an absolute http or https URL")]
+    BadJwkUrl,
+    /// The JWKS cache's times are unusable.
+    #[error("the JWKS lifespan must be positive and at least the refetch interval, which must not be negative")]
+    BadJwksOptions,
 }
 
 /// simplejwt's `SIMPLE_JWT` settings, with its defaults (see
@@ -183,6 +190,7 @@ pub(crate) struct Inner {
     pub audience: Option<Audience>,
     pub issuer: Option<String>,
     pub jwk_url: Option<String>,
+    pub jwks: Option<Arc<Jwks>>,
     pub leeway: f64,
     pub auth_header_types: Vec<String>,
     pub user_id_field: UserIdField,
@@ -192,7 +200,6 @@ pub(crate) struct Inner {
     pub revoke_token_claim: String,
     pub check_user_is_active: bool,
     pub blacklist: bool,
-    pub anonymous_on_invalid: bool,
     pub clock: Clock,
 }
 
@@ -307,15 +314,18 @@ impl JwtSettings {
         self.0.check_user_is_active
     }
 
-    /// `JWK_URL`: verifying keys come from this JWKS (see the web layer).
+    /// `JWK_URL`.
     pub fn jwk_url(&self) -> Option<&str> {
         self.0.jwk_url.as_deref()
     }
 
-    /// Our opt-in (simplejwt #182, #941): an invalid token on a view that
-    /// allows anonymous access reads as no credentials. Off by default.
-    pub fn anonymous_on_invalid(&self) -> bool {
-        self.0.anonymous_on_invalid
+    /// The key set of `JWK_URL`, when tokens are verified with it (an
+    /// asymmetric `ALGORITHM`: as simplejwt, HMAC algorithms ignore
+    /// `JWK_URL`). Give [`Jwks::key`]'s key to
+    /// [`Token::parse_with`](super::Token::parse_with): without it, such
+    /// settings refuse every token.
+    pub fn jwks(&self) -> Option<&Arc<Jwks>> {
+        self.0.jwks.as_ref()
     }
 
     /// The `WWW-Authenticate` value of simplejwt's classes and views:
@@ -340,6 +350,7 @@ pub struct JwtSettingsBuilder {
     audience: Option<Audience>,
     issuer: Option<String>,
     jwk_url: Option<String>,
+    jwks_options: JwksOptions,
     leeway: f64,
     auth_header_types: Vec<String>,
     user_id_field: UserIdField,
@@ -349,7 +360,6 @@ pub struct JwtSettingsBuilder {
     revoke_token_claim: String,
     check_user_is_active: bool,
     blacklist: bool,
-    anonymous_on_invalid: bool,
     clock: Clock,
 }
 
@@ -369,6 +379,7 @@ impl Default for JwtSettingsBuilder {
             audience: None,
             issuer: None,
             jwk_url: None,
+            jwks_options: JwksOptions::default(),
             leeway: 0.0,
             auth_header_types: vec!["Bearer".to_owned()],
             user_id_field: UserIdField::Id,
@@ -378,7 +389,6 @@ impl Default for JwtSettingsBuilder {
             revoke_token_claim: "hash_password".to_owned(),
             check_user_is_active: true,
             blacklist: false,
-            anonymous_on_invalid: false,
             clock: Arc::new(Utc::now),
         }
     }
@@ -434,10 +444,9 @@ impl JwtSettingsBuilder {
         /// `token_blacklist_outstandingtoken` and checked against
         /// `token_blacklist_blacklistedtoken`.
         blacklist: bool;
-        /// Our opt-in (off): an invalid token on a view whose permissions let
-        /// anonymous users in authenticates nobody instead of failing
-        /// (simplejwt #182, #941).
-        anonymous_on_invalid: bool;
+        /// How the key set of `JWK_URL` is cached and fetched (PyJWKClient's
+        /// 300 s lifespan; at most one fetch per 30 s; 5 s and 256 KiB at most).
+        jwks_options: JwksOptions;
         /// The clock (the system's): tests move time with it.
         clock: Clock;
     }
@@ -482,7 +491,10 @@ impl JwtSettingsBuilder {
         self
     }
 
-    /// `JWK_URL` (none): verify with the keys of this JWKS.
+    /// `JWK_URL` (none): verify with the keys of this JWKS (an asymmetric
+    /// `ALGORITHM` only; it replaces `VERIFYING_KEY`, as in simplejwt). See
+    /// [`jwks`](super::jwks) for the cache and what an unreachable issuer
+    /// answers.
     pub fn jwk_url(mut self, url: impl Into<String>) -> Self {
         self.jwk_url = Some(url.into());
         self
@@ -533,6 +545,21 @@ impl JwtSettingsBuilder {
         if !self.leeway.is_finite() || self.leeway < 0.0 {
             return Err(JwtConfigError::BadLeeway);
         }
+        let jwks = match &self.jwk_url {
+            Some(url) if !algorithm.is_hmac() => {
+                let options = self.jwks_options;
+                if options.lifespan <= TimeDelta::zero()
+                    || options.refetch_interval < TimeDelta::zero()
+                    || options.lifespan < options.refetch_interval
+                {
+                    return Err(JwtConfigError::BadJwksOptions);
+                }
+                let jwks = Jwks::new(url, algorithm, options, self.clock.clone())
+                    .map_err(|_| JwtConfigError::BadJwkUrl)?;
+                Some(Arc::new(jwks))
+            }
+            _ => None,
+        };
         let (encoding_key, decoding_key) = keys(
             algorithm,
             self.signing_key.as_deref(),
@@ -553,6 +580,7 @@ impl JwtSettingsBuilder {
             audience: self.audience,
             issuer: self.issuer,
             jwk_url: self.jwk_url,
+            jwks,
             leeway: self.leeway,
             auth_header_types: self.auth_header_types,
             user_id_field: self.user_id_field,
@@ -562,7 +590,6 @@ impl JwtSettingsBuilder {
             revoke_token_claim: self.revoke_token_claim,
             check_user_is_active: self.check_user_is_active,
             blacklist: self.blacklist,
-            anonymous_on_invalid: self.anonymous_on_invalid,
             clock: self.clock,
         })))
     }
@@ -611,5 +638,6 @@ fn keys(
     if decoding.is_none() && !has_jwks {
         return Err(JwtConfigError::NoVerifyingKey(algorithm.name()));
     }
-    Ok((encoding, decoding))
+    // With a JWK_URL, simplejwt verifies with the set's keys only.
+    Ok((encoding, if has_jwks { None } else { decoding }))
 }

@@ -13,6 +13,7 @@ use std::fmt;
 
 use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
 use diesel::prelude::*;
+use jsonwebtoken::DecodingKey;
 
 use super::settings::{JwtSettings, UserIdField};
 use super::{Token, TokenClass, TokenError};
@@ -248,6 +249,17 @@ impl JwtStore {
     /// sliding tokens, when it is on).
     pub fn parse(&self, class: TokenClass, raw: &[u8], settings: &JwtSettings) -> Result<Token, TokenError> {
         Token::parse_with(class, raw, settings, None, |jti| self.is_blacklisted(jti))
+    }
+
+    /// [`parse`](Self::parse) with a verifying key (from `JWK_URL`'s set).
+    pub fn parse_with_key(
+        &self,
+        class: TokenClass,
+        raw: &[u8],
+        settings: &JwtSettings,
+        key: Option<&DecodingKey>,
+    ) -> Result<Token, TokenError> {
+        Token::parse_with(class, raw, settings, key, |jti| self.is_blacklisted(jti))
     }
 
     /// The row of `jti`, if any.

@@ -31,4 +31,15 @@ SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=5),
 }
 
+# The JWK_URL checks: tokens signed RS256 with JWT_SIGNING_KEY (a private PEM) and verified
+# with the keys of the JWKS at JWT_JWK_URL, as a Django site trusting another issuer is set up.
+if os.environ.get("JWT_JWK_URL"):
+    SIMPLE_JWT.update(
+        {
+            "ALGORITHM": "RS256",
+            "SIGNING_KEY": os.environ["JWT_SIGNING_KEY"],
+            "JWK_URL": os.environ["JWT_JWK_URL"],
+        }
+    )
+
 ROOT_URLCONF = "djsite.jwt_urls"
