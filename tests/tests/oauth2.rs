@@ -11,7 +11,7 @@
 use std::sync::{Arc, Barrier};
 
 use auth_core::oauth2::endpoint::{self, OAuthResponse};
-use auth_core::oauth2::{NewApplication, OAuth2Settings, OAuth2Store};
+use auth_core::oauth2::{NewApplication, NewGrant, OAuth2Settings, OAuth2Store};
 use auth_core::parsers::{PyString, RequestData, Value as Field};
 use auth_core::{AuthStore, NewUser};
 use base64::Engine as _;
@@ -320,4 +320,83 @@ fn refresh_race(db: &TestDb) {
     }
 }
 
-per_backend!(both_ways, refresh_race);
+/// Many requests redeeming one authorization code at the same moment: exactly one token pair,
+/// the others `400 invalid_grant` (never an error), on every backend.
+fn redeem_race(db: &TestDb) {
+    let users = db.migrated();
+    let ours = Ours {
+        store: OAuth2Store::new(users.database().clone()).with_hashers(users.hashers().clone()),
+        users: users.clone(),
+        settings: OAuth2Settings::default(),
+    };
+    let user = users
+        .create_user(NewUser::new(unique_name("redeem"), Some("pw".into())))
+        .unwrap();
+    let mut new = NewApplication::new("public", "authorization-code");
+    new.redirect_uris = "https://client.example/cb".into();
+    let (app, _) = ours
+        .store
+        .create_application(new, ours.settings.now())
+        .unwrap();
+    let ours = Arc::new(ours);
+    for _ in 0..3 {
+        let code = ours
+            .store
+            .create_grant(
+                &NewGrant {
+                    user_id: user.id,
+                    application_id: app.id,
+                    redirect_uri: "https://client.example/cb".into(),
+                    scope: "read".into(),
+                    code_challenge: "a-plain-challenge".into(),
+                    code_challenge_method: "plain".into(),
+                    ..NewGrant::default()
+                },
+                &ours.settings,
+            )
+            .unwrap();
+        let racers = 6;
+        let barrier = Arc::new(Barrier::new(racers));
+        let handles: Vec<_> = (0..racers)
+            .map(|_| {
+                let (ours, code, client_id, barrier) = (
+                    ours.clone(),
+                    code.clone(),
+                    app.client_id.clone(),
+                    barrier.clone(),
+                );
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    ours.token(
+                        &[
+                            ("grant_type", "authorization_code"),
+                            ("client_id", &client_id),
+                            ("code", &code),
+                            ("code_verifier", "a-plain-challenge"),
+                            ("redirect_uri", "https://client.example/cb"),
+                        ],
+                        "",
+                    )
+                })
+            })
+            .collect();
+        let results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        let won: Vec<_> = results
+            .iter()
+            .filter(|(status, _)| *status == 200)
+            .collect();
+        assert_eq!(won.len(), 1, "{results:?}");
+        for (status, body) in &results {
+            if *status != 200 {
+                assert_eq!((*status, body), (400, &json!({"error": "invalid_grant"})));
+            }
+        }
+        assert!(ours
+            .store
+            .access_token(str_of(&won[0].1, "access_token"))
+            .unwrap()
+            .is_some());
+    }
+}
+
+per_backend!(both_ways, refresh_race, redeem_race);

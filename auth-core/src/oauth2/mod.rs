@@ -53,7 +53,9 @@ mod settings;
 pub mod store;
 
 pub use settings::{Clock, OAuth2Settings, OAuth2SettingsBuilder};
-pub use store::{AccessToken, Application, Issued, NewApplication, OAuth2Store, TokenInfo};
+pub use store::{
+    AccessToken, Application, Grant, Issued, NewApplication, NewGrant, OAuth2Store, TokenInfo,
+};
 
 /// oauthlib's `generate_token()`: 30 characters from `[A-Za-z0-9]`, from the
 /// operating system's CSPRNG (also the authorization code's format).

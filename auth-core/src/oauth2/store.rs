@@ -10,7 +10,7 @@ use diesel::sql_types::Text;
 
 use super::schema::{
     oauth2_provider_accesstoken as at, oauth2_provider_application as app,
-    oauth2_provider_refreshtoken as rt,
+    oauth2_provider_grant as gr, oauth2_provider_refreshtoken as rt,
 };
 use super::{generate_token, token_checksum, OAuth2Settings};
 use crate::crypto;
@@ -236,6 +236,57 @@ pub enum RefreshOutcome {
     Invalid,
     /// The scope asked for is wider than the original.
     InvalidScope,
+}
+
+/// A row of `oauth2_provider_grant`: an authorization code (the code
+/// itself is not loaded).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = gr)]
+pub struct Grant {
+    /// Primary key.
+    pub id: i64,
+    /// Expiry, UTC.
+    #[diesel(deserialize_as = crate::db::TimestampColumn)]
+    pub expires: NaiveDateTime,
+    /// What was approved.
+    #[diesel(embed)]
+    pub details: NewGrant,
+}
+
+impl Grant {
+    /// DOT's `Grant.is_expired` (`now >= expires`).
+    pub fn is_expired(&self, now: NaiveDateTime) -> bool {
+        now >= self.expires
+    }
+
+    /// DOT's `Grant.redirect_uri_allowed`: exactly the URI the code was
+    /// issued for.
+    pub fn redirect_uri_allowed(&self, uri: &str) -> bool {
+        uri == self.details.redirect_uri
+    }
+}
+
+/// What DOT's `_create_authorization_code` writes for an approved request
+/// (and reads back with the code).
+#[derive(Debug, Clone, Default, Queryable, Selectable)]
+#[diesel(table_name = gr)]
+pub struct NewGrant {
+    /// The user who approved it.
+    pub user_id: i32,
+    /// The application.
+    pub application_id: i64,
+    /// The validated redirect URI.
+    pub redirect_uri: String,
+    /// Space-separated scopes.
+    pub scope: String,
+    /// The PKCE challenge, `''` without one.
+    pub code_challenge: String,
+    /// `plain`, `S256` or `''`.
+    pub code_challenge_method: String,
+    /// The OpenID Connect nonce, `''` without one.
+    pub nonce: String,
+    /// The claims request as JSON (`{}` without one).
+    pub claims: String,
 }
 
 /// What a new application gets (DOT's `Application` fields and defaults).
@@ -496,6 +547,130 @@ impl OAuth2Store {
                 refresh_token: refresh,
                 scope: scope.to_owned(),
             })
+        })
+    }
+
+    /// Saves an authorization code as DOT's `_create_authorization_code`
+    /// does (a fresh 30-character code, `expires` =
+    /// now + `AUTHORIZATION_CODE_EXPIRE_SECONDS`, `resource` `[]`) and
+    /// returns the code.
+    pub fn create_grant(
+        &self,
+        new: &NewGrant,
+        settings: &OAuth2Settings,
+    ) -> Result<String, StoreError> {
+        let now = settings.now();
+        let code = generate_token();
+        let claims = if new.claims.is_empty() { "{}" } else { &new.claims };
+        let mut conn = self.db.connection()?;
+        diesel::insert_into(gr::table)
+            .values((
+                gr::user_id.eq(new.user_id),
+                gr::code.eq(&code),
+                gr::application_id.eq(new.application_id),
+                gr::expires.eq(now + TimeDelta::seconds(settings.authorization_code_expire_seconds)),
+                gr::redirect_uri.eq(&new.redirect_uri),
+                gr::scope.eq(&new.scope),
+                gr::created.eq(now),
+                gr::updated.eq(now),
+                gr::code_challenge.eq(&new.code_challenge),
+                gr::code_challenge_method.eq(&new.code_challenge_method),
+                gr::nonce.eq(&new.nonce),
+                gr::claims.eq(claims),
+                gr::resource.eq(sql::<Text>("'[]'")),
+            ))
+            .execute(&mut *conn)?;
+        Ok(code)
+    }
+
+    /// The authorization code grant: `check` sees the code's grant of
+    /// `application` (`None` when there is none: unknown, another client's,
+    /// or already redeemed) and refuses it with `Err`, or accepts it; an
+    /// accepted code is deleted and a pair issued for its user and scopes
+    /// (DOT's `validate_code`, `save_bearer_token` and
+    /// `invalidate_authorization_code`), in one transaction. Of two requests
+    /// redeeming one code at the same moment exactly one wins; the other's
+    /// `check` sees `None`.
+    pub fn redeem_code<E>(
+        &self,
+        code: &str,
+        application: &Application,
+        check: impl Fn(Option<&Grant>) -> Result<(), E>,
+        settings: &OAuth2Settings,
+    ) -> Result<Result<Issued, E>, StoreError> {
+        let code = if code.contains('\0') || code.chars().count() > 255 { "" } else { code };
+        let mut conn = self.db.connection()?;
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            match self.redeem_once(&mut conn, code, application, &check, settings) {
+                // A deadlock between concurrent redemptions (MariaDB): the
+                // rerun finds the code gone.
+                Err(StoreError::Database(e)) if is_retryable(&e) && attempts < MAX_ATTEMPTS => {}
+                other => return other,
+            }
+        }
+    }
+
+    fn redeem_once<E>(
+        &self,
+        conn: &mut AnyConnection,
+        code: &str,
+        application: &Application,
+        check: &impl Fn(Option<&Grant>) -> Result<(), E>,
+        settings: &OAuth2Settings,
+    ) -> Result<Result<Issued, E>, StoreError> {
+        conn.transaction(|c| {
+            // Write first (changing nothing): SQLite takes its write lock now,
+            // the other backends lock the row, so concurrent redemptions of
+            // one code run one after the other and the later one finds it
+            // deleted.
+            diesel::update(gr::table.filter(gr::code.eq(code)))
+                .set(gr::updated.eq(gr::updated))
+                .execute(c)?;
+            let grant: Option<Grant> = gr::table
+                .filter(gr::code.eq(code))
+                .filter(gr::application_id.eq(application.id))
+                .select(Grant::as_select())
+                .first(c)
+                .optional()?;
+            if let Err(refused) = check(grant.as_ref()) {
+                return Ok(Err(refused));
+            }
+            let Some(grant) = grant else {
+                // `check` accepted no grant: nothing to redeem.
+                return Err(StoreError::Unavailable("an absent code was accepted".into()));
+            };
+            let deleted = diesel::delete(gr::table.filter(gr::id.eq(grant.id))).execute(c)?;
+            if deleted == 0 {
+                return match check(None) {
+                    Err(refused) => Ok(Err(refused)),
+                    Ok(()) => Err(StoreError::Unavailable("an absent code was accepted".into())),
+                };
+            }
+            let now = settings.now();
+            let access = insert_access_token(
+                c,
+                application.id,
+                Some(grant.details.user_id),
+                &grant.details.scope,
+                None,
+                now,
+                settings,
+            )?;
+            let refresh = insert_refresh_token(
+                c,
+                application.id,
+                grant.details.user_id,
+                access.0,
+                &new_family(),
+                now,
+            )?;
+            Ok(Ok(Issued {
+                access_token: access.1,
+                refresh_token: Some(refresh),
+                scope: grant.details.scope,
+            }))
         })
     }
 
