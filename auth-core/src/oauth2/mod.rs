@@ -48,6 +48,7 @@ use crate::crypto;
 
 pub mod commands;
 pub mod endpoint;
+pub mod redirect;
 pub mod schema;
 mod settings;
 pub mod store;
