@@ -11,7 +11,7 @@
 use std::sync::{Arc, Barrier};
 
 use auth_core::oauth2::endpoint::{self, OAuthResponse};
-use auth_core::oauth2::{NewApplication, NewGrant, OAuth2Settings, OAuth2Store};
+use auth_core::oauth2::{Application, NewApplication, NewGrant, OAuth2Settings, OAuth2Store};
 use auth_core::parsers::{PyString, RequestData, Value as Field};
 use auth_core::{AuthStore, NewUser};
 use base64::Engine as _;
@@ -271,14 +271,16 @@ fn both_ways(db: &TestDb) {
     assert!(found.user.is_none() && found.token.user_id.is_none());
 }
 
-/// Many requests with one refresh token at the same moment: exactly one new pair, the others
-/// `invalid_grant` (never an error), on every backend.
-fn refresh_race(db: &TestDb) {
+/// A migrated database with a new user and a confidential password application.
+fn password_app(
+    db: &TestDb,
+    settings: OAuth2Settings,
+    name: &str,
+) -> (OAuth2Store, OAuth2Settings, auth_core::User, Application) {
     let users = db.migrated();
     let store = OAuth2Store::new(users.database().clone()).with_hashers(users.hashers().clone());
-    let settings = OAuth2Settings::default();
     let user = users
-        .create_user(NewUser::new(unique_name("race"), Some("pw".into())))
+        .create_user(NewUser::new(unique_name(name), Some("pw".into())))
         .unwrap();
     let (app, _) = store
         .create_application(
@@ -286,6 +288,13 @@ fn refresh_race(db: &TestDb) {
             settings.now(),
         )
         .unwrap();
+    (store, settings, user, app)
+}
+
+/// Many requests with one refresh token at the same moment: exactly one new pair, the others
+/// `invalid_grant` (never an error), on every backend.
+fn refresh_race(db: &TestDb) {
+    let (store, settings, user, app) = password_app(db, OAuth2Settings::default(), "race");
     for _ in 0..3 {
         let issued = store
             .issue(app.id, Some(user.id), "read", true, &settings)
@@ -399,4 +408,51 @@ fn redeem_race(db: &TestDb) {
     }
 }
 
-per_backend!(both_ways, refresh_race, redeem_race);
+/// `REFRESH_TOKEN_REUSE_PROTECTION`: a rotated refresh token presented again revokes its whole
+/// family (DOT's `revoke_family`) and nothing else, on every backend's `token_family` column.
+fn reuse_protection(db: &TestDb) {
+    let settings = OAuth2Settings::builder()
+        .refresh_token_reuse_protection(true)
+        .build();
+    let (store, settings, user, app) = password_app(db, settings, "reuse");
+    let first = store
+        .issue(app.id, Some(user.id), "read", true, &settings)
+        .unwrap();
+    let old = first.refresh_token.unwrap();
+    let second = store.refresh(&old, &app, None, &settings).unwrap().unwrap();
+    let third = store
+        .refresh(
+            second.refresh_token.as_deref().unwrap(),
+            &app,
+            None,
+            &settings,
+        )
+        .unwrap()
+        .unwrap();
+    let other = store
+        .issue(app.id, Some(user.id), "read", true, &settings)
+        .unwrap();
+    assert!(store.refresh(&old, &app, None, &settings).unwrap().is_err());
+    assert!(store.access_token(&third.access_token).unwrap().is_none());
+    assert!(store
+        .refresh(
+            third.refresh_token.as_deref().unwrap(),
+            &app,
+            None,
+            &settings
+        )
+        .unwrap()
+        .is_err());
+    assert!(store.access_token(&other.access_token).unwrap().is_some());
+    assert!(store
+        .refresh(
+            other.refresh_token.as_deref().unwrap(),
+            &app,
+            None,
+            &settings
+        )
+        .unwrap()
+        .is_ok());
+}
+
+per_backend!(both_ways, refresh_race, redeem_race, reuse_protection);

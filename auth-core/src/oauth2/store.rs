@@ -734,7 +734,7 @@ impl OAuth2Store {
                 return Ok(Err(RefreshOutcome::Invalid));
             }
             if found.revoked.is_some() {
-                return grace(c, &found, scope, now, settings);
+                return grace(c, &found, scope, now, settings, true);
             }
             let Some(access_id) = found.access_token_id else {
                 return Ok(Err(RefreshOutcome::Invalid));
@@ -790,7 +790,14 @@ impl OAuth2Store {
                     .filter(rt::id.eq(found.id))
                     .select(RefreshToken::as_select())
                     .first(c)?;
-                return grace(c, &again, Some(&scope.split(' ').collect::<Vec<_>>()), now, settings);
+                return grace(
+                    c,
+                    &again,
+                    Some(&scope.split(' ').collect::<Vec<_>>()),
+                    now,
+                    settings,
+                    false,
+                );
             }
             // DOT's `AccessToken.revoke()`: the old access token is deleted.
             diesel::delete(at::table.filter(at::id.eq(access_id))).execute(c)?;
@@ -994,13 +1001,17 @@ fn narrowed(original: &str, asked: Option<&[&str]>) -> Option<String> {
 
 /// A revoked refresh token presented again: within
 /// `REFRESH_TOKEN_GRACE_PERIOD_SECONDS` of a rotation, the pair it produced;
-/// otherwise `invalid_grant`.
+/// otherwise `invalid_grant`. A `reused` token (found revoked, not one that
+/// lost a rotation it was racing) refused here revokes its whole family
+/// under `REFRESH_TOKEN_REUSE_PROTECTION`, as DOT's `validate_refresh_token`
+/// does.
 fn grace(
     c: &mut AnyConnection,
     found: &RefreshToken,
     scope: Option<&[&str]>,
     now: NaiveDateTime,
     settings: &OAuth2Settings,
+    reused: bool,
 ) -> Result<Result<Issued, RefreshOutcome>, StoreError> {
     let Some(revoked) = found.revoked else {
         return Ok(Err(RefreshOutcome::Invalid));
@@ -1009,16 +1020,20 @@ fn grace(
     // concurrent rotation must not see that rotation as in its future.
     let now = now.max(settings.now());
     let grace = settings.refresh_token_grace_period_seconds;
-    if grace <= 0 || revoked <= now - TimeDelta::seconds(grace) {
-        return Ok(Err(RefreshOutcome::Invalid));
-    }
     let successor: Option<AccessToken> = at::table
         .filter(at::source_refresh_token_id.eq(found.id))
         .select(AccessToken::as_select())
         .first(c)
         .optional()?;
-    let Some(successor) = successor else {
-        return Ok(Err(RefreshOutcome::Invalid));
+    let grace_expired = grace <= 0 || revoked <= now - TimeDelta::seconds(grace);
+    let successor = match successor {
+        Some(successor) if !grace_expired => successor,
+        _ => {
+            if reused && settings.refresh_token_reuse_protection {
+                revoke_family(c, found.id, now)?;
+            }
+            return Ok(Err(RefreshOutcome::Invalid));
+        }
     };
     if narrowed(&successor.scope, scope).is_none() {
         return Ok(Err(RefreshOutcome::InvalidScope));
@@ -1036,6 +1051,42 @@ fn grace(
         refresh_token: Some(refresh),
         scope: successor.scope,
     }))
+}
+
+/// DOT's `RefreshToken.revoke_family`: every live refresh token of the
+/// family of refresh token `id` is revoked and the family's access tokens
+/// are deleted. Nothing for a token without a family.
+fn revoke_family(c: &mut AnyConnection, id: i64, now: NaiveDateTime) -> Result<(), StoreError> {
+    let family: Option<String> = rt::table
+        .filter(rt::id.eq(id))
+        .select(sql::<diesel::sql_types::Nullable<Text>>(family_as_text(c)))
+        .first(c)?;
+    let Some(family) = family else {
+        return Ok(());
+    };
+    // Read back from the column: hex digits and dashes only, safe as a
+    // literal each backend compares with its own column type.
+    if family.is_empty() || !family.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-') {
+        return Ok(());
+    }
+    let in_family = sql::<diesel::sql_types::Bool>(&format!("token_family = '{family}'"));
+    let access: Vec<i64> = rt::table
+        .filter(in_family.clone())
+        .filter(rt::access_token_id.is_not_null())
+        .select(rt::access_token_id.assume_not_null())
+        .load(c)?;
+    diesel::update(rt::table.filter(in_family).filter(rt::revoked.is_null()))
+        .set((
+            rt::revoked.eq(Some(now)),
+            rt::access_token_id.eq(None::<i64>),
+            rt::updated.eq(now),
+        ))
+        .execute(c)?;
+    diesel::update(rt::table.filter(rt::access_token_id.eq_any(&access)))
+        .set(rt::access_token_id.eq(None::<i64>))
+        .execute(c)?;
+    diesel::delete(at::table.filter(at::id.eq_any(&access))).execute(c)?;
+    Ok(())
 }
 
 fn insert_access_token(

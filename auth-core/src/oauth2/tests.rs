@@ -445,3 +445,33 @@ mod authorization_code {
         assert_eq!(endpoint::pkce_verified("S512", "abc", "abc"), None);
     }
 }
+
+#[test]
+fn reusing_a_rotated_refresh_token_revokes_its_family_when_protected() {
+    for protected in [false, true] {
+        let store = store();
+        let (clock, _) = clock();
+        let settings = OAuth2Settings::builder()
+            .clock(clock)
+            .refresh_token_reuse_protection(protected)
+            .build();
+        let uid = user(&store);
+        let (app, _) = store
+            .create_application(NewApplication::new("confidential", "password"), settings.now())
+            .unwrap();
+        let first = store.issue(app.id, Some(uid), "read", true, &settings).unwrap();
+        let old = first.refresh_token.unwrap();
+        let second = store.refresh(&old, &app, None, &settings).unwrap().unwrap();
+        // Another session of the same user is another family.
+        let other = store.issue(app.id, Some(uid), "read", true, &settings).unwrap();
+        assert_eq!(
+            store.refresh(&old, &app, None, &settings).unwrap().unwrap_err(),
+            RefreshOutcome::Invalid
+        );
+        let live = store.access_token(&second.access_token).unwrap().is_some();
+        assert_eq!(live, !protected, "protected: {protected}");
+        let refreshed = store.refresh(second.refresh_token.as_deref().unwrap(), &app, None, &settings);
+        assert_eq!(refreshed.unwrap().is_ok(), !protected);
+        assert!(store.access_token(&other.access_token).unwrap().is_some());
+    }
+}
