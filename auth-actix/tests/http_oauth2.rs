@@ -322,11 +322,53 @@ async fn resource_server_answers_as_dot() {
     let r = send!(&app, with_auth(TestRequest::get().uri(&uri), b"Token abc"));
     assert_eq!(r.status, 401);
     // Without any Authorization header, the query's access_token counts.
+    let as_alice = (200, json!({"user": "alice", "auth": read}));
     let r = send!(&app, TestRequest::get().uri(&uri));
-    assert_eq!(
-        (r.status, r.json()),
-        (200, json!({"user": "alice", "auth": read}))
+    assert_eq!((r.status, r.json()), as_alice);
+    // A form POST's body counts too, before the query (oauthlib reads the
+    // body's parameters over the query's).
+    let r = send!(
+        &app,
+        form_post(
+            "/oauth/?access_token=nope",
+            &format!("access_token={read}&x=1"),
+            None
+        )
     );
+    assert_eq!((r.status, r.json()), as_alice);
+    let r = send!(
+        &app,
+        form_post(
+            &format!("/oauth/?access_token={read}"),
+            "access_token=nope",
+            None
+        )
+    );
+    assert_eq!(
+        (r.status, r.header("www-authenticate")),
+        (401, Some(INVALID_HEADER))
+    );
+    let r = send!(&app, form_post(&uri, "x=1", None));
+    assert_eq!(r.status, 200, "the query's token when the body has none");
+    // A JSON body is not a form: its access_token is not read.
+    let r = send!(
+        &app,
+        TestRequest::post()
+            .uri("/oauth/")
+            .insert_header(("Content-Type", "application/json"))
+            .set_payload(format!(r#"{{"access_token": "{read}"}}"#))
+    );
+    assert_eq!(r.status, 401);
+    // With an Authorization header, the body is not read.
+    let r = send!(
+        &app,
+        form_post(
+            "/oauth/",
+            &format!("access_token={read}"),
+            Some("Token abc")
+        )
+    );
+    assert_eq!(r.status, 401);
     // A client credentials token has no user.
     let r = send!(
         &app,
