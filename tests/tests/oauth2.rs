@@ -95,6 +95,31 @@ impl Ours {
         .expect("the store answers");
         (status, serde_json::from_str(&body).unwrap_or(Value::Null))
     }
+
+    /// A code for `user` at `app`, sent to `redirect_uri`, with a PKCE challenge.
+    fn grant(
+        &self,
+        user: i32,
+        app: i64,
+        redirect_uri: &str,
+        scope: &str,
+        pkce: (&str, &str),
+    ) -> String {
+        self.store
+            .create_grant(
+                &NewGrant {
+                    user_id: user,
+                    application_id: app,
+                    redirect_uri: redirect_uri.into(),
+                    scope: scope.into(),
+                    code_challenge: pkce.0.into(),
+                    code_challenge_method: pkce.1.into(),
+                    ..NewGrant::default()
+                },
+                &self.settings,
+            )
+            .unwrap()
+    }
 }
 
 fn str_of<'a>(value: &'a Value, key: &str) -> &'a str {
@@ -349,21 +374,13 @@ fn redeem_race(db: &TestDb) {
         .unwrap();
     let ours = Arc::new(ours);
     for _ in 0..3 {
-        let code = ours
-            .store
-            .create_grant(
-                &NewGrant {
-                    user_id: user.id,
-                    application_id: app.id,
-                    redirect_uri: "https://client.example/cb".into(),
-                    scope: "read".into(),
-                    code_challenge: "a-plain-challenge".into(),
-                    code_challenge_method: "plain".into(),
-                    ..NewGrant::default()
-                },
-                &ours.settings,
-            )
-            .unwrap();
+        let code = ours.grant(
+            user.id,
+            app.id,
+            "https://client.example/cb",
+            "read",
+            ("a-plain-challenge", "plain"),
+        );
         let racers = 6;
         let barrier = Arc::new(Barrier::new(racers));
         let handles: Vec<_> = (0..racers)
@@ -455,4 +472,93 @@ fn reuse_protection(db: &TestDb) {
         .is_ok());
 }
 
-per_backend!(both_ways, refresh_race, redeem_race, reuse_protection);
+/// Authorization codes both ways on one database: a code DOT's `AuthorizationView` saved is
+/// redeemed on our token endpoint, and one of ours (`create_grant`) on DOT's, each with PKCE.
+fn codes_both_ways(db: &TestDb) {
+    let test = format!("authorization codes with DOT on {}", db.backend.name());
+    let Some(python) = env_nonempty("OAUTH2_PYTHON") else {
+        skip(&test, "DOT's half needs OAUTH2_PYTHON");
+        return;
+    };
+    let mut django = Django::start(&python, &db.url);
+    django.ask(json!({"cmd": "migrate"}));
+    let users = db.migrated();
+    let ours = Ours {
+        store: OAuth2Store::new(users.database().clone()).with_hashers(users.hashers().clone()),
+        users: users.clone(),
+        settings: OAuth2Settings::default(),
+    };
+    let username = unique_name("codes");
+    django.ask(json!({"cmd": "user", "username": username, "password": "pw"}));
+    let user = users.user_by_username(&username).unwrap().unwrap();
+    let callback = "https://client.example/cb";
+    let app = django.ask(json!({"cmd": "createapplication", "args": [
+        "confidential", "authorization-code", "--client-secret", "s3cret",
+        "--redirect-uris", callback, "--name", "codes"]}));
+    let client_id = str_of(&app, "client_id").to_owned();
+    let client = basic(&client_id, "s3cret");
+    // RFC 7636 appendix B.
+    let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+    let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+
+    // DOT's code, redeemed here.
+    let answer = django.ask(json!({"cmd": "authorize", "username": username, "form": {
+        "client_id": client_id, "redirect_uri": callback, "response_type": "code",
+        "scope": "read", "state": "xyz", "code_challenge": challenge,
+        "code_challenge_method": "S256", "allow": "Authorize"}}));
+    assert_eq!(answer["status"], 302, "{answer}");
+    let location = str_of(&answer, "location");
+    let code = location
+        .split(['?', '&'])
+        .find_map(|pair| pair.strip_prefix("code="))
+        .unwrap_or_else(|| panic!("no code in {location}"))
+        .to_owned();
+    assert!(location.contains("state=xyz"), "{location}");
+    let (status, token) = ours.token(
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("code_verifier", verifier),
+            ("redirect_uri", callback),
+        ],
+        &client,
+    );
+    assert_eq!(status, 200, "{token}");
+    assert_eq!(token["scope"], "read");
+    assert_eq!(
+        django.validate(str_of(&token, "access_token")),
+        json!({"valid": true, "user": username})
+    );
+    // Redeemed here, gone there.
+    let (status, body) = django.token(
+        json!({"grant_type": "authorization_code", "code": code, "code_verifier": verifier,
+               "redirect_uri": callback}),
+        &client,
+    );
+    assert_eq!((status, body), (400, json!({"error": "invalid_grant"})));
+
+    // Our code, redeemed at DOT.
+    let app = ours.store.application(&client_id).unwrap().unwrap();
+    let code = ours.grant(user.id, app.id, callback, "read write", (challenge, "S256"));
+    let form = json!({"grant_type": "authorization_code", "code": code,
+                      "code_verifier": verifier, "redirect_uri": callback});
+    let (status, token) = django.token(form.clone(), &client);
+    assert_eq!(status, 200, "{token}");
+    assert_eq!(token["scope"], "read write");
+    let found = ours
+        .store
+        .access_token(str_of(&token, "access_token"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.user.unwrap().username, username);
+    let (status, again) = django.token(form, &client);
+    assert_eq!((status, again), (400, json!({"error": "invalid_grant"})));
+}
+
+per_backend!(
+    both_ways,
+    refresh_race,
+    redeem_race,
+    reuse_protection,
+    codes_both_ways
+);
