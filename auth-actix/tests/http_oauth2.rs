@@ -322,11 +322,53 @@ async fn resource_server_answers_as_dot() {
     let r = send!(&app, with_auth(TestRequest::get().uri(&uri), b"Token abc"));
     assert_eq!(r.status, 401);
     // Without any Authorization header, the query's access_token counts.
+    let as_alice = (200, json!({"user": "alice", "auth": read}));
     let r = send!(&app, TestRequest::get().uri(&uri));
-    assert_eq!(
-        (r.status, r.json()),
-        (200, json!({"user": "alice", "auth": read}))
+    assert_eq!((r.status, r.json()), as_alice);
+    // A form POST's body counts too, before the query (oauthlib reads the
+    // body's parameters over the query's).
+    let r = send!(
+        &app,
+        form_post(
+            "/oauth/?access_token=nope",
+            &format!("access_token={read}&x=1"),
+            None
+        )
     );
+    assert_eq!((r.status, r.json()), as_alice);
+    let r = send!(
+        &app,
+        form_post(
+            &format!("/oauth/?access_token={read}"),
+            "access_token=nope",
+            None
+        )
+    );
+    assert_eq!(
+        (r.status, r.header("www-authenticate")),
+        (401, Some(INVALID_HEADER))
+    );
+    let r = send!(&app, form_post(&uri, "x=1", None));
+    assert_eq!(r.status, 200, "the query's token when the body has none");
+    // A JSON body is not a form: its access_token is not read.
+    let r = send!(
+        &app,
+        TestRequest::post()
+            .uri("/oauth/")
+            .insert_header(("Content-Type", "application/json"))
+            .set_payload(format!(r#"{{"access_token": "{read}"}}"#))
+    );
+    assert_eq!(r.status, 401);
+    // With an Authorization header, the body is not read.
+    let r = send!(
+        &app,
+        form_post(
+            "/oauth/",
+            &format!("access_token={read}"),
+            Some("Token abc")
+        )
+    );
+    assert_eq!(r.status, 401);
     // A client credentials token has no user.
     let r = send!(
         &app,
@@ -583,4 +625,107 @@ async fn revoke_and_introspect_answer_as_dot() {
     );
     let r = send!(&app, TestRequest::get().uri("/o/revoke_token/"));
     assert_eq!((r.status, r.header("allow")), (405, Some("POST, OPTIONS")));
+}
+
+#[actix_web::test]
+async fn authorization_code_is_redeemed_once_with_pkce() {
+    use auth_actix::auth_core::oauth2::NewGrant;
+    let f = fixture();
+    let app = app!(f);
+    let store = f.oauth2.store();
+    let mut web_app = NewApplication::new("confidential", "authorization-code");
+    web_app.client_secret = Some("s3cret".into());
+    web_app.redirect_uris = "https://client.example/cb".into();
+    let (web_app, _) = store
+        .create_application(web_app, f.oauth2.settings().now())
+        .unwrap();
+    let alice = f.oauth2.users().user_by_username("alice").unwrap().unwrap();
+    // RFC 7636 appendix B.
+    let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+    let code = store
+        .create_grant(
+            &NewGrant {
+                user_id: alice.id,
+                application_id: web_app.id,
+                redirect_uri: "https://client.example/cb".into(),
+                scope: "read".into(),
+                code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".into(),
+                code_challenge_method: "S256".into(),
+                ..NewGrant::default()
+            },
+            f.oauth2.settings(),
+        )
+        .unwrap();
+    let client = basic(&(web_app.client_id.clone(), "s3cret".into()));
+    let redirect = "redirect_uri=https%3A%2F%2Fclient.example%2Fcb";
+    let cases: &[(String, u16, &str)] = &[
+        (
+            format!("grant_type=authorization_code&{redirect}&code_verifier={verifier}"),
+            400,
+            r#"{"error": "invalid_request", "error_description": "Missing code parameter."}"#,
+        ),
+        (
+            format!("grant_type=authorization_code&code={code}&{redirect}"),
+            400,
+            r#"{"error": "invalid_request", "error_description": "Code verifier required."}"#,
+        ),
+        (
+            format!("grant_type=authorization_code&code={code}&{redirect}&code_verifier=x"),
+            400,
+            r#"{"error": "invalid_grant"}"#,
+        ),
+        (
+            format!(
+                "grant_type=authorization_code&code={code}&code_verifier={verifier}\
+                 &redirect_uri=https%3A%2F%2Fclient.example%2Fother"
+            ),
+            400,
+            r#"{"error": "invalid_request", "error_description": "Mismatching redirect URI."}"#,
+        ),
+    ];
+    for (form, status, body) in cases {
+        let r = send!(&app, token_request(form, Some(&client)));
+        assert_eq!((r.status, r.body.as_str()), (*status, *body), "{form}");
+        assert_eq!(r.header("cache-control"), Some("no-store"));
+    }
+    // A password application may not redeem it.
+    let r = send!(
+        &app,
+        token_request(
+            &format!("grant_type=authorization_code&code={code}&code_verifier={verifier}"),
+            Some(&basic(&f.password_app)),
+        )
+    );
+    assert_eq!(
+        (r.status, r.body.as_str()),
+        (400, r#"{"error": "unauthorized_client"}"#)
+    );
+    let form =
+        format!("grant_type=authorization_code&code={code}&{redirect}&code_verifier={verifier}");
+    let r = send!(&app, token_request(&form, Some(&client)));
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.header("cache-control"), Some("no-store"));
+    let body = r.json();
+    assert_eq!(body["scope"], "read");
+    let access = body["access_token"].as_str().unwrap().to_owned();
+    let refresh = body["refresh_token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        r.body,
+        format!(
+            r#"{{"access_token": "{access}", "expires_in": 36000, "token_type": "Bearer", "scope": "read", "refresh_token": "{refresh}"}}"#
+        )
+    );
+    let r = send!(
+        &app,
+        TestRequest::get()
+            .uri("/oauth/")
+            .insert_header(("Authorization", format!("Bearer {access}")))
+    );
+    assert_eq!(r.json(), json!({"user": "alice", "auth": access}));
+    // Once only.
+    let r = send!(&app, token_request(&form, Some(&client)));
+    assert_eq!(
+        (r.status, r.body.as_str()),
+        (400, r#"{"error": "invalid_grant"}"#)
+    );
 }

@@ -14,11 +14,12 @@ INTEROP_DATABASE_URL (``djsite/oauth2_settings.py``). Commands:
   ``valid`` and the token's ``user`` (``null`` for none).
 * ``{"cmd": "revoke_refresh", "token": t}``: ``RefreshToken.revoke()`` of the live row with that
   token's checksum.
+* ``{"cmd": "authorize", "username": u, "form": {...}}``: ``POST /o/authorize/`` through DOT's
+  ``AuthorizationView`` as the logged-in user ``u``; answers the status and the ``Location``.
 """
 
 import hashlib
 import io
-import json
 import os
 import sys
 
@@ -43,45 +44,70 @@ from oauth2_provider.models import Application, RefreshToken  # noqa: E402
 from oauth2_provider.oauth2_validators import OAuth2Validator  # noqa: E402
 
 
-def run(command):
-    cmd = command["cmd"]
-    if cmd == "migrate":
-        call_command("migrate", verbosity=0, interactive=False)
-        return {"ok": True}
-    if cmd == "migrate_check":
-        try:
-            call_command("migrate", check=True, verbosity=0, interactive=False)
-        except SystemExit:
-            return {"ok": False}
-        return {"ok": True}
-    if cmd == "user":
-        get_user_model().objects.create_user(command["username"], password=command["password"])
-        return {"ok": True}
-    if cmd == "createapplication":
-        call_command("createapplication", *command["args"], stdout=io.StringIO())
-        app = Application.objects.order_by("-id").first()
-        return {"client_id": app.client_id, "client_secret": app.client_secret}
-    if cmd == "token":
-        extra = {}
-        if command.get("authorization"):
-            extra["HTTP_AUTHORIZATION"] = command["authorization"]
-        response = Client().post("/o/token/", command["form"], **extra)
-        return {"status": response.status_code, "body": response.content.decode()}
-    if cmd == "validate":
-        request = Request("http://testserver/")
-        valid = OAuth2Validator().validate_bearer_token(command["token"], [], request)
-        user = getattr(request, "user", None)
-        return {"valid": bool(valid), "user": user.username if valid and user else None}
-    if cmd == "revoke_refresh":
-        checksum = hashlib.sha256(command["token"].encode()).hexdigest()
-        RefreshToken.objects.get(token_checksum=checksum, revoked=None).revoke()
-        return {"ok": True}
-    return {"error": f"unknown command {cmd!r}"}
+from command_loop import serve  # noqa: E402
 
 
-for line in sys.stdin:
+def migrate(command):
+    call_command("migrate", verbosity=0, interactive=False)
+    return {"ok": True}
+
+
+def migrate_check(command):
     try:
-        answer = run(json.loads(line))
-    except Exception as error:  # noqa: BLE001 - reported to the test, which fails on it
-        answer = {"error": f"{type(error).__name__}: {error}"}
-    print(json.dumps(answer), flush=True)
+        call_command("migrate", check=True, verbosity=0, interactive=False)
+    except SystemExit:
+        return {"ok": False}
+    return {"ok": True}
+
+
+def create_user(command):
+    get_user_model().objects.create_user(command["username"], password=command["password"])
+    return {"ok": True}
+
+
+def createapplication(command):
+    call_command("createapplication", *command["args"], stdout=io.StringIO())
+    app = Application.objects.order_by("-id").first()
+    return {"client_id": app.client_id, "client_secret": app.client_secret}
+
+
+def token(command):
+    extra = {}
+    if command.get("authorization"):
+        extra["HTTP_AUTHORIZATION"] = command["authorization"]
+    response = Client().post("/o/token/", command["form"], **extra)
+    return {"status": response.status_code, "body": response.content.decode()}
+
+
+def validate(command):
+    request = Request("http://testserver/")
+    valid = OAuth2Validator().validate_bearer_token(command["token"], [], request)
+    user = getattr(request, "user", None)
+    return {"valid": bool(valid), "user": user.username if valid and user else None}
+
+
+def revoke_refresh(command):
+    checksum = hashlib.sha256(command["token"].encode()).hexdigest()
+    RefreshToken.objects.get(token_checksum=checksum, revoked=None).revoke()
+    return {"ok": True}
+
+
+def authorize(command):
+    client = Client()
+    client.force_login(get_user_model().objects.get(username=command["username"]))
+    response = client.post("/o/authorize/", command["form"])
+    return {"status": response.status_code, "location": response.get("Location")}
+
+
+serve(
+    {
+        "migrate": migrate,
+        "migrate_check": migrate_check,
+        "user": create_user,
+        "createapplication": createapplication,
+        "token": token,
+        "validate": validate,
+        "revoke_refresh": revoke_refresh,
+        "authorize": authorize,
+    }
+)

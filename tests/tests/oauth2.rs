@@ -11,7 +11,7 @@
 use std::sync::{Arc, Barrier};
 
 use auth_core::oauth2::endpoint::{self, OAuthResponse};
-use auth_core::oauth2::{NewApplication, OAuth2Settings, OAuth2Store};
+use auth_core::oauth2::{Application, NewApplication, NewGrant, OAuth2Settings, OAuth2Store};
 use auth_core::parsers::{PyString, RequestData, Value as Field};
 use auth_core::{AuthStore, NewUser};
 use base64::Engine as _;
@@ -94,6 +94,31 @@ impl Ours {
         )
         .expect("the store answers");
         (status, serde_json::from_str(&body).unwrap_or(Value::Null))
+    }
+
+    /// A code for `user` at `app`, sent to `redirect_uri`, with a PKCE challenge.
+    fn grant(
+        &self,
+        user: i32,
+        app: i64,
+        redirect_uri: &str,
+        scope: &str,
+        pkce: (&str, &str),
+    ) -> String {
+        self.store
+            .create_grant(
+                &NewGrant {
+                    user_id: user,
+                    application_id: app,
+                    redirect_uri: redirect_uri.into(),
+                    scope: scope.into(),
+                    code_challenge: pkce.0.into(),
+                    code_challenge_method: pkce.1.into(),
+                    ..NewGrant::default()
+                },
+                &self.settings,
+            )
+            .unwrap()
     }
 }
 
@@ -271,14 +296,16 @@ fn both_ways(db: &TestDb) {
     assert!(found.user.is_none() && found.token.user_id.is_none());
 }
 
-/// Many requests with one refresh token at the same moment: exactly one new pair, the others
-/// `invalid_grant` (never an error), on every backend.
-fn refresh_race(db: &TestDb) {
+/// A migrated database with a new user and a confidential password application.
+fn password_app(
+    db: &TestDb,
+    settings: OAuth2Settings,
+    name: &str,
+) -> (OAuth2Store, OAuth2Settings, auth_core::User, Application) {
     let users = db.migrated();
     let store = OAuth2Store::new(users.database().clone()).with_hashers(users.hashers().clone());
-    let settings = OAuth2Settings::default();
     let user = users
-        .create_user(NewUser::new(unique_name("race"), Some("pw".into())))
+        .create_user(NewUser::new(unique_name(name), Some("pw".into())))
         .unwrap();
     let (app, _) = store
         .create_application(
@@ -286,6 +313,13 @@ fn refresh_race(db: &TestDb) {
             settings.now(),
         )
         .unwrap();
+    (store, settings, user, app)
+}
+
+/// Many requests with one refresh token at the same moment: exactly one new pair, the others
+/// `invalid_grant` (never an error), on every backend.
+fn refresh_race(db: &TestDb) {
+    let (store, settings, user, app) = password_app(db, OAuth2Settings::default(), "race");
     for _ in 0..3 {
         let issued = store
             .issue(app.id, Some(user.id), "read", true, &settings)
@@ -320,4 +354,211 @@ fn refresh_race(db: &TestDb) {
     }
 }
 
-per_backend!(both_ways, refresh_race);
+/// Many requests redeeming one authorization code at the same moment: exactly one token pair,
+/// the others `400 invalid_grant` (never an error), on every backend.
+fn redeem_race(db: &TestDb) {
+    let users = db.migrated();
+    let ours = Ours {
+        store: OAuth2Store::new(users.database().clone()).with_hashers(users.hashers().clone()),
+        users: users.clone(),
+        settings: OAuth2Settings::default(),
+    };
+    let user = users
+        .create_user(NewUser::new(unique_name("redeem"), Some("pw".into())))
+        .unwrap();
+    let mut new = NewApplication::new("public", "authorization-code");
+    new.redirect_uris = "https://client.example/cb".into();
+    let (app, _) = ours
+        .store
+        .create_application(new, ours.settings.now())
+        .unwrap();
+    let ours = Arc::new(ours);
+    for _ in 0..3 {
+        let code = ours.grant(
+            user.id,
+            app.id,
+            "https://client.example/cb",
+            "read",
+            ("a-plain-challenge", "plain"),
+        );
+        let racers = 6;
+        let barrier = Arc::new(Barrier::new(racers));
+        let handles: Vec<_> = (0..racers)
+            .map(|_| {
+                let (ours, code, client_id, barrier) = (
+                    ours.clone(),
+                    code.clone(),
+                    app.client_id.clone(),
+                    barrier.clone(),
+                );
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    ours.token(
+                        &[
+                            ("grant_type", "authorization_code"),
+                            ("client_id", &client_id),
+                            ("code", &code),
+                            ("code_verifier", "a-plain-challenge"),
+                            ("redirect_uri", "https://client.example/cb"),
+                        ],
+                        "",
+                    )
+                })
+            })
+            .collect();
+        let results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        let won: Vec<_> = results
+            .iter()
+            .filter(|(status, _)| *status == 200)
+            .collect();
+        assert_eq!(won.len(), 1, "{results:?}");
+        for (status, body) in &results {
+            if *status != 200 {
+                assert_eq!((*status, body), (400, &json!({"error": "invalid_grant"})));
+            }
+        }
+        assert!(ours
+            .store
+            .access_token(str_of(&won[0].1, "access_token"))
+            .unwrap()
+            .is_some());
+    }
+}
+
+/// `REFRESH_TOKEN_REUSE_PROTECTION`: a rotated refresh token presented again revokes its whole
+/// family (DOT's `revoke_family`) and nothing else, on every backend's `token_family` column.
+fn reuse_protection(db: &TestDb) {
+    let settings = OAuth2Settings::builder()
+        .refresh_token_reuse_protection(true)
+        .build();
+    let (store, settings, user, app) = password_app(db, settings, "reuse");
+    let first = store
+        .issue(app.id, Some(user.id), "read", true, &settings)
+        .unwrap();
+    let old = first.refresh_token.unwrap();
+    let second = store.refresh(&old, &app, None, &settings).unwrap().unwrap();
+    let third = store
+        .refresh(
+            second.refresh_token.as_deref().unwrap(),
+            &app,
+            None,
+            &settings,
+        )
+        .unwrap()
+        .unwrap();
+    let other = store
+        .issue(app.id, Some(user.id), "read", true, &settings)
+        .unwrap();
+    assert!(store.refresh(&old, &app, None, &settings).unwrap().is_err());
+    assert!(store.access_token(&third.access_token).unwrap().is_none());
+    assert!(store
+        .refresh(
+            third.refresh_token.as_deref().unwrap(),
+            &app,
+            None,
+            &settings
+        )
+        .unwrap()
+        .is_err());
+    assert!(store.access_token(&other.access_token).unwrap().is_some());
+    assert!(store
+        .refresh(
+            other.refresh_token.as_deref().unwrap(),
+            &app,
+            None,
+            &settings
+        )
+        .unwrap()
+        .is_ok());
+}
+
+/// Authorization codes both ways on one database: a code DOT's `AuthorizationView` saved is
+/// redeemed on our token endpoint, and one of ours (`create_grant`) on DOT's, each with PKCE.
+fn codes_both_ways(db: &TestDb) {
+    let test = format!("authorization codes with DOT on {}", db.backend.name());
+    let Some(python) = env_nonempty("OAUTH2_PYTHON") else {
+        skip(&test, "DOT's half needs OAUTH2_PYTHON");
+        return;
+    };
+    let mut django = Django::start(&python, &db.url);
+    django.ask(json!({"cmd": "migrate"}));
+    let users = db.migrated();
+    let ours = Ours {
+        store: OAuth2Store::new(users.database().clone()).with_hashers(users.hashers().clone()),
+        users: users.clone(),
+        settings: OAuth2Settings::default(),
+    };
+    let username = unique_name("codes");
+    django.ask(json!({"cmd": "user", "username": username, "password": "pw"}));
+    let user = users.user_by_username(&username).unwrap().unwrap();
+    let callback = "https://client.example/cb";
+    let app = django.ask(json!({"cmd": "createapplication", "args": [
+        "confidential", "authorization-code", "--client-secret", "s3cret",
+        "--redirect-uris", callback, "--name", "codes"]}));
+    let client_id = str_of(&app, "client_id").to_owned();
+    let client = basic(&client_id, "s3cret");
+    // RFC 7636 appendix B.
+    let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+    let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+
+    // DOT's code, redeemed here.
+    let answer = django.ask(json!({"cmd": "authorize", "username": username, "form": {
+        "client_id": client_id, "redirect_uri": callback, "response_type": "code",
+        "scope": "read", "state": "xyz", "code_challenge": challenge,
+        "code_challenge_method": "S256", "allow": "Authorize"}}));
+    assert_eq!(answer["status"], 302, "{answer}");
+    let location = str_of(&answer, "location");
+    let code = location
+        .split(['?', '&'])
+        .find_map(|pair| pair.strip_prefix("code="))
+        .unwrap_or_else(|| panic!("no code in {location}"))
+        .to_owned();
+    assert!(location.contains("state=xyz"), "{location}");
+    let (status, token) = ours.token(
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("code_verifier", verifier),
+            ("redirect_uri", callback),
+        ],
+        &client,
+    );
+    assert_eq!(status, 200, "{token}");
+    assert_eq!(token["scope"], "read");
+    assert_eq!(
+        django.validate(str_of(&token, "access_token")),
+        json!({"valid": true, "user": username})
+    );
+    // Redeemed here, gone there.
+    let (status, body) = django.token(
+        json!({"grant_type": "authorization_code", "code": code, "code_verifier": verifier,
+               "redirect_uri": callback}),
+        &client,
+    );
+    assert_eq!((status, body), (400, json!({"error": "invalid_grant"})));
+
+    // Our code, redeemed at DOT.
+    let app = ours.store.application(&client_id).unwrap().unwrap();
+    let code = ours.grant(user.id, app.id, callback, "read write", (challenge, "S256"));
+    let form = json!({"grant_type": "authorization_code", "code": code,
+                      "code_verifier": verifier, "redirect_uri": callback});
+    let (status, token) = django.token(form.clone(), &client);
+    assert_eq!(status, 200, "{token}");
+    assert_eq!(token["scope"], "read write");
+    let found = ours
+        .store
+        .access_token(str_of(&token, "access_token"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.user.unwrap().username, username);
+    let (status, again) = django.token(form, &client);
+    assert_eq!((status, again), (400, json!({"error": "invalid_grant"})));
+}
+
+per_backend!(
+    both_ways,
+    refresh_race,
+    redeem_race,
+    reuse_protection,
+    codes_both_ways
+);

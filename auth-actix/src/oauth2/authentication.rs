@@ -10,11 +10,13 @@ use super::OAuth2;
 use crate::authentication::{AuthResult, Authentication, AuthenticationConfig};
 use crate::blocking::run_query;
 use crate::error::misconfigured;
+use crate::parsers::form_post_field;
 
 /// DOT's `OAuth2Authentication`: a bearer token from the `Authorization`
 /// header, or, when the request has no `Authorization` header at all, the
-/// `access_token` parameter of the query string (oauthlib's
-/// `get_token_from_header`). Success sets `request.user` to the token's user
+/// `access_token` parameter of a form POST's body, else of the query string
+/// (oauthlib's `get_token_from_header` over its request parameters, where
+/// the body's win). Success sets `request.user` to the token's user
 /// (`None` for a client credentials token) and `request.auth` to the
 /// [`AccessToken`](auth_core::oauth2::AccessToken).
 ///
@@ -36,7 +38,8 @@ impl OAuth2Authentication {
     /// oauthlib's `get_token_from_header` over DOT's `request.META`: the
     /// second of exactly two whitespace-separated words when the first is
     /// `bearer` (any case); with no `Authorization` header, the query's
-    /// `access_token` (the last one).
+    /// `access_token` (the last one). The form body, which oauthlib reads
+    /// before the query, is added by [`Authentication::authenticate`].
     pub fn token_from_request(request: &HttpRequest) -> Option<String> {
         let headers = request
             .headers()
@@ -62,9 +65,18 @@ impl Authentication for OAuth2Authentication {
     async fn authenticate(
         &self,
         request: &HttpRequest,
-        _config: &AuthenticationConfig,
+        config: &AuthenticationConfig,
     ) -> AuthResult {
-        let Some(token) = Self::token_from_request(request).filter(|t| !t.is_empty()) else {
+        let has_header = request
+            .headers()
+            .contains_key(actix_web::http::header::AUTHORIZATION);
+        let from_body = if has_header {
+            None
+        } else {
+            form_post_field(request, config.site().body_limits(), "access_token").await?
+        };
+        let token = from_body.or_else(|| Self::token_from_request(request));
+        let Some(token) = token.filter(|t| !t.is_empty()) else {
             return Ok(None);
         };
         let Some(oauth2) = request.app_data::<web::Data<OAuth2>>().cloned() else {

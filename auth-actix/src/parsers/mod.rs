@@ -336,13 +336,22 @@ pub(crate) fn unstash_payload(request: &HttpRequest) -> Payload {
 }
 
 /// The `csrfmiddlewaretoken` field of a form POST (Django's
-/// `request.POST.get("csrfmiddlewaretoken")`), reading the body the
-/// pipeline kept (at most `limit` bytes) and leaving a copy for the handler.
-/// `Ok(None)` when the request is not a form POST run by the pipeline, the
-/// field is absent, or the form cannot be parsed.
+/// `request.POST.get("csrfmiddlewaretoken")`): [`form_post_field`].
 pub(crate) async fn csrf_form_token(
     request: &HttpRequest,
     limits: &BodyLimits,
+) -> Result<Option<String>, AuthError> {
+    form_post_field(request, limits, CSRF_FORM_FIELD).await
+}
+
+/// Django's `request.POST.get(name)` before the view runs, reading the body
+/// the pipeline kept (at most `limit` bytes) and leaving a copy for the
+/// handler. `Ok(None)` when the request is not a form POST run by the
+/// pipeline, the field is absent, or the form cannot be parsed.
+pub(crate) async fn form_post_field(
+    request: &HttpRequest,
+    limits: &BodyLimits,
+    name: &str,
 ) -> Result<Option<String>, AuthError> {
     if !is_form_post(request) {
         return Ok(None);
@@ -361,5 +370,5 @@ pub(crate) async fn csrf_form_token(
         }
     };
     let data = parse_off_worker(content_type(request), body, parse_form_post).await;
-    Ok(data.ok().and_then(|data| data.form_field(CSRF_FORM_FIELD)))
+    Ok(data.ok().and_then(|data| data.form_field(name)))
 }

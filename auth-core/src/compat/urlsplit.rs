@@ -128,6 +128,54 @@ pub fn urlsplit(url: &str) -> Result<SplitUrl, InvalidUrl> {
 }
 
 impl SplitUrl {
+    /// `_hostinfo`: the host and the port text of the network location
+    /// (after any `user@`; a bracketed IPv6 host without its brackets).
+    fn hostinfo(&self) -> (&str, Option<&str>) {
+        let info = self
+            .netloc
+            .rsplit_once('@')
+            .map_or(self.netloc.as_str(), |(_, h)| h);
+        let (host, port) = match info.split_once('[') {
+            Some((_, bracketed)) => {
+                let (host, after) = bracketed.split_once(']').unwrap_or((bracketed, ""));
+                (host, after.split_once(':').map_or("", |(_, p)| p))
+            }
+            None => info.split_once(':').unwrap_or((info, "")),
+        };
+        (host, (!port.is_empty()).then_some(port))
+    }
+
+    /// `SplitResult.hostname`: lower-cased (an IPv6 zone keeps its case),
+    /// `None` when empty.
+    pub fn hostname(&self) -> Option<String> {
+        let (host, _) = self.hostinfo();
+        if host.is_empty() {
+            return None;
+        }
+        Some(match host.split_once('%') {
+            Some((address, zone)) => format!("{}%{zone}", address.to_lowercase()),
+            None => host.to_lowercase(),
+        })
+    }
+
+    /// `SplitResult.port`: `Ok(None)` without one, `Err` where Python raises
+    /// `ValueError` (not ASCII digits, or out of 0–65535).
+    pub fn port(&self) -> Result<Option<u16>, InvalidUrl> {
+        match self.hostinfo().1 {
+            None => Ok(None),
+            Some(port) if port.bytes().all(|b| b.is_ascii_digit()) => {
+                let digits = port.trim_start_matches('0');
+                if digits.len() > 5 {
+                    return Err(InvalidUrl);
+                }
+                u16::try_from(digits.parse::<u32>().unwrap_or(0))
+                    .map(Some)
+                    .map_err(|_| InvalidUrl)
+            }
+            Some(_) => Err(InvalidUrl),
+        }
+    }
+
     /// `SplitResult.geturl()`, i.e. `urlunsplit`: empty query and fragment are
     /// dropped with their `?` and `#`.
     pub fn geturl(&self) -> String {

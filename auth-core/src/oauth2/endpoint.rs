@@ -9,9 +9,12 @@
 use base64::Engine as _;
 use serde::Serialize;
 
-use super::store::{check_client_secret, grant_type, Application, Issued, RefreshOutcome};
+use sha2::Digest as _;
+
+use super::store::{check_client_secret, grant_type, Application, Grant, Issued, RefreshOutcome};
 use super::{OAuth2Settings, OAuth2Store};
 use crate::compat::json::dumps_spaced;
+use crate::crypto;
 use crate::db::StoreError;
 use crate::parsers::{unquote_plus, RequestData};
 use crate::store::AuthStore;
@@ -169,6 +172,7 @@ fn allowed_types(grant: &str) -> &'static [&'static str] {
     match grant {
         "password" => &[grant_type::PASSWORD],
         "client_credentials" => &[grant_type::CLIENT_CREDENTIALS],
+        "authorization_code" => &[grant_type::AUTHORIZATION_CODE, grant_type::OPENID_HYBRID],
         _ => &[
             grant_type::AUTHORIZATION_CODE,
             grant_type::DEVICE_CODE,
@@ -289,6 +293,7 @@ pub fn token(
             let issued = store.issue(app.id, Some(user.id), &scope, true, settings)?;
             Ok(token_body(&issued, settings))
         }
+        "authorization_code" => authorization_code(&client, settings, params),
         "refresh_token" => {
             let Some(refresh) = params.form_field("refresh_token") else {
                 return Ok(error(
@@ -312,6 +317,118 @@ pub fn token(
         }
         _ => Ok(error(400, "unsupported_grant_type", None)),
     }
+}
+
+/// oauthlib's `code_challenge_method_s256` and `_plain`: whether
+/// `verifier` answers `challenge` (compared in constant time). `None` for a
+/// method oauthlib does not know.
+pub fn pkce_verified(method: &str, challenge: &str, verifier: &str) -> Option<bool> {
+    let expected = match method {
+        "S256" => base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(sha2::Sha256::digest(verifier.as_bytes())),
+        "plain" => verifier.to_owned(),
+        _ => return None,
+    };
+    Some(crypto::constant_time_eq(expected.as_bytes(), challenge.as_bytes()))
+}
+
+/// The grant's refusals, in oauthlib's order (`validate_code`, then PKCE,
+/// then the redirect URI).
+fn check_code(
+    grant: Option<&Grant>,
+    now: chrono::NaiveDateTime,
+    pkce_required: bool,
+    verifier: Option<&str>,
+    redirect_uri: Option<&str>,
+    default_redirect_uri: Result<&str, OAuthResponse>,
+) -> Result<(), OAuthResponse> {
+    let Some(grant) = grant.filter(|g| !g.is_expired(now)) else {
+        return Err(error(400, "invalid_grant", None));
+    };
+    if !grant.details.code_challenge.is_empty() {
+        let Some(verifier) = verifier else {
+            return Err(error(400, "invalid_request", Some("Code verifier required.")));
+        };
+        if grant.details.code_challenge_method.is_empty() {
+            return Err(error(400, "invalid_grant", Some("Challenge method not found")));
+        }
+        match pkce_verified(&grant.details.code_challenge_method, &grant.details.code_challenge, verifier) {
+            None => {
+                return Err(error(
+                    500,
+                    "server_error",
+                    Some(&format!(
+                        "code_challenge_method {} is not supported.",
+                        grant.details.code_challenge_method
+                    )),
+                ))
+            }
+            Some(false) => return Err(error(400, "invalid_grant", None)),
+            Some(true) => {}
+        }
+    } else if pkce_required {
+        if verifier.is_none() {
+            return Err(error(400, "invalid_request", Some("Code verifier required.")));
+        }
+        return Err(error(400, "invalid_grant", Some("Challenge not found")));
+    }
+    let uri = match redirect_uri {
+        Some(uri) => uri,
+        None => default_redirect_uri?,
+    };
+    if !grant.redirect_uri_allowed(uri) {
+        return Err(error(400, "invalid_request", Some("Mismatching redirect URI.")));
+    }
+    Ok(())
+}
+
+/// The `authorization_code` grant (oauthlib's `AuthorizationCodeGrant`
+/// with DOT's validator): `Missing code parameter.`, client
+/// authentication, the application's grant type, then [`check_code`]; the
+/// code is redeemed at most once.
+fn authorization_code(
+    client: &Client<'_>,
+    settings: &OAuth2Settings,
+    params: &RequestData,
+) -> Result<OAuthResponse, StoreError> {
+    let Some(code) = params.form_field("code") else {
+        return Ok(error(400, "invalid_request", Some("Missing code parameter.")));
+    };
+    let Some(app) = client.validate()? else {
+        return Ok(invalid_client());
+    };
+    if !app.allows_grant_type(allowed_types("authorization_code")) {
+        return Ok(error(400, "unauthorized_client", None));
+    }
+    let verifier = params.form_field("code_verifier");
+    let redirect_uri = params.form_field("redirect_uri");
+    // DOT's `default_redirect_uri`: the only registered one.
+    let registered: Vec<&str> = app.redirect_uris.split_whitespace().collect();
+    let missing = || error(400, "invalid_request", Some("Missing redirect URI."));
+    let default = match registered.as_slice() {
+        [only] => Ok(*only),
+        _ => Err(missing()),
+    };
+    let now = settings.now();
+    let outcome = client.store.redeem_code(
+        &code,
+        &app,
+        |grant| {
+            check_code(
+                grant,
+                now,
+                settings.pkce_required,
+                verifier.as_deref(),
+                redirect_uri.as_deref(),
+                default.clone(),
+            )
+        },
+        settings,
+    )?;
+    Ok(match outcome {
+        Ok(issued) => token_body(&issued, settings),
+        Err(refused) => refused,
+    })
 }
 
 /// `POST /o/revoke_token/` (RFC 7009, oauthlib's `RevocationEndpoint`

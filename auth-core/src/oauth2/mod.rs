@@ -48,13 +48,15 @@ use crate::crypto;
 
 pub mod commands;
 pub mod endpoint;
+pub mod redirect;
 pub mod schema;
 mod settings;
 pub mod store;
 
 pub use settings::{Clock, OAuth2Settings, OAuth2SettingsBuilder};
 pub use store::{
-    AccessToken, Application, Bearer, Issued, NewApplication, OAuth2Store, TokenInfo,
+    AccessToken, Application, Bearer, Grant, Issued, NewApplication, NewGrant, OAuth2Store,
+    TokenInfo,
 };
 
 /// oauthlib's `generate_token()`: 30 characters from `[A-Za-z0-9]`, from the

@@ -75,6 +75,7 @@ diesel::table! {
         code_challenge_method -> Varchar,
         nonce -> Varchar,
         claims -> Text,
+        resource -> Text,
     }
 }
 

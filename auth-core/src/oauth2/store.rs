@@ -10,7 +10,7 @@ use diesel::sql_types::Text;
 
 use super::schema::{
     oauth2_provider_accesstoken as at, oauth2_provider_application as app,
-    oauth2_provider_refreshtoken as rt,
+    oauth2_provider_grant as gr, oauth2_provider_refreshtoken as rt,
 };
 use super::{generate_token, token_checksum, OAuth2Settings};
 use crate::crypto;
@@ -247,6 +247,57 @@ pub enum RefreshOutcome {
     Invalid,
     /// The scope asked for is wider than the original.
     InvalidScope,
+}
+
+/// A row of `oauth2_provider_grant`: an authorization code (the code
+/// itself is not loaded).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = gr)]
+pub struct Grant {
+    /// Primary key.
+    pub id: i64,
+    /// Expiry, UTC.
+    #[diesel(deserialize_as = crate::db::TimestampColumn)]
+    pub expires: NaiveDateTime,
+    /// What was approved.
+    #[diesel(embed)]
+    pub details: NewGrant,
+}
+
+impl Grant {
+    /// DOT's `Grant.is_expired` (`now >= expires`).
+    pub fn is_expired(&self, now: NaiveDateTime) -> bool {
+        now >= self.expires
+    }
+
+    /// DOT's `Grant.redirect_uri_allowed`: exactly the URI the code was
+    /// issued for.
+    pub fn redirect_uri_allowed(&self, uri: &str) -> bool {
+        uri == self.details.redirect_uri
+    }
+}
+
+/// What DOT's `_create_authorization_code` writes for an approved request
+/// (and reads back with the code).
+#[derive(Debug, Clone, Default, Queryable, Selectable)]
+#[diesel(table_name = gr)]
+pub struct NewGrant {
+    /// The user who approved it.
+    pub user_id: i32,
+    /// The application.
+    pub application_id: i64,
+    /// The validated redirect URI.
+    pub redirect_uri: String,
+    /// Space-separated scopes.
+    pub scope: String,
+    /// The PKCE challenge, `''` without one.
+    pub code_challenge: String,
+    /// `plain`, `S256` or `''`.
+    pub code_challenge_method: String,
+    /// The OpenID Connect nonce, `''` without one.
+    pub nonce: String,
+    /// The claims request as JSON (`{}` without one).
+    pub claims: String,
 }
 
 /// What a new application gets (DOT's `Application` fields and defaults).
@@ -538,6 +589,130 @@ impl OAuth2Store {
         })
     }
 
+    /// Saves an authorization code as DOT's `_create_authorization_code`
+    /// does (a fresh 30-character code, `expires` =
+    /// now + `AUTHORIZATION_CODE_EXPIRE_SECONDS`, `resource` `[]`) and
+    /// returns the code.
+    pub fn create_grant(
+        &self,
+        new: &NewGrant,
+        settings: &OAuth2Settings,
+    ) -> Result<String, StoreError> {
+        let now = settings.now();
+        let code = generate_token();
+        let claims = if new.claims.is_empty() { "{}" } else { &new.claims };
+        let mut conn = self.db.connection()?;
+        diesel::insert_into(gr::table)
+            .values((
+                gr::user_id.eq(new.user_id),
+                gr::code.eq(&code),
+                gr::application_id.eq(new.application_id),
+                gr::expires.eq(now + TimeDelta::seconds(settings.authorization_code_expire_seconds)),
+                gr::redirect_uri.eq(&new.redirect_uri),
+                gr::scope.eq(&new.scope),
+                gr::created.eq(now),
+                gr::updated.eq(now),
+                gr::code_challenge.eq(&new.code_challenge),
+                gr::code_challenge_method.eq(&new.code_challenge_method),
+                gr::nonce.eq(&new.nonce),
+                gr::claims.eq(claims),
+                gr::resource.eq(sql::<Text>("'[]'")),
+            ))
+            .execute(&mut *conn)?;
+        Ok(code)
+    }
+
+    /// The authorization code grant: `check` sees the code's grant of
+    /// `application` (`None` when there is none: unknown, another client's,
+    /// or already redeemed) and refuses it with `Err`, or accepts it; an
+    /// accepted code is deleted and a pair issued for its user and scopes
+    /// (DOT's `validate_code`, `save_bearer_token` and
+    /// `invalidate_authorization_code`), in one transaction. Of two requests
+    /// redeeming one code at the same moment exactly one wins; the other's
+    /// `check` sees `None`.
+    pub fn redeem_code<E>(
+        &self,
+        code: &str,
+        application: &Application,
+        check: impl Fn(Option<&Grant>) -> Result<(), E>,
+        settings: &OAuth2Settings,
+    ) -> Result<Result<Issued, E>, StoreError> {
+        let code = if code.contains('\0') || code.chars().count() > 255 { "" } else { code };
+        let mut conn = self.db.connection()?;
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            match self.redeem_once(&mut conn, code, application, &check, settings) {
+                // A deadlock between concurrent redemptions (MariaDB): the
+                // rerun finds the code gone.
+                Err(StoreError::Database(e)) if is_retryable(&e) && attempts < MAX_ATTEMPTS => {}
+                other => return other,
+            }
+        }
+    }
+
+    fn redeem_once<E>(
+        &self,
+        conn: &mut AnyConnection,
+        code: &str,
+        application: &Application,
+        check: &impl Fn(Option<&Grant>) -> Result<(), E>,
+        settings: &OAuth2Settings,
+    ) -> Result<Result<Issued, E>, StoreError> {
+        conn.transaction(|c| {
+            // Write first (changing nothing): SQLite takes its write lock now,
+            // the other backends lock the row, so concurrent redemptions of
+            // one code run one after the other and the later one finds it
+            // deleted.
+            diesel::update(gr::table.filter(gr::code.eq(code)))
+                .set(gr::updated.eq(gr::updated))
+                .execute(c)?;
+            let grant: Option<Grant> = gr::table
+                .filter(gr::code.eq(code))
+                .filter(gr::application_id.eq(application.id))
+                .select(Grant::as_select())
+                .first(c)
+                .optional()?;
+            if let Err(refused) = check(grant.as_ref()) {
+                return Ok(Err(refused));
+            }
+            let Some(grant) = grant else {
+                // `check` accepted no grant: nothing to redeem.
+                return Err(StoreError::Unavailable("an absent code was accepted".into()));
+            };
+            let deleted = diesel::delete(gr::table.filter(gr::id.eq(grant.id))).execute(c)?;
+            if deleted == 0 {
+                return match check(None) {
+                    Err(refused) => Ok(Err(refused)),
+                    Ok(()) => Err(StoreError::Unavailable("an absent code was accepted".into())),
+                };
+            }
+            let now = settings.now();
+            let access = insert_access_token(
+                c,
+                application.id,
+                Some(grant.details.user_id),
+                &grant.details.scope,
+                None,
+                now,
+                settings,
+            )?;
+            let refresh = insert_refresh_token(
+                c,
+                application.id,
+                grant.details.user_id,
+                access.0,
+                &new_family(),
+                now,
+            )?;
+            Ok(Ok(Issued {
+                access_token: access.1,
+                refresh_token: Some(refresh),
+                scope: grant.details.scope,
+            }))
+        })
+    }
+
     /// The refresh token grant (DOT's `validate_refresh_token`,
     /// `get_original_scopes` and `save_bearer_token`), atomically: of two
     /// requests with one refresh token at the same moment exactly one
@@ -598,7 +773,7 @@ impl OAuth2Store {
                 return Ok(Err(RefreshOutcome::Invalid));
             }
             if found.revoked.is_some() {
-                return grace(c, &found, scope, now, settings);
+                return grace(c, &found, scope, now, settings, true);
             }
             let Some(access_id) = found.access_token_id else {
                 return Ok(Err(RefreshOutcome::Invalid));
@@ -654,7 +829,14 @@ impl OAuth2Store {
                     .filter(rt::id.eq(found.id))
                     .select(RefreshToken::as_select())
                     .first(c)?;
-                return grace(c, &again, Some(&scope.split(' ').collect::<Vec<_>>()), now, settings);
+                return grace(
+                    c,
+                    &again,
+                    Some(&scope.split(' ').collect::<Vec<_>>()),
+                    now,
+                    settings,
+                    false,
+                );
             }
             // DOT's `AccessToken.revoke()`: the old access token is deleted.
             diesel::delete(at::table.filter(at::id.eq(access_id))).execute(c)?;
@@ -858,13 +1040,17 @@ fn narrowed(original: &str, asked: Option<&[&str]>) -> Option<String> {
 
 /// A revoked refresh token presented again: within
 /// `REFRESH_TOKEN_GRACE_PERIOD_SECONDS` of a rotation, the pair it produced;
-/// otherwise `invalid_grant`.
+/// otherwise `invalid_grant`. A `reused` token (found revoked, not one that
+/// lost a rotation it was racing) refused here revokes its whole family
+/// under `REFRESH_TOKEN_REUSE_PROTECTION`, as DOT's `validate_refresh_token`
+/// does.
 fn grace(
     c: &mut AnyConnection,
     found: &RefreshToken,
     scope: Option<&[&str]>,
     now: NaiveDateTime,
     settings: &OAuth2Settings,
+    reused: bool,
 ) -> Result<Result<Issued, RefreshOutcome>, StoreError> {
     let Some(revoked) = found.revoked else {
         return Ok(Err(RefreshOutcome::Invalid));
@@ -873,16 +1059,20 @@ fn grace(
     // concurrent rotation must not see that rotation as in its future.
     let now = now.max(settings.now());
     let grace = settings.refresh_token_grace_period_seconds;
-    if grace <= 0 || revoked <= now - TimeDelta::seconds(grace) {
-        return Ok(Err(RefreshOutcome::Invalid));
-    }
     let successor: Option<AccessToken> = at::table
         .filter(at::source_refresh_token_id.eq(found.id))
         .select(AccessToken::as_select())
         .first(c)
         .optional()?;
-    let Some(successor) = successor else {
-        return Ok(Err(RefreshOutcome::Invalid));
+    let grace_expired = grace <= 0 || revoked <= now - TimeDelta::seconds(grace);
+    let successor = match successor {
+        Some(successor) if !grace_expired => successor,
+        _ => {
+            if reused && settings.refresh_token_reuse_protection {
+                revoke_family(c, found.id, now)?;
+            }
+            return Ok(Err(RefreshOutcome::Invalid));
+        }
     };
     if narrowed(&successor.scope, scope).is_none() {
         return Ok(Err(RefreshOutcome::InvalidScope));
@@ -900,6 +1090,42 @@ fn grace(
         refresh_token: Some(refresh),
         scope: successor.scope,
     }))
+}
+
+/// DOT's `RefreshToken.revoke_family`: every live refresh token of the
+/// family of refresh token `id` is revoked and the family's access tokens
+/// are deleted. Nothing for a token without a family.
+fn revoke_family(c: &mut AnyConnection, id: i64, now: NaiveDateTime) -> Result<(), StoreError> {
+    let family: Option<String> = rt::table
+        .filter(rt::id.eq(id))
+        .select(sql::<diesel::sql_types::Nullable<Text>>(family_as_text(c)))
+        .first(c)?;
+    let Some(family) = family else {
+        return Ok(());
+    };
+    // Read back from the column: hex digits and dashes only, safe as a
+    // literal each backend compares with its own column type.
+    if family.is_empty() || !family.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-') {
+        return Ok(());
+    }
+    let in_family = sql::<diesel::sql_types::Bool>(&format!("token_family = '{family}'"));
+    let access: Vec<i64> = rt::table
+        .filter(in_family.clone())
+        .filter(rt::access_token_id.is_not_null())
+        .select(rt::access_token_id.assume_not_null())
+        .load(c)?;
+    diesel::update(rt::table.filter(in_family).filter(rt::revoked.is_null()))
+        .set((
+            rt::revoked.eq(Some(now)),
+            rt::access_token_id.eq(None::<i64>),
+            rt::updated.eq(now),
+        ))
+        .execute(c)?;
+    diesel::update(rt::table.filter(rt::access_token_id.eq_any(&access)))
+        .set(rt::access_token_id.eq(None::<i64>))
+        .execute(c)?;
+    diesel::delete(at::table.filter(at::id.eq_any(&access))).execute(c)?;
+    Ok(())
 }
 
 fn insert_access_token(

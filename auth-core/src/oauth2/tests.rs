@@ -168,3 +168,310 @@ fn revocation_and_cleartokens() {
     assert!(store.access_token(&c.access_token).unwrap().is_none());
     let _: NaiveDateTime = settings.now();
 }
+
+mod authorization_code {
+    use super::*;
+    use crate::parsers::{PyString, RequestData, Value};
+    use base64::Engine as _;
+
+    const CALLBACK: &str = "https://client.example/cb";
+    const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+
+    fn form(fields: &[(&str, &str)]) -> RequestData {
+        RequestData::Fields(
+            fields
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), Value::Str(PyString::from(*v))))
+                .collect(),
+        )
+    }
+
+    fn s256(verifier: &str) -> String {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier))
+    }
+
+    struct Fixture {
+        store: OAuth2Store,
+        users: crate::AuthStore,
+        settings: OAuth2Settings,
+        seconds: Arc<AtomicI64>,
+        app: Application,
+        uid: i32,
+    }
+
+    fn fixture(client_type: &str, redirect_uris: &str) -> Fixture {
+        let store = store();
+        let (clock, seconds) = clock();
+        let settings = OAuth2Settings::builder().clock(clock).build();
+        let uid = user(&store);
+        let mut new = NewApplication::new(client_type, "authorization-code");
+        new.client_id = Some("the-client".into());
+        new.client_secret = Some("the-secret".into());
+        new.redirect_uris = redirect_uris.into();
+        let (app, _) = store.create_application(new, settings.now()).unwrap();
+        let users = crate::AuthStore::new(store.database().clone()).with_hashers(FAST);
+        Fixture {
+            store,
+            users,
+            settings,
+            seconds,
+            app,
+            uid,
+        }
+    }
+
+    impl Fixture {
+        fn grant(&self, challenge: &str, method: &str) -> String {
+            self.store
+                .create_grant(
+                    &NewGrant {
+                        user_id: self.uid,
+                        application_id: self.app.id,
+                        redirect_uri: CALLBACK.into(),
+                        scope: "read write".into(),
+                        code_challenge: challenge.into(),
+                        code_challenge_method: method.into(),
+                        ..NewGrant::default()
+                    },
+                    &self.settings,
+                )
+                .unwrap()
+        }
+
+        /// The token endpoint with exactly `fields`.
+        fn call(&self, fields: &[(&str, &str)]) -> (u16, String) {
+            let answer = endpoint::token(
+                &self.store,
+                &self.users,
+                &self.settings,
+                &form(fields),
+                b"",
+                false,
+            )
+            .unwrap();
+            (answer.status, answer.body)
+        }
+
+        /// The token endpoint as the confidential client redeeming a code.
+        fn redeem(&self, fields: &[(&str, &str)]) -> (u16, String) {
+            let mut all = vec![
+                ("grant_type", "authorization_code"),
+                ("client_id", "the-client"),
+                ("client_secret", "the-secret"),
+            ];
+            all.extend_from_slice(fields);
+            self.call(&all)
+        }
+    }
+
+    #[test]
+    fn an_s256_code_is_redeemed_once() {
+        let f = fixture("confidential", CALLBACK);
+        let code = f.grant(&s256(VERIFIER), "S256");
+        assert_eq!(code.len(), 30);
+        let (status, body) = f.redeem(&[
+            ("code", &code),
+            ("code_verifier", VERIFIER),
+            ("redirect_uri", CALLBACK),
+        ]);
+        assert_eq!(status, 200, "{body}");
+        let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(json["scope"], "read write");
+        assert_eq!(json["token_type"], "Bearer");
+        assert_eq!(json["expires_in"], 36000);
+        let found = f
+            .store
+            .access_token(json["access_token"].as_str().unwrap())
+            .unwrap()
+            .unwrap();
+        assert_eq!(found.user.unwrap().id, f.uid);
+        assert_eq!(json["refresh_token"].as_str().unwrap().len(), 30);
+        // The code is gone: a second use is `invalid_grant`.
+        let again = f.redeem(&[
+            ("code", &code),
+            ("code_verifier", VERIFIER),
+            ("redirect_uri", CALLBACK),
+        ]);
+        assert_eq!(again, (400, r#"{"error": "invalid_grant"}"#.to_owned()));
+    }
+
+    #[test]
+    fn oauthlibs_refusals_in_its_order() {
+        let f = fixture("confidential", CALLBACK);
+        let code = f.grant(&s256(VERIFIER), "S256");
+        let refused = |fields: &[(&str, &str)]| f.redeem(fields);
+        assert_eq!(
+            refused(&[("code_verifier", VERIFIER)]),
+            (
+                400,
+                r#"{"error": "invalid_request", "error_description": "Missing code parameter."}"#
+                    .into()
+            )
+        );
+        assert_eq!(
+            refused(&[("code", "unknown"), ("code_verifier", VERIFIER)]),
+            (400, r#"{"error": "invalid_grant"}"#.into())
+        );
+        assert_eq!(
+            refused(&[("code", &code)]),
+            (
+                400,
+                r#"{"error": "invalid_request", "error_description": "Code verifier required."}"#
+                    .into()
+            )
+        );
+        assert_eq!(
+            refused(&[("code", &code), ("code_verifier", "wrong")]),
+            (400, r#"{"error": "invalid_grant"}"#.into())
+        );
+        assert_eq!(
+            refused(&[
+                ("code", &code),
+                ("code_verifier", VERIFIER),
+                ("redirect_uri", "https://client.example/other")
+            ]),
+            (
+                400,
+                r#"{"error": "invalid_request", "error_description": "Mismatching redirect URI."}"#
+                    .into()
+            )
+        );
+        // A refused request leaves the code usable; the only registered
+        // redirect URI is the default.
+        assert_eq!(refused(&[("code", &code), ("code_verifier", VERIFIER)]).0, 200);
+        // A wrong client secret.
+        let code = f.grant(&s256(VERIFIER), "S256");
+        let answer = f.call(&[
+                ("grant_type", "authorization_code"),
+                ("client_id", "the-client"),
+                ("client_secret", "nope"),
+                ("code", &code),
+                ("code_verifier", VERIFIER),
+            ]);
+        assert_eq!(answer.0, 401);
+        assert_eq!(answer.1, r#"{"error": "invalid_client"}"#);
+    }
+
+    #[test]
+    fn pkce_is_required_unless_turned_off_and_plain_works() {
+        let mut f = fixture("confidential", CALLBACK);
+        let code = f.grant("", "");
+        assert_eq!(
+            f.redeem(&[("code", &code)]),
+            (
+                400,
+                r#"{"error": "invalid_request", "error_description": "Code verifier required."}"#
+                    .into()
+            )
+        );
+        assert_eq!(
+            f.redeem(&[("code", &code), ("code_verifier", VERIFIER)]),
+            (
+                400,
+                r#"{"error": "invalid_grant", "error_description": "Challenge not found"}"#.into()
+            )
+        );
+        f.settings.pkce_required = false;
+        assert_eq!(f.redeem(&[("code", &code)]).0, 200);
+        f.settings.pkce_required = true;
+        let code = f.grant("plain-challenge-of-43-characters-at-least-xx", "plain");
+        assert_eq!(
+            f.redeem(&[
+                ("code", &code),
+                ("code_verifier", "plain-challenge-of-43-characters-at-least-xx")
+            ])
+            .0,
+            200
+        );
+    }
+
+    #[test]
+    fn expired_codes_other_clients_and_ambiguous_defaults_are_refused() {
+        let f = fixture("confidential", "https://client.example/cb https://client.example/two");
+        let code = f.grant(&s256(VERIFIER), "S256");
+        assert_eq!(
+            f.redeem(&[("code", &code), ("code_verifier", VERIFIER)]),
+            (
+                400,
+                r#"{"error": "invalid_request", "error_description": "Missing redirect URI."}"#
+                    .into()
+            )
+        );
+        f.seconds.fetch_add(60, Ordering::SeqCst);
+        assert_eq!(
+            f.redeem(&[("code", &code), ("code_verifier", VERIFIER), ("redirect_uri", CALLBACK)]),
+            (400, r#"{"error": "invalid_grant"}"#.into())
+        );
+        // Another application cannot redeem this one's code.
+        let code = f.grant(&s256(VERIFIER), "S256");
+        let mut other = NewApplication::new("confidential", "authorization-code");
+        other.client_id = Some("other".into());
+        other.client_secret = Some("other-secret".into());
+        f.store.create_application(other, f.settings.now()).unwrap();
+        let answer = f.call(&[
+                ("grant_type", "authorization_code"),
+                ("client_id", "other"),
+                ("client_secret", "other-secret"),
+                ("code", &code),
+                ("code_verifier", VERIFIER),
+                ("redirect_uri", CALLBACK),
+            ]);
+        assert_eq!((answer.0, answer.1.as_str()), (400, r#"{"error": "invalid_grant"}"#));
+    }
+
+    #[test]
+    fn a_public_client_names_itself() {
+        let f = fixture("public", CALLBACK);
+        let code = f.grant(&s256(VERIFIER), "S256");
+        let answer = f.call(&[
+                ("grant_type", "authorization_code"),
+                ("client_id", "the-client"),
+                ("code", &code),
+                ("code_verifier", VERIFIER),
+            ]);
+        assert_eq!(answer.0, 200, "{}", answer.1);
+    }
+
+    #[test]
+    fn pkce_methods_are_oauthlibs() {
+        // RFC 7636 appendix B.
+        assert_eq!(s256(VERIFIER), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+        assert_eq!(
+            endpoint::pkce_verified("S256", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", VERIFIER),
+            Some(true)
+        );
+        assert_eq!(endpoint::pkce_verified("plain", "abc", "abc"), Some(true));
+        assert_eq!(endpoint::pkce_verified("plain", "abc", "abd"), Some(false));
+        assert_eq!(endpoint::pkce_verified("S512", "abc", "abc"), None);
+    }
+}
+
+#[test]
+fn reusing_a_rotated_refresh_token_revokes_its_family_when_protected() {
+    for protected in [false, true] {
+        let store = store();
+        let (clock, _) = clock();
+        let settings = OAuth2Settings::builder()
+            .clock(clock)
+            .refresh_token_reuse_protection(protected)
+            .build();
+        let uid = user(&store);
+        let (app, _) = store
+            .create_application(NewApplication::new("confidential", "password"), settings.now())
+            .unwrap();
+        let first = store.issue(app.id, Some(uid), "read", true, &settings).unwrap();
+        let old = first.refresh_token.unwrap();
+        let second = store.refresh(&old, &app, None, &settings).unwrap().unwrap();
+        // Another session of the same user is another family.
+        let other = store.issue(app.id, Some(uid), "read", true, &settings).unwrap();
+        assert_eq!(
+            store.refresh(&old, &app, None, &settings).unwrap().unwrap_err(),
+            RefreshOutcome::Invalid
+        );
+        let live = store.access_token(&second.access_token).unwrap().is_some();
+        assert_eq!(live, !protected, "protected: {protected}");
+        let refreshed = store.refresh(second.refresh_token.as_deref().unwrap(), &app, None, &settings);
+        assert_eq!(refreshed.unwrap().is_ok(), !protected);
+        assert!(store.access_token(&other.access_token).unwrap().is_some());
+    }
+}

@@ -17,6 +17,12 @@ OAUTH2_PROVIDER = {
     },
 }
 
+# Sessions and users for DOT's AuthorizationView (login required).
+MIDDLEWARE = [
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+]
+
 ROOT_URLCONF = "djsite.oauth2_urls"
 LOGIN_URL = "/login/"
 
