@@ -486,7 +486,9 @@ async fn no_request_gets_a_5xx() {
             .route("/private", web::to(private)),
     )
     .await;
-    let mut runner = TestRunner::default();
+    // A fixed seed: the check on which answers were reached then cannot flake
+    // (the fuzz targets explore at random).
+    let mut runner = TestRunner::deterministic();
     let strategy = input();
     let mut seen = HashMap::new();
     for _ in 0..cases(256) {
@@ -707,7 +709,9 @@ mod jwt {
                 .configure(auth_actix::jwt::urls),
         )
         .await;
-        let mut runner = TestRunner::default();
+        // A fixed seed: the check on which answers were reached then cannot flake
+        // (the fuzz targets explore at random).
+        let mut runner = TestRunner::deterministic();
         let strategy = (
             prop::sample::select(vec![
                 "/private",
