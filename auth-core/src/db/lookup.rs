@@ -12,7 +12,8 @@ use diesel::query_dsl::methods::LoadQuery;
 use diesel::{QueryResult, RunQueryDsl};
 
 /// `query.first(conn).optional()` for queries that match one row at most (a primary or
-/// unique key): the first row, or `None`, without `LIMIT`. See the [module](self).
+/// unique key): the first row, or `None`, without `LIMIT`, which SQLite would
+/// otherwise plan with its bound value and so prepare anew at every execution.
 pub trait KeyLookup<Conn>: RunQueryDsl<Conn> + Sized {
     /// The row, if any.
     fn key_lookup<'query, U>(self, conn: &mut Conn) -> QueryResult<Option<U>>
