@@ -56,7 +56,7 @@ use auth_core::accounts::{
     self, dj_rest_auth_messages as messages, drf_max_length_message, email_errors, AccountStore,
     DetailsChange, FieldErrors,
 };
-use auth_core::email::{EmailContext, EmailTemplate, Mailer, Template};
+use auth_core::email::{EmailTemplate, Mailer, Template};
 use auth_core::error::{AuthError, ErrorDetail, Text};
 use auth_core::models::USERNAME_MAX_LENGTH;
 use auth_core::parsers::RequestData;
@@ -759,24 +759,16 @@ pub async fn password_reset(
     // DRF's `EmailField`, then the form's `EmailField(max_length=254)`.
     let email = email_field(&data, "email").map_err(|e| one_field("email", e))?;
     let users = on_accounts(accounts, move |a| a.users_for_password_reset(&email)).await?;
-    let (protocol, domain) =
-        configured_origin(&request, s.0.protocol.as_ref(), s.0.domain.as_ref());
+    let origin = configured_origin(&request, s.0.protocol.as_ref(), s.0.domain.as_ref());
     for user in &users {
-        let mut context = EmailContext {
-            site_name: s.0.site_name.clone().unwrap_or_else(|| domain.clone()),
-            domain: domain.clone(),
-            protocol: protocol.clone(),
-            user: user.username.clone(),
-            email: user.email.clone(),
-            uid: accounts::pk_to_uid(user),
-            token: accounts::make_token(&generator, user),
-            ..EmailContext::default()
-        };
-        context.url = s.0.password_reset_confirm_url.render(&context, false);
-        let message =
-            s.0.password_reset_email
-                .render(&context, s.0.mailer.from_email(), &user.email);
-        s.0.mailer.send_later(message);
+        super::send_account_email(
+            &s.0.mailer,
+            &s.0.password_reset_email,
+            origin.clone(),
+            s.0.site_name.as_ref(),
+            user,
+            Some((&s.0.password_reset_confirm_url, &generator)),
+        );
     }
     Ok(detail(messages::RESET_SENT))
 }

@@ -57,7 +57,7 @@ use actix_web::http::header;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use auth_core::accounts::{self, email_errors, field_error, messages, AccountStore, FieldErrors};
-use auth_core::email::{EmailContext, EmailTemplate, Mailer, Template, TemplateError};
+use auth_core::email::{EmailTemplate, Mailer, Template, TemplateError};
 use auth_core::error::{AuthError, Text};
 use auth_core::parsers::RequestData;
 use auth_core::password_validation::{PasswordValidators, UserAttributes};
@@ -451,22 +451,14 @@ fn send(request: &HttpRequest, djoser: &DjoserSettings, ctx: &Context, email: Em
         Email::PasswordChanged => (&s.templates.password_changed_confirmation, None),
         Email::UsernameChanged => (&s.templates.username_changed_confirmation, None),
     };
-    let (protocol, domain) = link_origin(request, djoser);
-    let mut context = EmailContext {
-        site_name: s.site_name.clone().unwrap_or_else(|| domain.clone()),
-        domain,
-        protocol,
-        user: user.username.clone(),
-        email: user.email.clone(),
-        ..EmailContext::default()
-    };
-    if let Some(link) = link {
-        context.uid = accounts::pk_to_uid(user);
-        context.token = accounts::make_token(&ctx.generator, user);
-        context.url = link.render(&context, false);
-    }
-    let message = template.render(&context, s.mailer.from_email(), &user.email);
-    s.mailer.send_later(message);
+    super::send_account_email(
+        &s.mailer,
+        template,
+        link_origin(request, djoser),
+        s.site_name.as_ref(),
+        user,
+        link.map(|link| (link, &ctx.generator)),
+    );
 }
 
 /// The scheme and host of the links: an allow-listed `Origin`, else the

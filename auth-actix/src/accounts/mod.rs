@@ -14,6 +14,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
 use auth_core::accounts::{email_errors, username_errors, AccountStore, FieldErrors};
+use auth_core::email::{EmailContext, EmailTemplate, Mailer, Template};
 use auth_core::error::{AuthError, Text};
 use auth_core::parsers::{RequestData, Value};
 use auth_core::render::push_json_str;
@@ -193,6 +194,34 @@ pub(crate) fn email_field(data: &RequestData, name: &str) -> Result<String, Vec<
 /// unique (checked by the caller, which has the store).
 pub(crate) fn username_field(data: &RequestData, name: &str) -> Result<String, Vec<Text>> {
     checked(char_field(data, name)?, username_errors)
+}
+
+/// Renders `template` for `user` and sends it after the answer. `origin` is
+/// the links' scheme and host (also the site name when none is set); with
+/// a `link`, the context carries a fresh `uid` and `token` and the link's
+/// `url` made of them.
+pub(crate) fn send_account_email(
+    mailer: &Mailer,
+    template: &EmailTemplate,
+    (protocol, domain): (String, String),
+    site_name: Option<&String>,
+    user: &User,
+    link: Option<(&Template, &PasswordResetTokenGenerator)>,
+) {
+    let mut context = EmailContext {
+        site_name: site_name.cloned().unwrap_or_else(|| domain.clone()),
+        domain,
+        protocol,
+        user: user.username.clone(),
+        email: user.email.clone(),
+        ..EmailContext::default()
+    };
+    if let Some((link, generator)) = link {
+        context.uid = auth_core::accounts::pk_to_uid(user);
+        context.token = auth_core::accounts::make_token(generator, user);
+        context.url = link.render(&context, false);
+    }
+    mailer.send_later(template.render(&context, mailer.from_email(), &user.email));
 }
 
 /// The scheme and host of emailed links: the configured ones, else the
